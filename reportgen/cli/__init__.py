@@ -1,0 +1,124 @@
+"""The `reportgen` command line: a Click group; each command lives in its own
+module here and only parses options, then calls one library function."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import click
+
+from reportgen import __version__, errors
+from reportgen.config import Settings, load_settings
+
+log = logging.getLogger("reportgen")
+
+
+@dataclass
+class App:
+    """What the group's options give every command."""
+
+    config_file: Path | None
+    verbosity: int  # -1 quiet, 0 normal, 1+ verbose
+    debug: bool
+
+    def settings(self, **overrides: Any) -> Settings:
+        """Settings with this command's flags (dotted keys, None = not given) on top."""
+        return load_settings(self.config_file, overrides)
+
+    def say(self, message: str) -> None:
+        """A progress or status line on stderr, unless --quiet."""
+        if self.verbosity >= 0:
+            click.echo(message, err=True)
+
+    def warn(self, message: str) -> None:
+        click.echo(f"Warning: {message}", err=True)
+
+
+pass_app = click.make_pass_decorator(App)
+
+
+class Group(click.Group):
+    """Turns reportgen's errors into one line on stderr and an exit code."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except errors.ReportgenError as e:
+            if _debug(ctx):
+                raise
+            click.echo(f"Error: {e}", err=True)
+            ctx.exit(e.exit_code)
+        except KeyboardInterrupt:
+            click.echo("Interrupted.", err=True)
+            ctx.exit(errors.INTERRUPTED)
+        except (click.exceptions.Exit, click.ClickException, click.Abort):
+            raise
+        except Exception as e:  # a bug: no message text, it may quote a note
+            if _debug(ctx):
+                raise
+            click.echo(
+                f"Error: internal error ({type(e).__name__}). Rerun with --debug for a traceback and report it.",
+                err=True,
+            )
+            ctx.exit(errors.INTERNAL)
+
+
+def _debug(ctx: click.Context) -> bool:
+    app = ctx.find_object(App)
+    return bool(app and app.debug)
+
+
+@click.group(cls=Group, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.version_option(__version__, "-V", "--version", prog_name="reportgen")
+@click.option(
+    "--config",
+    "config_file",
+    type=click.Path(path_type=Path, dir_okay=False),
+    envvar="REPORTGEN_CONFIG",
+    help="TOML settings file (default: ~/.config/reportgen/config.toml if present).",
+)
+@click.option("-v", "--verbose", count=True, help="More detail on stderr (-vv for debug logging).")
+@click.option("-q", "--quiet", is_flag=True, help="Only errors on stderr.")
+@click.option("--debug", is_flag=True, help="Show tracebacks instead of one-line errors.")
+@click.pass_context
+def cli(ctx: click.Context, config_file: Path | None, verbose: int, quiet: bool, debug: bool) -> None:
+    """Turn free-text clinical notes into structured patient reports.
+
+    Every note is de-identified before anything else sees it; terminology
+    (ICD-10-CM, ...) is retrieved to ground the report and code its problems;
+    reports are rendered through Jinja templates as Markdown, HTML or JSON.
+
+    \b
+    Quick start:
+      reportgen generate corpora/samples/annual-exam.txt
+      reportgen generate note.txt --format html -o report.html
+
+    Settings come from flags, then REPORTGEN_* environment variables, then
+    the --config file; `reportgen config` shows the result.
+
+    Exit codes: 0 ok, 1 internal error, 2 usage or configuration error,
+    3 bad input, 4 runtime failure (missing model, index or server),
+    5 batch finished with failed notes, 130 interrupted.
+    """
+    verbosity = -1 if quiet else verbose
+    level = {-1: logging.ERROR, 0: logging.WARNING, 1: logging.INFO}.get(verbosity, logging.DEBUG)
+    logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
+    ctx.obj = App(config_file=config_file, verbosity=verbosity, debug=debug)
+
+
+def _register() -> None:
+    from reportgen.cli import config_cmd, generate
+
+    cli.add_command(generate.generate)
+    cli.add_command(config_cmd.config)
+
+
+_register()
+
+
+def main() -> None:
+    cli(prog_name="reportgen")

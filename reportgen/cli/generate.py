@@ -1,0 +1,63 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from reportgen.cli import App, pass_app
+from reportgen.files import atomic_write, check_output_path
+from reportgen.notes import read_note
+from reportgen.pipeline import Pipeline
+from reportgen.render import FORMATS, format_for, render
+
+
+@click.command()
+@click.argument("note", metavar="NOTE", type=click.Path(path_type=Path, allow_dash=True))
+@click.option("-o", "--output", type=click.Path(path_type=Path), help="Write the report here (default: stdout).")
+@click.option(
+    "-f",
+    "--format",
+    "fmt",
+    type=click.Choice(FORMATS, case_sensitive=False),
+    help="md, html or json (default: from the output file's suffix, else md).",
+)
+@click.option(
+    "-t",
+    "--template",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Your own Jinja template (rendered in a sandbox; .html templates are autoescaped).",
+)
+@click.option("--layout", help="Report layout: a name in templates/layouts/ or a .toml file.")
+@click.option("--force", is_flag=True, help="Overwrite the output file if it exists.")
+@pass_app
+def generate(
+    app: App,
+    note: Path,
+    output: Path | None,
+    fmt: str | None,
+    template: Path | None,
+    layout: str | None,
+    force: bool,
+) -> None:
+    """Generate a structured report from one NOTE file ('-' reads stdin).
+
+    \b
+    Examples:
+      reportgen generate visit.txt
+      reportgen generate visit.txt -o visit.html
+      cat visit.txt | reportgen generate - --format json
+    """
+    settings = app.settings(**{"generate.layout": layout})
+    fmt = format_for(output, fmt.lower() if fmt else None)
+    if output is not None:
+        check_output_path(output, force)
+    pipeline = Pipeline.from_settings(settings)
+    result = pipeline.run(read_note(note, settings.notes))
+    for warning in result.report.provenance.warnings:
+        app.warn(warning)
+    text = render(result.report, fmt, template, settings.generate.templates_dir)
+    if output is None:
+        click.echo(text, nl=False)
+    else:
+        atomic_write(output, text)
+        app.say(f"Wrote {output}")

@@ -1,0 +1,148 @@
+"""Settings: command-line flags > REPORTGEN_* environment variables > a TOML file.
+
+Every setting lives in one section below. The TOML file has one table per
+section (`[deid]`, `[terms]`, ...); the environment variable for a field is
+`REPORTGEN_<SECTION>_<FIELD>` upper-cased (`REPORTGEN_ES_URL`,
+`REPORTGEN_DEID_OPERATOR`). Lists in the environment are comma-separated.
+The file is `--config PATH`, else `$REPORTGEN_CONFIG`, else
+`$XDG_CONFIG_HOME/reportgen/config.toml` when it exists.
+`reportgen config` prints the merged result and where each value came from.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, Literal, get_origin
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from reportgen.errors import UsageError
+
+
+def _user_dir(env: str, fallback: str) -> Path:
+    return Path(os.environ.get(env) or Path.home() / fallback) / "reportgen"
+
+
+class Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+
+
+class NotesSettings(Section):
+    """Reading notes."""
+
+    max_bytes: int = Field(2_000_000, gt=0, description="Refuse notes larger than this many bytes.")
+    encoding_fallback: bool = Field(
+        True,
+        description="Decode non-UTF-8 notes as Windows-1252 (with a warning) instead of refusing them.",
+    )
+
+
+class GenerateSettings(Section):
+    """Turning a de-identified note into a report."""
+
+    layout: str = Field("clinical-visit", description="Report layout: a name in templates/layouts/ or a TOML file path.")
+    templates_dir: Path | None = Field(None, description="A folder of your own templates, searched before the shipped ones.")
+    model: str | None = Field(None, description="Model directory, run directory or hub id; unset = the extractive generator.")
+    max_new_tokens: int = Field(1024, gt=0, description="Longest report a model may write, in tokens.")
+    temperature: float = Field(0.0, ge=0.0, description="0 = greedy decoding.")
+    trust_remote_code: bool = Field(False, description="Allow a model's own Python code to run (off: safer).")
+
+
+class Settings(BaseModel):
+    """All settings, one attribute per section."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    data_dir: Path = Field(
+        default_factory=lambda: _user_dir("XDG_DATA_HOME", ".local/share"),
+        description="Where indexes and other built data are kept.",
+    )
+    notes: NotesSettings = Field(default_factory=NotesSettings)
+    generate: GenerateSettings = Field(default_factory=GenerateSettings)
+
+
+def default_config_file() -> Path | None:
+    path = os.environ.get("REPORTGEN_CONFIG")
+    if path:
+        return Path(path)
+    candidate = _user_dir("XDG_CONFIG_HOME", ".config") / "config.toml"
+    return candidate if candidate.is_file() else None
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    try:
+        with path.open("rb") as f:
+            return tomllib.load(f)
+    except FileNotFoundError:
+        raise UsageError(f"config file {path} does not exist.", "Fix --config or REPORTGEN_CONFIG.") from None
+    except tomllib.TOMLDecodeError as e:
+        raise UsageError(f"config file {path} is not valid TOML ({e}).", "Fix the file.") from None
+
+
+def _env_layer(env: Mapping[str, str]) -> dict[str, Any]:
+    layer: dict[str, Any] = {}
+    for name, field in Settings.model_fields.items():
+        annotation = field.annotation
+        if isinstance(annotation, type) and issubclass(annotation, Section):
+            for sub, subfield in annotation.model_fields.items():
+                key = f"REPORTGEN_{name}_{sub}".upper()
+                if key in env:
+                    layer.setdefault(name, {})[sub] = _env_value(env[key], subfield.annotation)
+        elif (key := f"REPORTGEN_{name}".upper()) in env:
+            layer[name] = env[key]
+    return layer
+
+
+def _env_value(raw: str, annotation: Any) -> Any:
+    if get_origin(annotation) is list or annotation is list:
+        return [item.strip() for item in raw.split(",") if item.strip()]
+    return raw
+
+
+def _merge(base: dict[str, Any], top: Mapping[str, Any]) -> dict[str, Any]:
+    merged = dict(base)
+    for key, value in top.items():
+        if isinstance(value, Mapping) and isinstance(merged.get(key), Mapping):
+            merged[key] = _merge(merged[key], value)
+        else:
+            merged[key] = value
+    return merged
+
+
+def _nest(overrides: Mapping[str, Any]) -> dict[str, Any]:
+    """{'deid.operator': 'tag'} -> {'deid': {'operator': 'tag'}}; None values are skipped."""
+    nested: dict[str, Any] = {}
+    for dotted, value in overrides.items():
+        if value is None:
+            continue
+        *parents, leaf = dotted.split(".")
+        target = nested
+        for part in parents:
+            target = target.setdefault(part, {})
+        target[leaf] = value
+    return nested
+
+
+def load_settings(
+    config_file: Path | None = None,
+    overrides: Mapping[str, Any] | None = None,
+    env: Mapping[str, str] | None = None,
+) -> Settings:
+    """Merge file < environment < overrides (dotted keys, e.g. 'es.url') into Settings."""
+    env = os.environ if env is None else env
+    path = config_file or default_config_file()
+    data = _read_toml(path) if path else {}
+    data = _merge(data, _env_layer(env))
+    data = _merge(data, _nest(overrides or {}))
+    try:
+        return Settings.model_validate(data)
+    except ValidationError as e:
+        first = e.errors()[0]
+        where = ".".join(str(p) for p in first["loc"])
+        raise UsageError(
+            f"invalid setting '{where}': {first['msg']}.",
+            "Check the flag, the REPORTGEN_* variable or the config file that sets it.",
+        ) from None

@@ -1,0 +1,39 @@
+"""Generators turn a de-identified note (plus retrieved terminology) into a draft.
+
+A draft is text in the layout's section format (`Layout.format_draft`), the
+same format a fine-tuned model is trained to write, so every generator's
+output goes through one parser (`generation.parse`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from reportgen.config import GenerateSettings
+from reportgen.layout import Layout
+from reportgen.report import Code
+
+
+@dataclass
+class Draft:
+    text: str
+    generator: str  # "extractive" or "model"
+    extractive: bool
+    model_id: str | None = None
+    model_version: str | None = None
+    prompt_format: str | None = None
+    warnings: list[str] = field(default_factory=list)
+
+
+class Generator(Protocol):
+    def generate(self, note_text: str, context: list[Code], layout: Layout) -> Draft:
+        """Write a draft for one de-identified note."""
+        ...
+
+
+def load_generator(settings: GenerateSettings) -> Generator:
+    """The extractive generator unless a model is configured."""
+    from reportgen.generation.extractive import ExtractiveGenerator
+
+    return ExtractiveGenerator()

@@ -1,0 +1,85 @@
+"""Structured bits that patterns find reliably: vital signs, medications with a
+dose, allergies, age and sex. Used on every draft, whichever generator wrote it."""
+
+from __future__ import annotations
+
+import re
+
+from reportgen.report import Medication, Patient, VitalSign
+
+_NUM = r"(\d{2,3}(?:\.\d)?)"
+_GAP = r"[^0-9\n]{0,25}?"  # "blood pressure today was 120/80"
+_VITALS: list[tuple[str, re.Pattern[str], str | None]] = [
+    ("blood pressure", re.compile(rf"\b(?:bp|blood pressure){_GAP}(\d{{2,3}}\s*/\s*\d{{2,3}})", re.I), "mmHg"),
+    ("heart rate", re.compile(rf"\b(?:hr|heart rate|pulse(?! ox)){_GAP}(\d{{2,3}})\b", re.I), "bpm"),
+    ("respiratory rate", re.compile(rf"\b(?:rr|resp(?:iratory)? rate|respirations){_GAP}(\d{{1,2}})\b", re.I), "/min"),
+    ("temperature", re.compile(rf"\b(?:temp|temperature){_GAP}(\d{{2,3}}(?:\.\d)?)\b", re.I), None),
+    ("oxygen saturation", re.compile(rf"\b(?:spo2|o2 sat\w*|oxygen sat\w*|pulse ox\w*|sat(?:uration)?s?){_GAP}(\d{{2,3}})\s*(?:%|percent)", re.I), "%"),
+    ("weight", re.compile(rf"\bweight{_GAP}{_NUM}\s*(?:lbs?|pounds|kg)\b", re.I), None),
+    ("BMI", re.compile(rf"\bbmi{_GAP}(\d{{2}}(?:\.\d+)?)\b", re.I), "kg/m2"),
+]
+
+_DOSE_UNITS = r"(?:mg|mcg|µg|g|grams?|units?|ml|mL|meq|mEq|milligrams?|micrograms?|%)"
+_FREQ = (
+    r"(?:once|twice|three times|four times) (?:a|per) (?:day|week)|(?:once|twice) daily|daily|nightly|weekly|"
+    r"bid|tid|qid|qd|qhs|prn|as needed|every \d+ (?:hours|days)|at (?:night|bedtime)|in the morning"
+)
+_MED = re.compile(
+    rf"\b([A-Za-z][A-Za-z-]{{2,}})\s+(\d+(?:\.\d+)?\s*{_DOSE_UNITS})(?![A-Za-z])(?:\s+(?:(?:by mouth|po|orally|iv)\s+)?({_FREQ})\b)?",
+    re.I,
+)
+# Words that precede a dose but are not drug names.
+_NOT_DRUGS = frozenset(
+    "take takes taking took about around over under than the and with from into onto that this your his her their "
+    "increase increased decrease decreased start started continue continued dose dosage total additional extra "
+    "another again give given prescribe prescribed was were had have has been about approximately only just "
+    "daily of to at on for by in is are be also plus".split()
+)
+
+_AGE = re.compile(r"\b(\d{1,3}|90\+)[- ](?:year|yr)s?[- ]old\b", re.I)
+_SEX = {
+    "female": re.compile(r"\b(?:female|woman|girl|lady)\b", re.I),
+    "male": re.compile(r"\b(?:male|man|boy|gentleman)\b", re.I),
+}
+_NKDA = re.compile(r"\b(?:nkda|no known (?:drug )?allergies|no (?:drug )?allergies|denies (?:any )?allergies)\b", re.I)
+_ALLERGIC_TO = re.compile(r"\ballergic to ([a-z][a-z ,/-]{1,60}?)(?=[.;\n]|$| and (?:it|they|i|she|he)\b)", re.I)
+
+
+def vitals(text: str) -> list[VitalSign]:
+    found: list[VitalSign] = []
+    for name, pattern, unit in _VITALS:
+        if m := pattern.search(text):
+            found.append(VitalSign(name=name, value=re.sub(r"\s+", "", m.group(1)), unit=unit))
+    return found
+
+
+def medications(text: str) -> list[Medication]:
+    meds: dict[tuple[str, str], Medication] = {}
+    for m in _MED.finditer(text):
+        name, dose, freq = m.group(1), " ".join(m.group(2).split()), m.group(3)
+        if name.lower() in _NOT_DRUGS:
+            continue
+        key = (name.lower(), dose.lower())
+        if key not in meds:
+            meds[key] = Medication(name=name, dose=dose, frequency=freq.lower() if freq else None)
+    return list(meds.values())
+
+
+def allergies(text: str, allergy_section: str = "") -> list[str]:
+    if _NKDA.search(allergy_section) or _NKDA.search(text):
+        return ["No known drug allergies"]
+    found = [m.group(1).strip(" ,") for m in _ALLERGIC_TO.finditer(text)]
+    if not found and allergy_section.strip():
+        found = [item.strip(" .") for item in re.split(r"[,;\n]| and ", allergy_section) if item.strip(" .")]
+    return list(dict.fromkeys(found))
+
+
+def patient(text: str) -> Patient:
+    age = m.group(1) if (m := _AGE.search(text)) else None
+    if age and age.isdigit() and int(age) > 89:
+        age = "90+"
+    sex = None
+    if m:
+        window = text[m.end() : m.end() + 40]
+        sex = next((s for s, pattern in _SEX.items() if pattern.search(window)), None)
+    return Patient(age=age, sex=sex)

@@ -1,0 +1,123 @@
+"""The report layout: which sections a report has, how their headers are written.
+
+A layout is data (`templates/layouts/*.toml`); this module loads it and does
+the two things every generator needs: split text into sections by header
+aliases, and write sections back in the layout's draft format (the format a
+fine-tuned model is trained to produce).
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from functools import cached_property
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from reportgen.errors import InputError
+from reportgen.resources import templates_dir
+
+
+class SectionSpec(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    id: str
+    title: str
+    aliases: list[str] = Field(description="Header spellings that start this section (any case).")
+    required: bool = False
+    cues: list[str] = Field(default_factory=list, description="Phrases that suggest a sentence belongs here.")
+    opens: list[str] = Field(default_factory=list, description="Spoken phrases that start this section.")
+
+
+class Layout(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    name: str
+    title: str
+    fallback: str = Field(description="Section id for sentences with no cue.")
+    problems: list[str] = Field(default_factory=list, description="Section ids whose items become the problem list.")
+    sections: list[SectionSpec]
+
+    @model_validator(mode="after")
+    def _check_ids(self) -> Layout:
+        ids = [s.id for s in self.sections]
+        if len(set(ids)) != len(ids):
+            raise ValueError("section ids must be unique")
+        unknown = {self.fallback, *self.problems} - set(ids)
+        if unknown:
+            raise ValueError(f"unknown section ids {sorted(unknown)}")
+        return self
+
+    def spec(self, section_id: str) -> SectionSpec:
+        return next(s for s in self.sections if s.id == section_id)
+
+    @cached_property
+    def _alias_to_id(self) -> dict[str, str]:
+        table: dict[str, str] = {}
+        for spec in self.sections:
+            for alias in (spec.title, *spec.aliases):
+                table.setdefault(_normalize_header(alias), spec.id)
+        return table
+
+    def header_id(self, line: str) -> str | None:
+        """The section a line opens, if the line is a header (`HPI:`, `## Plan`, `Exam`)."""
+        return self._alias_to_id.get(_normalize_header(line))
+
+    def split(self, text: str) -> list[tuple[str | None, str]]:
+        """Split text at header lines: [(section id or None before the first header, body)].
+
+        A header may also carry text on its own line after a colon (`CC: knee pain`).
+        """
+        parts: list[tuple[str | None, list[str]]] = [(None, [])]
+        for line in text.splitlines():
+            section_id, rest = self._header_with_rest(line)
+            if section_id:
+                parts.append((section_id, [rest] if rest else []))
+            else:
+                parts[-1][1].append(line)
+        return [(sid, "\n".join(lines).strip()) for sid, lines in parts if sid or "\n".join(lines).strip()]
+
+    def _header_with_rest(self, line: str) -> tuple[str | None, str]:
+        if (sid := self.header_id(line)) is not None:
+            return sid, ""
+        head, colon, rest = line.partition(":")
+        if colon and len(head) <= 40 and (sid := self.header_id(head)) is not None:
+            return sid, rest.strip()
+        return None, ""
+
+    def format_draft(self, texts: dict[str, str]) -> str:
+        """Sections as a model writes them: the TITLE in capitals, the text, a blank line."""
+        blocks = [f"{spec.title.upper()}\n{texts[spec.id].strip()}" for spec in self.sections if texts.get(spec.id, "").strip()]
+        return "\n\n".join(blocks) + "\n"
+
+
+_HEADER_JUNK = re.compile(r"^[#*\s]+|[\s:*#.-]+$")
+
+
+def _normalize_header(line: str) -> str:
+    return " ".join(_HEADER_JUNK.sub("", line).lower().split())
+
+
+def load_layout(name_or_path: str, user_templates: Path | None = None) -> Layout:
+    """A layout by name (user templates folder first, then the shipped ones) or by file path."""
+    path = _find_layout(name_or_path, user_templates)
+    try:
+        return Layout.model_validate(tomllib.loads(path.read_text(encoding="utf-8")))
+    except (tomllib.TOMLDecodeError, ValidationError, UnicodeDecodeError) as e:
+        detail = str(e).splitlines()[0]
+        raise InputError(f"layout file {path} is invalid ({detail}).", "Fix the file; see templates/layouts/.") from None
+
+
+def _find_layout(name_or_path: str, user_templates: Path | None) -> Path:
+    candidate = Path(name_or_path)
+    if candidate.suffix == ".toml" or candidate.is_file():
+        if candidate.is_file():
+            return candidate
+        raise InputError(f"layout file {candidate} does not exist.", "Check generate.layout / --layout.")
+    for folder in filter(None, (user_templates, templates_dir())):
+        path = folder / "layouts" / f"{name_or_path}.toml"
+        if path.is_file():
+            return path
+    shipped = sorted(p.stem for p in (templates_dir() / "layouts").glob("*.toml"))
+    raise InputError(f"no layout named '{name_or_path}'.", f"Available: {', '.join(shipped)}; or pass a .toml path.")

@@ -1,0 +1,83 @@
+"""Reading clinical notes: size limits, binary detection, encodings, ids.
+
+Error messages name the note (its id or path), never its content.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from reportgen.config import NotesSettings
+from reportgen.errors import InputError
+
+# Control characters other than tab, newline, form feed and carriage return.
+_CONTROL = bytes(b for b in range(32) if b not in (9, 10, 12, 13))
+
+
+@dataclass(frozen=True)
+class Note:
+    id: str
+    text: str
+    sha256: str
+    warnings: list[str] = field(default_factory=list)
+
+
+def read_note(source: str | Path, settings: NotesSettings) -> Note:
+    """Read one note from a file path, or from stdin when source is '-'."""
+    if str(source) == "-":
+        data = sys.stdin.buffer.read(settings.max_bytes + 1)
+        return decode_note(data, "stdin", settings)
+    path = Path(source)
+    if path.is_dir():
+        raise InputError(f"{path} is a folder, not a note file.", f"Use `reportgen batch {path} -o OUT` for folders.")
+    if not path.exists():
+        raise InputError(f"note file {path} does not exist.", "Check the path.")
+    size = path.stat().st_size
+    if size > settings.max_bytes:
+        raise InputError(*_too_large(str(path), size, settings))
+    try:
+        data = path.read_bytes()
+    except OSError as e:
+        raise InputError(f"cannot read note file {path} ({e.strerror}).", "Check its permissions.") from None
+    return decode_note(data, path.stem, settings, label=str(path))
+
+
+def decode_note(data: bytes, note_id: str, settings: NotesSettings, label: str | None = None) -> Note:
+    """Validate and decode raw note bytes."""
+    label = label or note_id
+    if len(data) > settings.max_bytes:
+        raise InputError(*_too_large(label, len(data), settings))
+    if b"\x00" in data or _control_share(data) > 0.01:
+        raise InputError(f"{label} looks like a binary file, not a text note.", "Pass a plain-text note.")
+    warnings: list[str] = []
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        if not settings.encoding_fallback:
+            raise InputError(
+                f"{label} is not valid UTF-8.",
+                "Convert it (iconv -t UTF-8) or set REPORTGEN_NOTES_ENCODING_FALLBACK=true.",
+            ) from None
+        text = data.decode("cp1252", errors="replace")
+        warnings.append("note was not valid UTF-8; decoded as Windows-1252")
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    if not text.strip():
+        raise InputError(f"{label} is empty.", "Pass a note with text in it.")
+    return Note(id=note_id, text=text, sha256=hashlib.sha256(data).hexdigest(), warnings=warnings)
+
+
+def _control_share(data: bytes) -> float:
+    sample = data[:65536]
+    if not sample:
+        return 0.0
+    return sum(sample.count(bytes([b])) for b in _CONTROL) / len(sample)
+
+
+def _too_large(label: str, size: int, settings: NotesSettings) -> tuple[str, str]:
+    return (
+        f"{label} is {size:,} bytes, over the {settings.max_bytes:,}-byte limit for one note.",
+        "Split it, or raise notes.max_bytes (REPORTGEN_NOTES_MAX_BYTES).",
+    )

@@ -1,0 +1,94 @@
+"""One note through the pipeline, one function per stage:
+
+note -> de-identified note -> retrieved context -> draft -> structured report (coded).
+
+Rendering is the caller's last step (`reportgen.render`). `Pipeline` loads the
+heavy resources (spaCy, the index, a model) once and is reused across notes.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+
+from reportgen.config import Settings
+from reportgen.generation import Draft, Generator, load_generator
+from reportgen.generation.parse import parse_draft
+from reportgen.layout import Layout, load_layout
+from reportgen.notes import Note
+from reportgen.report import Code, Provenance, Report
+
+
+@dataclass
+class Deidentified:
+    """A note after de-identification (or with it switched off: policy None)."""
+
+    text: str
+    policy: str | None
+
+
+@dataclass
+class Result:
+    report: Report
+    timings: dict[str, float] = field(default_factory=dict)  # seconds per stage
+
+
+@dataclass
+class Pipeline:
+    settings: Settings
+    layout: Layout
+    generator: Generator
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> Pipeline:
+        layout = load_layout(settings.generate.layout, settings.generate.templates_dir)
+        return cls(settings=settings, layout=layout, generator=load_generator(settings.generate))
+
+    def run(self, note: Note) -> Result:
+        timings: dict[str, float] = {}
+        with _timed(timings, "deid"):
+            clean = self.deidentify(note)
+        with _timed(timings, "retrieve"):
+            context = self.retrieve(clean)
+        with _timed(timings, "generate"):
+            draft = self.generator.generate(clean.text, context, self.layout)
+        with _timed(timings, "parse"):
+            report = self.parse(draft, note, clean, context)
+        with _timed(timings, "code"):
+            report = self.code(report)
+        return Result(report=report, timings=timings)
+
+    def deidentify(self, note: Note) -> Deidentified:
+        return Deidentified(text=note.text, policy=None)
+
+    def retrieve(self, clean: Deidentified) -> list[Code]:
+        return []
+
+    def parse(self, draft: Draft, note: Note, clean: Deidentified, context: list[Code]) -> Report:
+        provenance = Provenance(
+            generator=draft.generator,
+            extractive=draft.extractive,
+            model_id=draft.model_id,
+            model_version=draft.model_version,
+            prompt_format=draft.prompt_format,
+            deid_policy=clean.policy,
+            layout=self.layout.name,
+            note_id=note.id,
+            note_sha256=note.sha256,
+            warnings=[*note.warnings, *draft.warnings],
+        )
+        return parse_draft(draft.text, self.layout, provenance, context)
+
+    def code(self, report: Report) -> Report:
+        return report
+
+
+@contextmanager
+def _timed(timings: dict[str, float], stage: str) -> Iterator[None]:
+    start = time.perf_counter()
+    try:
+        yield
+    finally:
+        timings[stage] = time.perf_counter() - start

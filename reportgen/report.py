@@ -1,0 +1,102 @@
+"""The structured patient report: what every generator's output is parsed into.
+
+Everything here exists after de-identification: patient fields hold
+surrogates or coarse values (age, sex), never the note's identifiers.
+`Report.model_dump_json()` / `Report.model_validate_json()` round-trip losslessly.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from reportgen import __version__
+
+
+class Model(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class Code(Model):
+    """A terminology code attached to a problem (or retrieved as context)."""
+
+    system: str = Field(description="Vocabulary, e.g. 'icd10cm', 'doid'.")
+    code: str
+    title: str
+    score: float | None = Field(None, description="Retrieval score; comparable only within one query.")
+    source: str = Field(description="Where it came from, e.g. 'tantivy', 'elasticsearch', 'model'.")
+    matched_field: str | None = Field(None, description="Index field that matched: title, synonyms, notes.")
+
+
+class Problem(Model):
+    """One item of the assessment, with the codes found for it."""
+
+    text: str
+    codes: list[Code] = Field(default_factory=list)
+
+
+class Section(Model):
+    id: str
+    title: str
+    text: str = Field("", description="Empty when the note did not document it.")
+
+    @property
+    def documented(self) -> bool:
+        return bool(self.text.strip())
+
+
+class VitalSign(Model):
+    name: str = Field(description="Canonical name, e.g. 'blood pressure'.")
+    value: str = Field(description="As written, e.g. '120/80'.")
+    unit: str | None = None
+
+
+class Medication(Model):
+    name: str
+    dose: str | None = Field(None, description="Strength, e.g. '40 mg'.")
+    frequency: str | None = None
+
+
+class Patient(Model):
+    """Coarse, de-identified patient facts."""
+
+    age: str | None = Field(None, description="As stated; over 89 is '90+'.")
+    sex: str | None = None
+
+
+class Encounter(Model):
+    date: str | None = Field(None, description="Shifted date when de-identification uses surrogates.")
+    kind: str | None = Field(None, description="e.g. 'annual exam', 'follow-up'.")
+
+
+class Provenance(Model):
+    generator: str = Field(description="'extractive' or 'model'.")
+    extractive: bool = Field(description="True when the text was copied from the note, not written by a model.")
+    model_id: str | None = None
+    model_version: str | None = Field(None, description="Model card hash or revision.")
+    prompt_format: str | None = None
+    terminology_index: str | None = Field(None, description="Backend and version of the index used for coding.")
+    deid_policy: str | None = Field(None, description="De-identification policy; None means it was switched off.")
+    layout: str
+    note_id: str
+    note_sha256: str
+    created_at: datetime = Field(default_factory=lambda: datetime.now(timezone.utc))
+    reportgen_version: str = __version__
+    warnings: list[str] = Field(default_factory=list)
+
+
+class Report(Model):
+    title: str
+    sections: list[Section]
+    problems: list[Problem] = Field(default_factory=list)
+    vitals: list[VitalSign] = Field(default_factory=list)
+    medications: list[Medication] = Field(default_factory=list)
+    allergies: list[str] = Field(default_factory=list)
+    patient: Patient = Field(default_factory=Patient)
+    encounter: Encounter = Field(default_factory=Encounter)
+    context: list[Code] = Field(default_factory=list, description="Terminology retrieved to ground the report.")
+    provenance: Provenance
+
+    def section(self, section_id: str) -> Section | None:
+        return next((s for s in self.sections if s.id == section_id), None)
