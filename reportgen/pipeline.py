@@ -9,7 +9,7 @@ heavy resources (spaCy, the index, a model) once and is reused across notes.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
@@ -27,11 +27,14 @@ class Deidentified:
 
     text: str
     policy: str | None
+    # Companion texts (e.g. a training pair's reference report) de-identified with the same mapping.
+    also: list[str] = field(default_factory=list)
 
 
 @dataclass
 class Result:
     report: Report
+    deid: Deidentified
     timings: dict[str, float] = field(default_factory=dict)  # seconds per stage
 
 
@@ -58,10 +61,10 @@ class Pipeline:
             report = self.parse(draft, note, clean, context)
         with _timed(timings, "code"):
             report = self.code(report)
-        return Result(report=report, timings=timings)
+        return Result(report=report, deid=clean, timings=timings)
 
-    def deidentify(self, note: Note) -> Deidentified:
-        return Deidentified(text=note.text, policy=None)
+    def deidentify(self, note: Note, also: Sequence[str] = ()) -> Deidentified:
+        return Deidentified(text=note.text, policy=None, also=list(also))
 
     def retrieve(self, clean: Deidentified) -> list[Code]:
         return []
