@@ -23,13 +23,15 @@ from reportgen.report import Code
 _SPEAKER = re.compile(r"^\s*\[?(doctor|patient|clinician|provider|nurse|guest_\w+|dr|pt)\]?\s*[:\]]\s*", re.I)
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
 _FILLER = re.compile(r"^(?:ok(?:ay)?|alright|all right|yeah|yes|no|um+|uh+|hmm+|mm-?hmm|sure|great|thanks?|thank you|right|good|nice|wow|oh)\W*$", re.I)
-_MIN_WORDS = 4
+# "..., okay?" ends many dictated statements; it does not make them questions.
+_TAG_QUESTION = re.compile(r",?\s*\b(?:okay|ok|right|alright|all right|yeah|you know)\s*\?$", re.I)
+_MIN_WORDS = 6  # shorter utterances are mostly back-channel ("okay, that sounds good")
 _CHIEF_COMPLAINT_MAX = 2
 
 
 @dataclass(frozen=True)
 class Utterance:
-    speaker: str | None  # "doctor", "patient" or None for plain notes
+    speaker: str | None  # "doctor", "patient" or None for plain notes; doctors open sections
     text: str
 
 
@@ -62,7 +64,7 @@ def _utterances(text: str) -> Iterator[Utterance]:
             line = line[m.end() :]
         for sentence in _SENTENCE_END.split(_tidy(line)):
             if sentence.strip():
-                yield Utterance(speaker, sentence.strip())
+                yield Utterance(speaker, _capitalize(_TAG_QUESTION.sub(".", sentence.strip())))
 
 
 def _tidy(text: str) -> str:
@@ -70,8 +72,11 @@ def _tidy(text: str) -> str:
     text = re.sub(r"\s+([,.!?;:])", r"\1", text)
     text = re.sub(r"\b(?:um+|uh+)\b,?\s*", "", text, flags=re.I)
     text = re.sub(r"\bi\b", "I", text)
-    text = re.sub(r"\s{2,}", " ", text).strip()
-    return text[:1].upper() + text[1:]
+    return re.sub(r"\s{2,}", " ", text).strip()
+
+
+def _capitalize(sentence: str) -> str:
+    return sentence[:1].upper() + sentence[1:]
 
 
 def _sorted_sentences(utterances: Iterable[Utterance], layout: Layout) -> dict[str, str]:
@@ -82,11 +87,12 @@ def _sorted_sentences(utterances: Iterable[Utterance], layout: Layout) -> dict[s
         opened = _opened_section(utterance, layout)
         if opened:
             current = opened
-        if len(utterance.text.split()) < _MIN_WORDS or _FILLER.match(utterance.text):
+        if len(utterance.text.split()) < _MIN_WORDS or _FILLER.match(utterance.text) or utterance.text.endswith("?"):
             continue
         target = _best_section(utterance.text, cues, current, layout)
         if target == "chief_complaint" and len(buckets.get(target, [])) >= _CHIEF_COMPLAINT_MAX:
             target = layout.fallback
+        # Keep who said it: "I have chest pain" means different things from each side.
         prefix = f"{utterance.speaker.capitalize()}: " if utterance.speaker else ""
         buckets.setdefault(target, []).append(prefix + utterance.text)
     return {sid: "\n".join(lines) for sid, lines in buckets.items()}

@@ -14,6 +14,7 @@ from reportgen.layout import Layout
 from reportgen.report import Code, Problem, Provenance, Report, Section
 
 _BULLET = re.compile(r"^\s*(?:[-*•]|\d+[.)])\s*")
+_SPEAKER = re.compile(r"^(?:Doctor|Patient): ")
 _MAX_PROBLEMS = 12
 
 
@@ -66,6 +67,6 @@ def problems(assessment_texts: list[str]) -> list[Problem]:
                 items.append(item)
     if not items:
         sentences = re.split(r"(?<=[.!?])\s+", " ".join(assessment_texts))
-        items = [s.rstrip(".") for s in sentences if len(s.split()) >= 2][:3]
+        items = [_SPEAKER.sub("", s).rstrip(".") for s in sentences if len(s.split()) >= 2][:3]
     unique = list(dict.fromkeys(items))[:_MAX_PROBLEMS]
     return [Problem(text=item) for item in unique]
