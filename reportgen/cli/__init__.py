@@ -115,6 +115,12 @@ def _register() -> None:
 
     cli.add_command(generate.generate)
     cli.add_command(config_cmd.config)
+    from reportgen.cli.batch import batch
+
+    cli.add_command(batch)
+    from reportgen.cli.evaluate import evaluate
+
+    cli.add_command(evaluate)
 
 
 _register()

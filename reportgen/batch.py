@@ -1,0 +1,402 @@
+"""Folders of notes: discovery, safe output names, worker processes, manifest, resume.
+
+One note's failure is recorded and the batch goes on. Every report file is
+written atomically; the manifest (`OUTPUT_DIR/manifest.jsonl`) gets one JSON
+line per finished note, flushed as it finishes, so a killed run leaves every
+line but possibly a torn last one, which `--resume` drops. At the end the
+manifest is rewritten (atomically) with the latest line per note.
+
+Nothing here logs or records note text: error messages are reportgen's own
+(they name files, never content) or, for anything else, the exception type.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import hashlib
+import json
+import os
+import re
+import signal
+import time
+from collections import Counter
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from dataclasses import asdict, dataclass, field
+from datetime import datetime, timezone
+from multiprocessing import get_context
+from pathlib import Path, PurePosixPath
+
+from reportgen import __version__
+from reportgen.config import Settings
+from reportgen.errors import InputError, ReportgenError, UsageError
+from reportgen.files import atomic_write
+from reportgen.notes import read_note
+from reportgen.pipeline import Pipeline
+from reportgen.render import render
+
+MANIFEST = "manifest.jsonl"
+
+
+@dataclass(frozen=True)
+class Job:
+    """One note to process: where it is and where its reports go (both relative)."""
+
+    input: PurePosixPath  # relative to INPUT_DIR
+    stem: PurePosixPath  # output path without the format suffix, relative to OUTPUT_DIR
+
+    def outputs(self, formats: Sequence[str]) -> list[PurePosixPath]:
+        return [self.stem.with_name(f"{self.stem.name}.{fmt}") for fmt in formats]
+
+
+@dataclass
+class Record:
+    """One manifest line."""
+
+    input: str
+    status: str  # "ok" or "failed"
+    sha256: str | None = None
+    error: str | None = None
+    reason: str | None = None  # error with the file name and numbers taken out, for grouping
+    outputs: list[str] = field(default_factory=list)
+    timings: dict[str, float] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+    versions: dict[str, str | None] = field(default_factory=dict)
+    finished_at: str = ""
+
+
+@dataclass
+class Summary:
+    total: int = 0
+    ok: int = 0
+    failed: int = 0
+    skipped: int = 0  # already done (--resume)
+    interrupted: bool = False
+    seconds: float = 0.0
+    reasons: Counter[str] = field(default_factory=Counter)
+
+    @property
+    def processed(self) -> int:
+        return self.ok + self.failed
+
+    @property
+    def rate(self) -> float:
+        return self.processed / self.seconds if self.seconds > 0 else 0.0
+
+
+# ---------------------------------------------------------------- discovery
+
+
+def discover(input_dir: Path, pattern: str, recursive: bool, exclude: Path | None = None) -> list[PurePosixPath]:
+    """Note files under input_dir whose name matches pattern, as sorted relative paths.
+
+    Hidden files and folders are skipped; folders reached through symlinks are not
+    entered (no loops, no leaving INPUT_DIR); `exclude` (the output folder when it
+    sits inside the input) is not entered either. Symlinked files are listed:
+    `resolve_input` refuses those that point outside.
+    """
+    found: list[PurePosixPath] = []
+    excluded = exclude.resolve() if exclude else None
+    for dirpath, dirnames, filenames in os.walk(input_dir):
+        here = Path(dirpath)
+        dirnames[:] = sorted(
+            d for d in dirnames if recursive and not d.startswith(".") and (here / d).resolve() != excluded
+        )
+        for name in sorted(filenames):
+            if not name.startswith(".") and fnmatch.fnmatch(name, pattern):
+                found.append(PurePosixPath((here / name).relative_to(input_dir).as_posix()))
+    return found
+
+
+def resolve_input(input_dir: Path, rel: PurePosixPath) -> Path:
+    """The real file behind a discovered path; refuses one that leads outside INPUT_DIR."""
+    root = input_dir.resolve()
+    real = (root / rel).resolve()
+    if not real.is_relative_to(root):
+        raise InputError(f"{rel} is a symlink to a file outside the input folder.", "Copy the note into the folder.")
+    return real
+
+
+def plan_outputs(inputs: Sequence[PurePosixPath]) -> list[Job]:
+    """Map input paths to output stems that cannot collide or escape.
+
+    The stem mirrors the input path without its suffix (`ward/a.txt` -> `ward/a`).
+    Names are compared case-folded (case-insensitive file systems) and against
+    the folders other outputs need; a clash gets a short hash of its input path
+    (`ward/a-1f2e3d4c`), lengthened until nothing clashes.
+    """
+    for rel in inputs:
+        if rel.is_absolute() or any(part in ("", ".", "..") for part in rel.parts):
+            raise UsageError(f"unsafe input path {rel}.", "Input paths must stay inside the input folder.")
+    stems = {rel: rel.with_suffix("") if rel.suffix else rel for rel in inputs}
+    for digits in (8, 16, 64):
+        clashing = _clashes(stems)
+        if not clashing:
+            return [Job(input=rel, stem=stems[rel]) for rel in inputs]
+        for rel in clashing:
+            tag = hashlib.sha256(rel.as_posix().encode()).hexdigest()[:digits]
+            base = rel.with_suffix("") if rel.suffix else rel
+            stems[rel] = base.with_name(f"{base.name}-{tag}")
+    raise UsageError("could not give every note a distinct output name.", "Rename the clashing input files.")
+
+
+def _clashes(stems: dict[PurePosixPath, PurePosixPath]) -> set[PurePosixPath]:
+    """Inputs whose stem equals another's, or names a folder another output needs (or the manifest)."""
+    by_key: dict[str, list[PurePosixPath]] = {}
+    for rel, stem in stems.items():
+        by_key.setdefault(stem.as_posix().casefold(), []).append(rel)
+    folders = {parent.as_posix().casefold() for stem in stems.values() for parent in stem.parents}
+    clashing = {rel for rels in by_key.values() if len(rels) > 1 for rel in rels}
+    for rel, stem in stems.items():
+        key = stem.as_posix().casefold()
+        # `a` (-> a.md) beside a folder `a.md/` from another input; any stem under a folder named `manifest.jsonl`.
+        if any(f"{key}.{suffix}" in folders for suffix in ("md", "html", "json")) or MANIFEST in folders:
+            clashing.add(rel)
+    return clashing
+
+
+def safe_target(output_dir: Path, rel: PurePosixPath) -> Path:
+    """The output file for rel, refusing one that a symlinked folder would put outside OUTPUT_DIR."""
+    root = output_dir.resolve()
+    target = root / rel
+    target.parent.mkdir(parents=True, exist_ok=True)
+    if not target.parent.resolve().is_relative_to(root) or target.is_symlink():
+        raise InputError(f"output {rel} would be written outside the output folder.", "Remove the symlink there.")
+    return target
+
+
+# ---------------------------------------------------------------- one note
+
+
+def settings_fingerprint(settings: Settings, formats: Sequence[str]) -> str:
+    """What decides a report's content: every setting but the batch section's, the formats, the version."""
+    data = settings.model_dump(mode="json", exclude={"batch"})
+    payload = json.dumps([data, list(formats), __version__], sort_keys=True, default=str)
+    return hashlib.sha256(payload.encode()).hexdigest()[:16]
+
+
+def error_text(error: BaseException) -> str:
+    """A message safe to record: reportgen's own (never quotes notes), else only the type."""
+    if isinstance(error, ReportgenError):
+        return error.message
+    return f"internal error ({type(error).__name__})"
+
+
+def reason_of(message: str, rel: PurePosixPath) -> str:
+    """Group key for a failure: the message without the file name and numbers."""
+    return re.sub(r"\d[\d,.]*", "N", message.replace(rel.as_posix(), "note"))
+
+
+def process(
+    pipeline: Pipeline, input_dir: Path, output_dir: Path, job: Job, formats: Sequence[str], fingerprint: str
+) -> Record:
+    """Read, generate, render and write one note; any failure becomes a failed record."""
+    record = Record(input=job.input.as_posix(), status="failed", versions={"settings": fingerprint})
+    source: Path | None = None
+    try:
+        start = time.perf_counter()
+        source = resolve_input(input_dir, job.input)
+        note = read_note(source, pipeline.settings.notes)
+        record.sha256 = note.sha256
+        record.timings["read"] = time.perf_counter() - start
+        result = pipeline.run(note)
+        record.timings.update(result.timings)
+        provenance = result.report.provenance
+        record.warnings = provenance.warnings
+        record.versions |= {
+            "reportgen": provenance.reportgen_version,
+            "generator": provenance.generator,
+            "model": provenance.model_id,
+            "model_version": provenance.model_version,
+            "index": provenance.terminology_index,
+            "deid_policy": provenance.deid_policy,
+        }
+        start = time.perf_counter()
+        rendered = [(rel, render(result.report, fmt, None, pipeline.settings.generate.templates_dir))
+                    for rel, fmt in zip(job.outputs(formats), formats)]
+        record.timings["render"] = time.perf_counter() - start
+        start = time.perf_counter()
+        for rel, text in rendered:
+            atomic_write(safe_target(output_dir, rel), text)
+            record.outputs.append(rel.as_posix())
+        record.timings["write"] = time.perf_counter() - start
+        record.status = "ok"
+    except Exception as e:  # recorded, the batch goes on
+        record.error = error_text(e).replace(str(source), job.input.as_posix()) if source else error_text(e)
+        record.reason = reason_of(record.error, job.input)
+    record.timings = {k: round(v, 6) for k, v in record.timings.items()}
+    record.finished_at = datetime.now(timezone.utc).isoformat(timespec="seconds")
+    return record
+
+
+# ---------------------------------------------------------------- workers
+
+_worker: dict[str, object] = {}
+
+
+def _init_worker(settings: Settings, input_dir: Path, output_dir: Path, formats: list[str], fingerprint: str) -> None:
+    """Runs once per worker process: load the pipeline (spaCy, index) once; leave Ctrl-C to the parent."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _worker.update(args=(input_dir, output_dir), formats=formats, fingerprint=fingerprint)
+    try:
+        _worker["pipeline"] = Pipeline.from_settings(settings)
+    except ReportgenError as e:  # e.g. de-identification cannot run: every note would fail closed
+        _worker["error"] = e
+
+
+def _work(job: Job) -> Record:
+    if "error" in _worker:
+        raise _worker["error"]  # type: ignore[misc]  # stops the batch in the parent, as serial mode does
+    return process(_worker["pipeline"], *_worker["args"], job, _worker["formats"], _worker["fingerprint"])  # type: ignore[arg-type]
+
+
+class _StopFlag:
+    """First Ctrl-C: finish the notes in flight, then stop. Second: stop now."""
+
+    def __init__(self) -> None:
+        self.set = False
+        self._previous = None
+
+    def __enter__(self) -> _StopFlag:
+        try:
+            self._previous = signal.signal(signal.SIGINT, self._handle)
+        except ValueError:  # not the main thread: no handler, Ctrl-C is not ours to catch
+            self._previous = None
+        return self
+
+    def _handle(self, signum: int, frame: object) -> None:
+        if self.set:
+            raise KeyboardInterrupt
+        self.set = True
+
+    def __exit__(self, *exc: object) -> None:
+        if self._previous is not None:
+            signal.signal(signal.SIGINT, self._previous)
+
+
+def _run_serial(jobs: Sequence[Job], pipeline: Pipeline, args: tuple, stop: _StopFlag) -> Iterator[Record]:
+    for job in jobs:
+        if stop.set:
+            return
+        yield process(pipeline, *args[:2], job, *args[2:])
+
+
+def _run_pool(jobs: Sequence[Job], settings: Settings, args: tuple, workers: int, stop: _StopFlag) -> Iterator[Record]:
+    """Keep at most 2 notes per worker in flight, so memory stays flat however long the run."""
+    todo = iter(jobs)
+    pending: set[Future[Record]] = set()
+    with ProcessPoolExecutor(workers, mp_context=get_context("spawn"), initializer=_init_worker,
+                             initargs=(settings, *args)) as pool:
+        while True:
+            while not stop.set and len(pending) < 2 * workers and (job := next(todo, None)) is not None:
+                pending.add(pool.submit(_work, job))
+            if not pending:
+                return
+            done, pending = wait(pending, timeout=0.5, return_when=FIRST_COMPLETED)
+            for future in done:
+                yield future.result()
+
+
+# ---------------------------------------------------------------- manifest
+
+
+def read_manifest(path: Path) -> dict[str, dict]:
+    """The latest record per input path. A torn last line (killed run) is dropped."""
+    latest: dict[str, dict] = {}
+    if not path.exists():
+        return latest
+    for line in path.read_text(encoding="utf-8").splitlines():
+        try:
+            record = json.loads(line)
+        except json.JSONDecodeError:
+            continue
+        if isinstance(record, dict) and "input" in record:
+            latest[record["input"]] = record
+    return latest
+
+
+def write_manifest(path: Path, records: dict[str, dict]) -> None:
+    atomic_write(path, "".join(json.dumps(records[key]) + "\n" for key in sorted(records)))
+
+
+def _already_done(record: dict | None, source: Path, output_dir: Path, fingerprint: str, notes_max: int) -> bool:
+    if not record or record.get("status") != "ok" or record.get("versions", {}).get("settings") != fingerprint:
+        return False
+    if not all((output_dir / out).is_file() for out in record.get("outputs", [])):
+        return False
+    try:
+        if source.stat().st_size > notes_max:
+            return False
+        return hashlib.sha256(source.read_bytes()).hexdigest() == record.get("sha256")
+    except OSError:
+        return False
+
+
+# ---------------------------------------------------------------- the batch
+
+
+def run_batch(
+    settings: Settings,
+    input_dir: Path,
+    output_dir: Path,
+    *,
+    formats: Sequence[str],
+    pattern: str,
+    recursive: bool,
+    workers: int,
+    resume: bool = False,
+    force: bool = False,
+    on_start: Callable[[int], None] = lambda total: None,
+    on_record: Callable[[Record], None] = lambda record: None,
+) -> Summary:
+    """Process every matching note under input_dir into output_dir; see the module docstring."""
+    if not input_dir.is_dir():
+        raise InputError(f"input folder {input_dir} does not exist or is not a folder.", "Check INPUT_DIR.")
+    if output_dir.resolve() == input_dir.resolve():
+        raise UsageError("the output folder is the input folder.", "Write reports to another folder (-o).")
+    manifest = output_dir / MANIFEST
+    if manifest.exists() and not (resume or force):
+        raise UsageError(f"{output_dir} already holds a batch ({MANIFEST}).", "Pass --resume to continue it or --force to start over.")
+    output_dir.mkdir(parents=True, exist_ok=True)
+
+    inputs = discover(input_dir, pattern, recursive, exclude=output_dir)
+    if not inputs:
+        where = "or below " if recursive else ""
+        raise InputError(f"no files matching '{pattern}' in {where}{input_dir}.", "Check --glob and --recursive.")
+    jobs = plan_outputs(inputs)
+    fingerprint = settings_fingerprint(settings, formats)
+    records = read_manifest(manifest) if resume else {}
+    write_manifest(manifest, records)  # drops a torn last line before we append
+
+    summary = Summary(total=len(jobs))
+    todo: list[Job] = []
+    for job in jobs:
+        source = input_dir / job.input
+        if resume and _already_done(records.get(job.input.as_posix()), source, output_dir, fingerprint, settings.notes.max_bytes):
+            summary.skipped += 1
+        else:
+            todo.append(job)
+    on_start(len(todo))
+
+    args = (input_dir, output_dir, list(formats), fingerprint)
+    start = time.perf_counter()
+    with _StopFlag() as stop, manifest.open("a", encoding="utf-8") as log:
+        if workers <= 1 or len(todo) <= 1:
+            stream = _run_serial(todo, Pipeline.from_settings(settings), args, stop)
+        else:
+            stream = _run_pool(todo, settings, args, min(workers, len(todo)), stop)
+        for record in stream:
+            line = asdict(record)
+            log.write(json.dumps(line) + "\n")
+            log.flush()
+            records[record.input] = line
+            if record.status == "ok":
+                summary.ok += 1
+            else:
+                summary.failed += 1
+                summary.reasons[record.reason or "unknown"] += 1
+            on_record(record)
+        summary.interrupted = stop.set and summary.processed < len(todo)
+    summary.seconds = time.perf_counter() - start
+    write_manifest(manifest, records)
+    return summary

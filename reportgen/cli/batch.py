@@ -1,0 +1,172 @@
+from __future__ import annotations
+
+import os
+import sys
+import time
+from pathlib import Path
+
+import click
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, ProgressColumn, TextColumn, TimeRemainingColumn
+from rich.text import Text
+
+from reportgen import errors
+from reportgen.batch import MANIFEST, Record, Summary, run_batch
+from reportgen.cli import App, pass_app
+from reportgen.render import FORMATS
+
+
+def _formats(ctx: click.Context, param: click.Parameter, value: str | None) -> list[str] | None:
+    if value is None:
+        return None
+    formats = [f.strip().lower() for f in value.split(",") if f.strip()]
+    unknown = sorted(set(formats) - set(FORMATS))
+    if unknown or not formats:
+        raise click.BadParameter(f"unknown format(s) {', '.join(unknown) or '(none)'}; choose from {', '.join(FORMATS)}.")
+    return list(dict.fromkeys(formats))
+
+
+@click.command()
+@click.argument("input_dir", type=click.Path(path_type=Path, file_okay=False))
+@click.option("-o", "--output-dir", type=click.Path(path_type=Path, file_okay=False), required=True,
+              help="Folder for the reports and manifest.jsonl (created if missing).")
+@click.option("-f", "--format", "formats", callback=_formats, metavar="md,html,json",
+              help="Comma-separated report formats, one file each per note (default: md).")
+@click.option("--glob", "pattern", metavar="PATTERN", help="Which file names are notes (default: '*.txt').")
+@click.option("-r", "--recursive", is_flag=True, help="Also take notes from sub-folders (mirrored in OUTPUT_DIR).")
+@click.option("-j", "--workers", type=click.IntRange(min=0), help="Worker processes (default: one per CPU core, at most 8).")
+@click.option("--resume", is_flag=True, help="Continue a batch: skip notes already done with the same settings.")
+@click.option("--force", is_flag=True, help="Start over in an OUTPUT_DIR that already holds a batch.")
+@click.option("--model", help="Model directory or hub id (default: the model-free extractive generator).")
+@pass_app
+def batch(
+    app: App,
+    input_dir: Path,
+    output_dir: Path,
+    formats: list[str] | None,
+    pattern: str | None,
+    recursive: bool,
+    workers: int | None,
+    resume: bool,
+    force: bool,
+    model: str | None,
+) -> None:
+    """Generate a report for every note in INPUT_DIR, into OUTPUT_DIR.
+
+    Each note's reports mirror its path (ward3/note.txt -> OUTPUT_DIR/ward3/note.md);
+    a note that fails is recorded in OUTPUT_DIR/manifest.jsonl and the batch goes on.
+    Ctrl-C finishes the notes in flight and stops; --resume carries on.
+
+    \b
+    Examples:
+      reportgen batch notes/ -o reports/
+      reportgen batch notes/ -o reports/ --format md,json --recursive --workers 4
+      reportgen batch notes/ -o reports/ --resume
+
+    Exit status: 0 every note ok, 5 some notes failed (see the manifest),
+    130 interrupted (rerun with --resume), 2-4 the batch could not run.
+    """
+    settings = app.settings(**{
+        "batch.formats": formats,
+        "batch.glob": pattern,
+        "batch.workers": workers,
+        "generate.model": model,
+    })
+    config = settings.batch
+    workers = config.workers or min(8, os.cpu_count() or 1)
+    reporter = _reporter(app, config.progress_every)
+    with reporter:
+        summary = run_batch(
+            settings, input_dir, output_dir,
+            formats=config.formats, pattern=config.glob, recursive=recursive, workers=workers,
+            resume=resume, force=force, on_start=reporter.start, on_record=reporter.update,
+        )
+    click.echo(_summary_text(summary, output_dir / MANIFEST))
+    if summary.interrupted:
+        app.warn("interrupted; rerun with --resume to finish.")
+        sys.exit(errors.INTERRUPTED)
+    if summary.failed:
+        sys.exit(errors.PARTIAL)
+
+
+def _summary_text(summary: Summary, manifest: Path) -> str:
+    lines = [
+        f"{summary.ok} ok, {summary.failed} failed, {summary.skipped} already done "
+        f"(of {summary.total} notes) in {summary.seconds:.1f} s, {summary.rate:.1f} notes/s.",
+    ]
+    if summary.reasons:
+        lines.append("Failures by reason:")
+        lines += [f"  {count:>5}  {reason}" for reason, count in summary.reasons.most_common()]
+    lines.append(f"Manifest: {manifest}")
+    return "\n".join(lines)
+
+
+class _Quiet:
+    def __enter__(self) -> _Quiet:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        pass
+
+    def start(self, total: int) -> None:
+        self.total, self.done, self.failed, self.began = total, 0, 0, time.perf_counter()
+
+    def update(self, record: Record) -> None:
+        self.done += 1
+        self.failed += record.status != "ok"
+
+
+class _Lines(_Quiet):
+    """Not a terminal (a log file, CI): one plain line every few seconds, and at the end."""
+
+    def __init__(self, app: App, every: float):
+        self.app, self.every, self.last = app, every, 0.0
+
+    def update(self, record: Record) -> None:
+        super().update(record)
+        now = time.perf_counter()
+        if now - self.last >= self.every or self.done == self.total:
+            self.last = now
+            elapsed = now - self.began
+            rate = self.done / elapsed if elapsed > 0 else 0.0
+            eta = (self.total - self.done) / rate if rate > 0 else 0.0
+            self.app.say(f"batch: {self.done}/{self.total} done, {self.failed} failed, {rate:.1f} notes/s, ETA {eta:.0f} s")
+
+
+class _RateColumn(ProgressColumn):
+    def render(self, task) -> Text:
+        return Text(f"{task.speed or 0:.1f} notes/s")
+
+
+class _Bar(_Quiet):
+    """A terminal: a Rich progress bar on stderr (counts only, never a file name)."""
+
+    def __init__(self) -> None:
+        self.progress = Progress(
+            TextColumn("batch"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.fields[failed]} failed"),
+            _RateColumn(), TextColumn("ETA"), TimeRemainingColumn(),
+            console=Console(stderr=True), transient=False,
+        )
+
+    def __enter__(self) -> _Bar:
+        self.progress.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.progress.stop()
+
+    def start(self, total: int) -> None:
+        super().start(total)
+        self.task = self.progress.add_task("batch", total=total, failed=0)
+
+    def update(self, record: Record) -> None:
+        super().update(record)
+        self.progress.update(self.task, advance=1, failed=self.failed)
+
+
+def _reporter(app: App, every: float) -> _Quiet:
+    if app.verbosity < 0:
+        return _Quiet()
+    if sys.stderr.isatty():
+        return _Bar()
+    return _Lines(app, every)

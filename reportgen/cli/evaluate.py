@@ -1,0 +1,62 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+from rich.console import Console
+from rich.table import Table
+
+from reportgen.cli import App, pass_app
+from reportgen.evaluate import Evaluation, evaluate_pairs, write_outputs
+from reportgen.layout import Layout
+from reportgen.pipeline import Pipeline
+
+
+@click.command()
+@click.option("--data", "data", type=click.Path(path_type=Path, dir_okay=False), required=True,
+              help='Pairs JSONL: one {"id", "note", "report"} object per line (see `reportgen data import`).')
+@click.option("--model", help="Model directory or hub id (default: the model-free extractive generator).")
+@click.option("-o", "--output-dir", type=click.Path(path_type=Path, file_okay=False),
+              help="Also write evaluation.jsonl (per pair), summary.md and sections.png here.")
+@click.option("--restore-phi", is_flag=True, help="Put the note's identifiers back into the output before scoring (no leak check).")
+@click.option("--limit", type=click.IntRange(min=1), help="Only the first N pairs.")
+@pass_app
+def evaluate(app: App, data: Path, model: str | None, output_dir: Path | None, restore_phi: bool, limit: int | None) -> None:
+    """Generate a report for each pair's note and score it against the pair's report.
+
+    ROUGE-1/2/L/Lsum (as ACI-Bench computes them), section coverage,
+    ICD-10-CM code agreement and a PHI leak check (any identifier found in the
+    note appearing in the output). Prints a table; -o also writes files.
+
+    \b
+    Examples:
+      reportgen data import aci-bench valid.csv -o valid.jsonl
+      reportgen evaluate --data valid.jsonl -o eval/
+    """
+    from reportgen.data import read_pairs  # the training area's pairs loader (shared format)
+
+    settings = app.settings(**{"generate.model": model})
+    pairs = read_pairs(data)[:limit]
+    pipeline = Pipeline.from_settings(settings)
+    app.say(f"Evaluating {len(pairs)} pairs...")
+    evaluation = evaluate_pairs(pipeline, pairs, restore_phi=restore_phi)
+    _print_table(evaluation, pipeline.layout)
+    if output_dir is not None:
+        for path in write_outputs(evaluation, pipeline.layout, output_dir):
+            app.say(f"Wrote {path}")
+
+
+def _print_table(evaluation: Evaluation, layout: Layout) -> None:
+    console = Console()
+    table = Table(title=f"{evaluation.generator}: {len(evaluation.scores)} pairs")
+    table.add_column("metric")
+    table.add_column("value", justify="right")
+    for name, value in evaluation.summary().items():
+        table.add_row(name, "n/a" if value is None else f"{value:.4f}" if isinstance(value, float) else str(value))
+    console.print(table)
+    sections = Table(title="Sections")
+    for column in ("section", "in reference", "output has it", "ROUGE-1"):
+        sections.add_column(column, justify="left" if column == "section" else "right")
+    for title, n, present, r1 in evaluation.per_section(layout):
+        sections.add_row(title, str(n), f"{present:.2f}", f"{r1:.3f}")
+    console.print(sections)

@@ -1,0 +1,267 @@
+"""Scoring generated reports against reference reports.
+
+- ROUGE-1/2/L/Lsum computed the way ACI-Bench's `evaluate_fullnote.py` does
+  (Hugging Face `evaluate`'s rouge defaults over the `rouge-score` package):
+  no stemmer, the F-measure, scored per pair and averaged.
+- Section coverage: the layout splits both texts; the share of the reference's
+  sections that the output documents, and ROUGE-1 per section.
+- ICD-10-CM agreement: the pipeline's `code` stage on the output's problems
+  and on the (de-identified) reference's; precision/recall of the output's codes.
+- PHI leak check: no identifier de-identification found in the note (nor a
+  known patient identifier given with the pair) may appear in the output,
+  unless PHI was restored on purpose.
+
+Per-note records hold scores and counts only: never note, report or identifier text.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from statistics import mean
+
+from rouge_score import rouge_scorer
+
+from reportgen.errors import UsageError
+from reportgen.files import atomic_write
+from reportgen.generation import Draft
+from reportgen.layout import Layout
+from reportgen.notes import decode_note
+from reportgen.pipeline import Deidentified, Pipeline
+from reportgen.report import Report
+
+ROUGE_TYPES = ("rouge1", "rouge2", "rougeL", "rougeLsum")
+_scorer = rouge_scorer.RougeScorer(list(ROUGE_TYPES), use_stemmer=False)
+
+
+def rouge(reference: str, prediction: str) -> dict[str, float]:
+    """F-measures, as ACI-Bench computes them (reference first, as rouge-score expects)."""
+    scores = _scorer.score(reference, prediction)
+    return {name: scores[name].fmeasure for name in ROUGE_TYPES}
+
+
+def sections_of(text: str, layout: Layout) -> dict[str, str]:
+    """Section id -> text, by the layout's headers; text before any header counts as the fallback section."""
+    texts: dict[str, list[str]] = {}
+    for section_id, body in layout.split(text):
+        if body.strip():
+            texts.setdefault(section_id or layout.fallback, []).append(body)
+    return {sid: "\n\n".join(bodies) for sid, bodies in texts.items()}
+
+
+def report_text(report: Report) -> str:
+    """The report as plain text, each section under its title in capitals (as references are written)."""
+    return "\n\n".join(f"{s.title.upper()}\n{s.text.strip()}" for s in report.sections if s.documented) + "\n"
+
+
+def report_codes(report: Report) -> set[str]:
+    return {code.code for problem in report.problems for code in problem.codes if code.system == "icd10cm"}
+
+
+def leaked(identifiers: Iterable[str], text: str) -> int:
+    """How many distinct identifiers appear in text as whole words (any case)."""
+    found = 0
+    for identifier in {i.strip().casefold() for i in identifiers if len(i.strip()) >= 2}:
+        if re.search(rf"(?<!\w){re.escape(identifier)}(?!\w)", text, re.IGNORECASE):
+            found += 1
+    return found
+
+
+@dataclass
+class PairScore:
+    id: str
+    rouge: dict[str, float]
+    reference_sections: list[str]
+    output_sections: list[str]
+    section_coverage: float | None  # None: the reference has no recognisable sections
+    section_rouge1: dict[str, float]  # per section of the reference
+    reference_codes: list[str]
+    output_codes: list[str]
+    phi_check: str  # "passed", "leaked", "skipped (--restore-phi)", "unavailable"
+    phi_identifiers: int
+    phi_leaked: int
+    generator: str
+    deid_policy: str | None
+    seconds: float
+    warnings: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Evaluation:
+    scores: list[PairScore]
+    model: str | None
+
+    @property
+    def generator(self) -> str:
+        return self.scores[0].generator if self.scores else "none"
+
+    @property
+    def deid_policy(self) -> str | None:
+        return self.scores[0].deid_policy if self.scores else None
+
+    def summary(self) -> dict[str, float | int | None]:
+        n = len(self.scores)
+        covered = [s.section_coverage for s in self.scores if s.section_coverage is not None]
+        ref_codes = sum(len(s.reference_codes) for s in self.scores)
+        out_codes = sum(len(s.output_codes) for s in self.scores)
+        shared = sum(len(set(s.reference_codes) & set(s.output_codes)) for s in self.scores)
+        checked = [s for s in self.scores if s.phi_check in ("passed", "leaked")]
+        return {
+            "pairs": n,
+            **{name: mean(s.rouge[name] for s in self.scores) for name in ROUGE_TYPES},
+            "section_coverage": mean(covered) if covered else None,
+            "code_precision": shared / out_codes if out_codes else None,
+            "code_recall": shared / ref_codes if ref_codes else None,
+            "phi_checked": len(checked),
+            "phi_notes_leaking": sum(s.phi_leaked > 0 for s in checked),
+            "phi_leaked_identifiers": sum(s.phi_leaked for s in checked),
+        }
+
+    def per_section(self, layout: Layout) -> list[tuple[str, int, float, float]]:
+        """(section title, pairs whose reference has it, share the output documents, mean ROUGE-1)."""
+        rows = []
+        for spec in layout.sections:
+            having = [s for s in self.scores if spec.id in s.reference_sections]
+            if having:
+                present = mean(spec.id in s.output_sections for s in having)
+                rows.append((spec.title, len(having), present, mean(s.section_rouge1[spec.id] for s in having)))
+        return rows
+
+
+def evaluate_pair(pipeline: Pipeline, pair_id: str, note_text: str, reference: str, known: Sequence[str] = (),
+                  restore_phi: bool = False) -> PairScore:
+    start = time.perf_counter()
+    settings, layout = pipeline.settings, pipeline.layout
+    note = decode_note(note_text.encode("utf-8"), pair_id, settings.notes)
+    result = pipeline.run(note)
+    output = report_text(result.report)
+    identifiers = getattr(result.deid, "identifiers", None)
+    if restore_phi:
+        output = result.deid.restore(output)
+        phi_check, leaks = "skipped (--restore-phi)", 0
+    elif identifiers is None and not known:
+        phi_check, leaks = "unavailable", 0
+    else:
+        leaks = leaked([*(identifiers or ()), *known], output)
+        phi_check = "leaked" if leaks else "passed"
+
+    ref_sections = sections_of(reference, layout)
+    out_sections = {s.id: s.text for s in result.report.sections if s.documented}
+    coverage = mean(sid in out_sections for sid in ref_sections) if ref_sections else None
+    return PairScore(
+        id=pair_id,
+        rouge=rouge(reference, output),
+        reference_sections=sorted(ref_sections),
+        output_sections=sorted(out_sections),
+        section_coverage=coverage,
+        section_rouge1={sid: rouge(text, out_sections.get(sid, ""))["rouge1"] for sid, text in ref_sections.items()},
+        reference_codes=sorted(report_codes(_reference_report(pipeline, pair_id, reference))),
+        output_codes=sorted(report_codes(result.report)),
+        phi_check=phi_check,
+        phi_identifiers=len(set(identifiers or ())) + len(known),
+        phi_leaked=leaks,
+        generator=result.report.provenance.generator,
+        deid_policy=result.deid.policy,
+        seconds=round(time.perf_counter() - start, 4),
+        warnings=list(result.report.provenance.warnings),
+    )
+
+
+def _reference_report(pipeline: Pipeline, pair_id: str, reference: str) -> Report:
+    """The reference as a coded report: de-identified first, since coding queries the index with its text."""
+    note = decode_note(reference.encode("utf-8"), f"{pair_id}-reference", pipeline.settings.notes)
+    clean = pipeline.deidentify(note)
+    draft = Draft(text=pipeline.layout.format_draft(sections_of(clean.text, pipeline.layout)),
+                  generator="reference", extractive=True)
+    return pipeline.code(pipeline.parse(draft, note, clean, []))
+
+
+def evaluate_pairs(pipeline: Pipeline, pairs: Iterable, restore_phi: bool = False,
+                   on_pair: Callable[[PairScore], None] = lambda score: None) -> Evaluation:
+    """Score every pair (objects with id, note, report and optional patient identifiers)."""
+    if restore_phi and not hasattr(Deidentified, "restore"):
+        raise UsageError("this build's de-identification cannot restore PHI.", "Drop --restore-phi.")
+    scores = []
+    for pair in pairs:
+        known = [v for k, v in (getattr(pair, "patient", None) or {}).items() if k == "name"]
+        known += [part for name in known for part in name.split()]
+        score = evaluate_pair(pipeline, pair.id, pair.note, pair.report, known, restore_phi)
+        scores.append(score)
+        on_pair(score)
+    return Evaluation(scores=scores, model=pipeline.settings.generate.model)
+
+
+# ---------------------------------------------------------------- outputs
+
+
+def summary_markdown(evaluation: Evaluation, layout: Layout) -> str:
+    summary = evaluation.summary()
+    lines = [
+        "# Evaluation",
+        "",
+        f"Generator: {evaluation.generator}" + (f" (model {evaluation.model})" if evaluation.model else "")
+        + f"; de-identification: {evaluation.deid_policy or 'off'}; {summary['pairs']} pairs. ROUGE as ACI-Bench computes it (rouge-score, no stemmer, F-measure, mean over pairs).",
+        "",
+        "| metric | value |",
+        "|---|---|",
+        *(f"| {name} | {_fmt(value)} |" for name, value in summary.items()),
+        "",
+        "## Sections",
+        "",
+        "| section | reference has it | output has it | ROUGE-1 |",
+        "|---|---|---|---|",
+        *(f"| {title} | {n} | {present:.2f} | {r1:.3f} |" for title, n, present, r1 in evaluation.per_section(layout)),
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def _fmt(value: float | int | None) -> str:
+    if value is None:
+        return "n/a"
+    return f"{value:.4f}" if isinstance(value, float) else str(value)
+
+
+def plot_sections(evaluation: Evaluation, layout: Layout, path: Path) -> None:
+    """A small bar chart: per section, the share of outputs that have it and its ROUGE-1."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    rows = evaluation.per_section(layout)
+    titles = [title for title, *_ in rows]
+    positions = range(len(rows))
+    fig, ax = plt.subplots(figsize=(7, 0.4 * len(rows) + 1.2), dpi=100)
+    ax.barh([p + 0.2 for p in positions], [present for _, _, present, _ in rows], height=0.4, label="output has the section")
+    ax.barh([p - 0.2 for p in positions], [r1 for *_, r1 in rows], height=0.4, label="ROUGE-1 (section)")
+    ax.set_yticks(list(positions), titles)
+    ax.invert_yaxis()
+    ax.set_xlim(0, 1)
+    ax.legend(loc="lower right", fontsize="small")
+    ax.set_title(f"Per-section scores ({len(evaluation.scores)} pairs)")
+    fig.tight_layout()
+    buffer = _png(fig)
+    plt.close(fig)
+    atomic_write(path, buffer)
+
+
+def _png(fig) -> bytes:
+    from io import BytesIO
+
+    out = BytesIO()
+    fig.savefig(out, format="png")
+    return out.getvalue()
+
+
+def write_outputs(evaluation: Evaluation, layout: Layout, out_dir: Path) -> list[Path]:
+    out_dir.mkdir(parents=True, exist_ok=True)
+    paths = [out_dir / "evaluation.jsonl", out_dir / "summary.md", out_dir / "sections.png"]
+    atomic_write(paths[0], "".join(json.dumps(asdict(s)) + "\n" for s in evaluation.scores))
+    atomic_write(paths[1], summary_markdown(evaluation, layout))
+    plot_sections(evaluation, layout, paths[2])
+    return paths
