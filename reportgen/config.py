@@ -17,7 +17,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Literal, get_origin
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
 
 from reportgen.errors import UsageError
 
@@ -51,13 +51,29 @@ class GenerateSettings(Section):
     trust_remote_code: bool = Field(False, description="Allow a model's own Python code to run (off: safer).")
 
 
-class BatchSettings(Section):
-    """Processing folders of notes (`reportgen batch`)."""
+class TermsSettings(Section):
+    """Terminology retrieval (ICD-10-CM, Disease Ontology, your own vocabularies)."""
 
-    workers: int = Field(0, ge=0, description="Worker processes; 0 = one per CPU core, at most 8.")
-    glob: str = Field("*.txt", description="Which file names in the input folder are notes.")
-    formats: list[Literal["md", "html", "json"]] = Field(["md"], min_length=1, description="Report formats to write per note.")
-    progress_every: float = Field(10.0, gt=0, description="Seconds between progress lines when stderr is not a terminal.")
+    backend: Literal["tantivy", "elasticsearch"] = Field("tantivy", description="Search engine: embedded tantivy or an Elasticsearch cluster.")
+    index_dir: Path | None = Field(None, description="tantivy index folder (default: <data_dir>/terms).")
+    sources: list[Path] = Field(default_factory=list, description="Extra vocabulary files (.jsonl, .csv, .tsv, .obo) indexed with the shipped ones.")
+    expand: bool = Field(True, description="Expand abbreviations and lay terms (htn, heart attack) before searching.")
+    context_k: int = Field(8, ge=0, description="Terms retrieved from a note as grounding context for the generator.")
+    codes_per_problem: int = Field(3, ge=0, description="ICD-10-CM codes attached to each problem of the assessment.")
+
+
+class EsSettings(Section):
+    """The Elasticsearch cluster used when terms.backend = 'elasticsearch' (8.x or 9.x)."""
+
+    url: str | None = Field(None, description="Cluster URL, e.g. https://localhost:9200.")
+    api_key: SecretStr | None = Field(None, description="API key (base64 'id:key'); or use username + password.")
+    username: str | None = Field(None, description="Basic-auth user.")
+    password: SecretStr | None = Field(None, description="Basic-auth password.")
+    ca_certs: Path | None = Field(None, description="CA certificate (PEM) that signed the cluster's TLS certificate.")
+    verify_certs: bool = Field(True, description="Check the cluster's TLS certificate (keep on outside tests).")
+    request_timeout: float = Field(10.0, gt=0, description="Seconds to wait for one request.")
+    max_retries: int = Field(3, ge=0, description="Retries on connection errors, timeouts and HTTP 429/502/503/504.")
+    index: str = Field("reportgen-terms", description="Alias searched; each build is a new versioned index behind it.")
 
 
 class Settings(BaseModel):
@@ -71,7 +87,8 @@ class Settings(BaseModel):
     )
     notes: NotesSettings = Field(default_factory=NotesSettings)
     generate: GenerateSettings = Field(default_factory=GenerateSettings)
-    batch: BatchSettings = Field(default_factory=BatchSettings)
+    terms: TermsSettings = Field(default_factory=TermsSettings)
+    es: EsSettings = Field(default_factory=EsSettings)
 
 
 def default_config_file() -> Path | None:

@@ -1,0 +1,68 @@
+"""Text analysis shared by every backend, so they index and rank alike.
+
+Elasticsearch's `english` analyzer is: standard tokenizer, possessive filter,
+lower case, Lucene's English stop words, Porter stemmer. The tantivy backend
+rebuilds that chain; possessives are stripped here, before either engine sees
+the text, so both get the same input.
+"""
+
+from __future__ import annotations
+
+import re
+
+import tantivy
+
+# Lucene's EnglishAnalyzer.ENGLISH_STOP_WORDS_SET (= Elasticsearch's `_english_`).
+STOP_WORDS = (
+    "a an and are as at be but by for if in into is it no not of on or such "
+    "that the their then there these they this to was will with"
+).split()
+
+# Field -> boost: a match in the title counts most, then synonyms, then notes.
+FIELDS = {"title": 3.0, "synonyms": 1.0, "notes": 0.5}
+
+# Longer queries (a whole note) keep their first distinct words only.
+MAX_QUERY_WORDS = 512
+
+_POSSESSIVE = re.compile(r"(\w)['’]s\b")
+
+
+def normalize(text: str) -> str:
+    """Drop possessives ("Crohn's" -> "Crohn") like Lucene's EnglishPossessiveFilter."""
+    return _POSSESSIVE.sub(r"\1", text)
+
+
+def english_analyzer() -> tantivy.TextAnalyzer:
+    return (
+        tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.simple())
+        .filter(tantivy.Filter.remove_long(64))
+        .filter(tantivy.Filter.lowercase())
+        .filter(tantivy.Filter.custom_stopword(STOP_WORDS))
+        .filter(tantivy.Filter.stemmer("english"))
+        .build()
+    )
+
+
+_ANALYZER = english_analyzer()
+
+
+def analyze(text: str) -> list[str]:
+    return _ANALYZER.analyze(normalize(text))
+
+
+def bound_query(text: str) -> str:
+    """Cap very long queries (whole notes) at MAX_QUERY_WORDS distinct words."""
+    words = text.split()
+    if len(words) <= MAX_QUERY_WORDS:
+        return text
+    return " ".join(list(dict.fromkeys(w.lower() for w in words))[:MAX_QUERY_WORDS])
+
+
+def matched_field(query_terms: set[str], fields: dict[str, str]) -> str:
+    """The field whose text shares the most (boosted) analyzed terms with the query."""
+    best, best_score = "title", 0.0
+    for name, boost in FIELDS.items():
+        score = boost * len(query_terms.intersection(analyze(fields.get(name, ""))))
+        if score > best_score:
+            best, best_score = name, score
+    return best

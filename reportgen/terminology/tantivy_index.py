@@ -1,0 +1,163 @@
+"""The embedded backend: a tantivy index in a folder, analysed like Elasticsearch's
+`english` analyzer and ranked with the same BM25 and field boosts."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from collections.abc import Callable, Sequence
+from datetime import datetime, timezone
+from pathlib import Path
+
+import tantivy
+
+from reportgen.errors import RuntimeFailure
+from reportgen.files import atomic_write
+from reportgen.terminology.analysis import FIELDS, analyze, english_analyzer, matched_field, normalize
+from reportgen.terminology.terms import Corpus, Hit, Source, Stats
+
+FORMAT = 1  # bump when the schema or analysis changes: older indexes must be rebuilt
+META_FILE = "reportgen-index.json"
+ANALYZER = "en_lucene"
+_REBUILD = "Run `reportgen terms index` to rebuild it."
+
+
+def _schema() -> tantivy.Schema:
+    builder = tantivy.SchemaBuilder()
+    builder.add_text_field("system", stored=True, tokenizer_name="raw")
+    builder.add_text_field("code", stored=True, tokenizer_name="raw")
+    for name in FIELDS:
+        builder.add_text_field(name, stored=True, tokenizer_name=ANALYZER)
+    builder.add_integer_field("billable", stored=True)
+    return builder.build()
+
+
+class TantivyIndex:
+    name = "tantivy"
+
+    def __init__(self, path: Path):
+        self.path = path
+        self._index: tantivy.Index | None = None
+        self._searcher: tantivy.Searcher | None = None
+        self._meta: dict | None = None
+
+    def open(self) -> None:
+        """Open the index or say it must be rebuilt (missing, corrupt, older format)."""
+        if not self.path.is_dir():
+            raise RuntimeFailure(f"no terminology index at {self.path}.", "Run `reportgen terms index` to build it.")
+        try:
+            meta = json.loads((self.path / META_FILE).read_text(encoding="utf-8"))
+            found = meta["format"]
+        except (OSError, ValueError, KeyError, TypeError):
+            raise RuntimeFailure(f"the terminology index at {self.path} is corrupt or incomplete.", _REBUILD) from None
+        if found != FORMAT:
+            raise RuntimeFailure(
+                f"the terminology index at {self.path} has format {found}; this reportgen reads format {FORMAT}.", _REBUILD
+            )
+        try:
+            index = tantivy.Index.open(str(self.path))
+            index.register_tokenizer(ANALYZER, english_analyzer())  # not persisted: register again on every open
+            searcher = index.searcher()
+        except (OSError, ValueError):
+            raise RuntimeFailure(f"the terminology index at {self.path} is corrupt.", _REBUILD) from None
+        self._index, self._searcher, self._meta = index, searcher, meta
+
+    def build(self, corpora: Sequence[Corpus], progress: Callable[[int], None] | None = None) -> Stats:
+        """Build a new index beside the old one, then swap folders: searchers never see half an index."""
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        building = self.path.with_name(f".{self.path.name}.building")
+        shutil.rmtree(building, ignore_errors=True)
+        building.mkdir()
+        schema = _schema()
+        index = tantivy.Index(schema, path=str(building))
+        index.register_tokenizer(ANALYZER, english_analyzer())
+        writer = index.writer(heap_size=256_000_000)
+        count = 0
+        for corpus in corpora:
+            for term in corpus.terms:
+                doc = tantivy.Document(
+                    system=term.system,
+                    code=term.code,
+                    title=normalize(term.title),
+                    synonyms=normalize(" ; ".join(term.synonyms)),
+                    notes=normalize(" ; ".join(term.notes)),
+                )
+                if term.billable is not None:
+                    doc.add_integer("billable", int(term.billable))
+                writer.add_document(doc)
+                count += 1
+                if progress and count % 1000 == 0:
+                    progress(1000)
+        writer.commit()
+        writer.wait_merging_threads()
+        if progress:
+            progress(count % 1000)
+        meta = {
+            "format": FORMAT,
+            "count": count,
+            "built_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            "sources": [c.source.__dict__ for c in corpora],
+        }
+        atomic_write(building / META_FILE, json.dumps(meta, indent=2))
+        self._swap_in(building)
+        self.open()
+        return self.stats()
+
+    def _swap_in(self, building: Path) -> None:
+        old = self.path.with_name(f".{self.path.name}.old")
+        shutil.rmtree(old, ignore_errors=True)
+        if self.path.exists():
+            self.path.rename(old)
+        building.rename(self.path)
+        shutil.rmtree(old, ignore_errors=True)
+
+    def search(self, query: str, k: int = 10, system: str | None = None) -> list[Hit]:
+        if self._index is None:
+            self.open()
+        assert self._index is not None and self._searcher is not None
+        tokens = analyze(query)
+        if not tokens or k <= 0:
+            return []
+        schema = self._index.schema
+        per_field = [
+            tantivy.Query.boost_query(
+                tantivy.Query.boolean_query([(tantivy.Occur.Should, tantivy.Query.term_query(schema, name, t)) for t in tokens]),
+                boost,
+            )
+            for name, boost in FIELDS.items()
+        ]
+        query_obj = tantivy.Query.disjunction_max_query(per_field)
+        if system:
+            only = tantivy.Query.const_score_query(tantivy.Query.term_query(schema, "system", system), 0.0)
+            query_obj = tantivy.Query.boolean_query([(tantivy.Occur.Must, query_obj), (tantivy.Occur.Must, only)])
+        terms = set(tokens)
+        hits = []
+        for score, address in self._searcher.search(query_obj, k).hits:
+            doc = self._searcher.doc(address).to_dict()
+            fields = {name: doc.get(name, [""])[0] for name in FIELDS}
+            billable = doc.get("billable")
+            hits.append(
+                Hit(
+                    system=doc["system"][0],
+                    code=doc["code"][0],
+                    title=fields["title"],
+                    score=score,
+                    matched_field=matched_field(terms, fields),
+                    billable=bool(billable[0]) if billable else None,
+                )
+            )
+        return hits
+
+    def stats(self) -> Stats:
+        if self._meta is None:
+            self.open()
+        assert self._meta is not None
+        sources = tuple(Source(**s) for s in self._meta["sources"])
+        return Stats(
+            backend=self.name,
+            location=str(self.path),
+            count=self._meta["count"],
+            version=" + ".join(f"{s.system} {s.version}" for s in sources),
+            built_at=self._meta["built_at"],
+            sources=sources,
+        )
