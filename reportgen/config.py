@@ -51,6 +51,15 @@ class GenerateSettings(Section):
     trust_remote_code: bool = Field(False, description="Allow a model's own Python code to run (off: safer).")
 
 
+class BatchSettings(Section):
+    """Processing folders of notes (`reportgen batch`)."""
+
+    workers: int = Field(0, ge=0, description="Worker processes; 0 = one per CPU core, at most 8.")
+    glob: str = Field("*.txt", description="Which file names in the input folder are notes.")
+    formats: list[Literal["md", "html", "json"]] = Field(["md"], min_length=1, description="Report formats to write per note.")
+    progress_every: float = Field(10.0, gt=0, description="Seconds between progress lines when stderr is not a terminal.")
+
+
 class TermsSettings(Section):
     """Terminology retrieval (ICD-10-CM, Disease Ontology, your own vocabularies)."""
 
@@ -89,6 +98,7 @@ class Settings(BaseModel):
     generate: GenerateSettings = Field(default_factory=GenerateSettings)
     terms: TermsSettings = Field(default_factory=TermsSettings)
     es: EsSettings = Field(default_factory=EsSettings)
+    batch: BatchSettings = Field(default_factory=BatchSettings)
 
 
 def default_config_file() -> Path | None:
