@@ -19,6 +19,7 @@ from reportgen.generation.parse import parse_draft
 from reportgen.layout import Layout, load_layout
 from reportgen.notes import Note
 from reportgen.report import Code, Provenance, Report
+from reportgen.terminology.index import Terminology, open_terminology
 
 
 @dataclass
@@ -43,11 +44,17 @@ class Pipeline:
     settings: Settings
     layout: Layout
     generator: Generator
+    terminology: Terminology | None = None  # None: no grounding context, problems left uncoded
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Pipeline:
         layout = load_layout(settings.generate.layout, settings.generate.templates_dir)
-        return cls(settings=settings, layout=layout, generator=load_generator(settings.generate))
+        return cls(
+            settings=settings,
+            layout=layout,
+            generator=load_generator(settings.generate),
+            terminology=open_terminology(settings),
+        )
 
     def run(self, note: Note) -> Result:
         timings: dict[str, float] = {}
@@ -67,7 +74,11 @@ class Pipeline:
         return Deidentified(text=note.text, policy=None, also=list(also))
 
     def retrieve(self, clean: Deidentified) -> list[Code]:
-        return []
+        """Terms that ground the generator, searched with the de-identified text only."""
+        if self.terminology is None or self.settings.terms.context_k == 0:
+            return []
+        hits = self.terminology.search(clean.text, self.settings.terms.context_k)
+        return [hit.to_code(self.terminology.index.name) for hit in hits]
 
     def parse(self, draft: Draft, note: Note, clean: Deidentified, context: list[Code]) -> Report:
         provenance = Provenance(
@@ -85,7 +96,18 @@ class Pipeline:
         return parse_draft(draft.text, self.layout, provenance, context)
 
     def code(self, report: Report) -> Report:
-        return report
+        """Attach the best-matching ICD-10-CM codes (with scores) to each problem of the assessment."""
+        if self.terminology is None:
+            return report
+        terminology, k = self.terminology, self.settings.terms.codes_per_problem
+        problems = [
+            problem.model_copy(
+                update={"codes": [h.to_code(terminology.index.name) for h in terminology.search(problem.text, k, "icd10cm")]}
+            )
+            for problem in report.problems
+        ]
+        provenance = report.provenance.model_copy(update={"terminology_index": terminology.description})
+        return report.model_copy(update={"problems": problems, "provenance": provenance})
 
 
 @contextmanager

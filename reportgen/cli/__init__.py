@@ -121,6 +121,9 @@ def _register() -> None:
     from reportgen.cli.evaluate import evaluate
 
     cli.add_command(evaluate)
+    from reportgen.cli.terms import terms
+
+    cli.add_command(terms)
 
 
 _register()

@@ -29,6 +29,8 @@ from reportgen.render import FORMATS, format_for, render
 )
 @click.option("--layout", help="Report layout: a name in templates/layouts/ or a .toml file.")
 @click.option("--force", is_flag=True, help="Overwrite the output file if it exists.")
+@click.option("--backend", type=click.Choice(["tantivy", "elasticsearch"]), help="Terminology search engine (default: tantivy).")
+@click.option("--index-dir", type=click.Path(path_type=Path, file_okay=False), help="tantivy terminology index folder.")
 @pass_app
 def generate(
     app: App,
@@ -38,6 +40,8 @@ def generate(
     template: Path | None,
     layout: str | None,
     force: bool,
+    backend: str | None,
+    index_dir: Path | None,
 ) -> None:
     """Generate a structured report from one NOTE file ('-' reads stdin).
 
@@ -47,7 +51,9 @@ def generate(
       reportgen generate visit.txt -o visit.html
       cat visit.txt | reportgen generate - --format json
     """
-    settings = app.settings(**{"generate.layout": layout})
+    settings = app.settings(
+        **{"generate.layout": layout, "terms.backend": backend, "terms.index_dir": index_dir}
+    )
     fmt = format_for(output, fmt.lower() if fmt else None)
     if output is not None:
         check_output_path(output, force)

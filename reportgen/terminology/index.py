@@ -7,6 +7,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import Protocol
 
@@ -47,7 +48,9 @@ class Terminology:
             query = self.expander.expand(query)
         return self.index.search(query, k, system)
 
-    def describe(self) -> str:
+    @cached_property
+    def description(self) -> str:
+        """Backend, vocabulary versions and build time, for the report's provenance."""
         stats = self.index.stats()
         return f"{stats.backend} {stats.version} (built {stats.built_at})"
 
