@@ -115,6 +115,11 @@ def _register() -> None:
 
     cli.add_command(generate.generate)
     cli.add_command(config_cmd.config)
+    from reportgen.cli import data, export, train
+
+    cli.add_command(data.data)
+    cli.add_command(train.train)
+    cli.add_command(export.export)
     from reportgen.cli.batch import batch
 
     cli.add_command(batch)

@@ -31,6 +31,9 @@ from reportgen.render import FORMATS, format_for, render
 @click.option("--force", is_flag=True, help="Overwrite the output file if it exists.")
 @click.option("--backend", type=click.Choice(["tantivy", "elasticsearch"]), help="Terminology search engine (default: tantivy).")
 @click.option("--index-dir", type=click.Path(path_type=Path, file_okay=False), help="tantivy terminology index folder.")
+@click.option("--model", help="Write the report with a model: a `reportgen train` run dir, a model dir or a hub id.")
+@click.option("--max-new-tokens", type=int, help="Longest report the model may write, in tokens (default 1024).")
+@click.option("--temperature", type=float, help="Sampling temperature; 0 (default) = greedy.")
 @pass_app
 def generate(
     app: App,
@@ -42,6 +45,9 @@ def generate(
     force: bool,
     backend: str | None,
     index_dir: Path | None,
+    model: str | None,
+    max_new_tokens: int | None,
+    temperature: float | None,
 ) -> None:
     """Generate a structured report from one NOTE file ('-' reads stdin).
 
@@ -52,7 +58,14 @@ def generate(
       cat visit.txt | reportgen generate - --format json
     """
     settings = app.settings(
-        **{"generate.layout": layout, "terms.backend": backend, "terms.index_dir": index_dir}
+        **{
+            "generate.layout": layout,
+            "terms.backend": backend,
+            "terms.index_dir": index_dir,
+            "generate.model": model,
+            "generate.max_new_tokens": max_new_tokens,
+            "generate.temperature": temperature,
+        }
     )
     fmt = format_for(output, fmt.lower() if fmt else None)
     if output is not None:

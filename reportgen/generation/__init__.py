@@ -34,6 +34,10 @@ class Generator(Protocol):
 
 def load_generator(settings: GenerateSettings) -> Generator:
     """The extractive generator unless a model is configured."""
+    if settings.model:
+        from reportgen.generation.model import ModelGenerator
+
+        return ModelGenerator.from_settings(settings)
     from reportgen.generation.extractive import ExtractiveGenerator
 
     return ExtractiveGenerator()

@@ -1,0 +1,30 @@
+"""Export a run directory as a standalone model: LoRA merged into the base (--merge), or copied as is."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+from reportgen.errors import InputError, UsageError
+from reportgen.generation.model import load_model
+from reportgen.training.card import read_card, write_card
+from reportgen.training.run import CHECKPOINTS
+
+
+def export(run: Path, output: Path, merge: bool, trust_remote_code: bool = False, overwrite: bool = False) -> str:
+    """Write the model of `run` to `output`; returns the exported method ('merged', 'lora' or 'full')."""
+    card = read_card(run) if run.is_dir() else None
+    if card is None:
+        raise InputError(f"{run} is not a reportgen run directory (no reportgen-card.json).", "Pass the --output of `reportgen train`.")
+    if output.exists() and any(output.iterdir()) and not overwrite:
+        raise UsageError(f"output {output} is not empty.", "Choose a new folder or pass --force.")
+    output.mkdir(parents=True, exist_ok=True)
+    if not merge or card.method != "lora":
+        shutil.copytree(run, output, ignore=shutil.ignore_patterns(CHECKPOINTS), dirs_exist_ok=True)
+        return card.method
+    loaded = load_model(str(run), trust_remote_code)
+    merged = loaded.model.merge_and_unload()
+    merged.save_pretrained(str(output))
+    loaded.tokenizer.save_pretrained(str(output))
+    write_card(output, card.model_copy(update={"method": "merged"}))
+    return "merged"
