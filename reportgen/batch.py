@@ -33,7 +33,7 @@ from reportgen.errors import InputError, ReportgenError, UsageError
 from reportgen.files import atomic_write
 from reportgen.notes import read_note
 from reportgen.pipeline import Pipeline
-from reportgen.render import render
+from reportgen.render import FORMATS, render
 
 MANIFEST = "manifest.jsonl"
 
@@ -126,8 +126,10 @@ def plan_outputs(inputs: Sequence[PurePosixPath]) -> list[Job]:
     (`ward/a-1f2e3d4c`), lengthened until nothing clashes.
     """
     for rel in inputs:
-        if rel.is_absolute() or any(part in ("", ".", "..") for part in rel.parts):
+        if rel.is_absolute() or ".." in rel.parts:
             raise UsageError(f"unsafe input path {rel}.", "Input paths must stay inside the input folder.")
+        if len(rel.parts) > 1 and rel.parts[0].casefold() == MANIFEST:
+            raise UsageError(f"an input folder is named {MANIFEST}, like the batch manifest.", "Rename that folder.")
     stems = {rel: rel.with_suffix("") if rel.suffix else rel for rel in inputs}
     for digits in (8, 16, 64):
         clashing = _clashes(stems)
@@ -141,7 +143,7 @@ def plan_outputs(inputs: Sequence[PurePosixPath]) -> list[Job]:
 
 
 def _clashes(stems: dict[PurePosixPath, PurePosixPath]) -> set[PurePosixPath]:
-    """Inputs whose stem equals another's, or names a folder another output needs (or the manifest)."""
+    """Inputs whose stem equals another's, or whose output names a folder another output needs."""
     by_key: dict[str, list[PurePosixPath]] = {}
     for rel, stem in stems.items():
         by_key.setdefault(stem.as_posix().casefold(), []).append(rel)
@@ -149,8 +151,8 @@ def _clashes(stems: dict[PurePosixPath, PurePosixPath]) -> set[PurePosixPath]:
     clashing = {rel for rels in by_key.values() if len(rels) > 1 for rel in rels}
     for rel, stem in stems.items():
         key = stem.as_posix().casefold()
-        # `a` (-> a.md) beside a folder `a.md/` from another input; any stem under a folder named `manifest.jsonl`.
-        if any(f"{key}.{suffix}" in folders for suffix in ("md", "html", "json")) or MANIFEST in folders:
+        # `a` (-> a.md) beside a folder `a.md/` that another input needs.
+        if any(f"{key}.{suffix}" in folders for suffix in FORMATS):
             clashing.add(rel)
     return clashing
 
@@ -319,6 +321,13 @@ def write_manifest(path: Path, records: dict[str, dict]) -> None:
     atomic_write(path, "".join(json.dumps(records[key]) + "\n" for key in sorted(records)))
 
 
+def _remove_stale_temp_files(output_dir: Path) -> None:
+    """A killed run can leave atomic_write's hidden temp files (`.name.XXXX.tmp`); never a half report."""
+    for path in output_dir.rglob(".*.tmp"):
+        if path.is_file() and not path.is_symlink():
+            path.unlink()
+
+
 def _already_done(record: dict | None, source: Path, output_dir: Path, fingerprint: str, notes_max: int) -> bool:
     if not record or record.get("status") != "ok" or record.get("versions", {}).get("settings") != fingerprint:
         return False
@@ -366,6 +375,8 @@ def run_batch(
     jobs = plan_outputs(inputs)
     fingerprint = settings_fingerprint(settings, formats)
     records = read_manifest(manifest) if resume else {}
+    if resume:
+        _remove_stale_temp_files(output_dir)
     write_manifest(manifest, records)  # drops a torn last line before we append
 
     summary = Summary(total=len(jobs))

@@ -1,0 +1,39 @@
+"""Folders of real sample notes (ACI-Bench, CC BY 4.0; see corpora/samples/README.md) plus bad ones."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from reportgen.cli import cli
+from tests.conftest import SAMPLES
+
+GOOD = sorted(p.name for p in SAMPLES.glob("*.txt"))
+
+
+def run(*args: str):
+    return CliRunner().invoke(cli, list(args), catch_exceptions=False)
+
+
+def copy_samples(folder: Path) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    for name in GOOD:
+        shutil.copy(SAMPLES / name, folder / name)
+    return folder
+
+
+def many_notes(folder: Path, count: int) -> Path:
+    """count distinct notes (the samples, each made unique by a trailing line)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    texts = [(SAMPLES / name).read_text() for name in GOOD]
+    for i in range(count):
+        (folder / f"note-{i:04d}.txt").write_text(f"{texts[i % len(texts)]}\nVisit number {i}.\n")
+    return folder
+
+
+@pytest.fixture
+def samples(tmp_path: Path) -> Path:
+    return copy_samples(tmp_path / "in")
