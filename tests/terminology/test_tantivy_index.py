@@ -1,0 +1,72 @@
+"""The embedded index's life cycle: first-use build, corrupt or older index, safe rebuild."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from reportgen.errors import InputError, RuntimeFailure
+from reportgen.terminology.index import load_corpora, open_terminology
+from reportgen.terminology.tantivy_index import FORMAT, META_FILE, TantivyIndex
+from tests.terminology.conftest import corpus, settings_for
+
+
+def test_first_use_builds_the_shipped_index_with_a_message(full, data_dir: Path) -> None:
+    stats = full.index.stats()
+    assert stats.count == 46_881 + 12_296
+    assert "icd10cm FY2026" in stats.version and "doid" in stats.version
+    said: list[str] = []
+    reopened = open_terminology(settings_for(data_dir / "terms"), say=said.append)
+    assert said == []  # already built: no second build
+    assert [h.code for h in reopened.search("essential hypertension", 1, "icd10cm")] == ["I10"]
+
+
+def test_absent_index_is_built_on_first_use(index_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("reportgen.terminology.index.shipped_corpora", corpus)  # small, fast stand-in
+    said: list[str] = []
+    terminology = open_terminology(settings_for(index_dir), say=said.append)
+    assert len(said) == 1 and "Building the terminology index" in said[0]
+    assert terminology.index.stats().count == len(corpus()[0].terms) + len(corpus()[1].terms)
+
+
+def built_index(index_dir: Path) -> TantivyIndex:
+    index = TantivyIndex(index_dir)
+    index.build(corpus())
+    return index
+
+
+def test_corrupt_index_says_rebuild(index_dir: Path) -> None:
+    built_index(index_dir)
+    for segment in index_dir.glob("*.idx"):
+        segment.write_bytes(b"garbage")
+    (index_dir / "meta.json").write_text("{not json")
+    with pytest.raises(RuntimeFailure, match=r"corrupt.*reportgen terms index"):
+        TantivyIndex(index_dir).open()
+
+
+def test_missing_metadata_says_rebuild(index_dir: Path) -> None:
+    index_dir.mkdir()
+    (index_dir / "leftover").write_text("x")
+    with pytest.raises(RuntimeFailure, match=r"corrupt or incomplete.*reportgen terms index"):
+        TantivyIndex(index_dir).open()
+
+
+def test_older_format_says_rebuild_and_a_build_fixes_it(index_dir: Path) -> None:
+    built_index(index_dir)
+    meta = json.loads((index_dir / META_FILE).read_text())
+    (index_dir / META_FILE).write_text(json.dumps({**meta, "format": FORMAT - 1}))
+    with pytest.raises(RuntimeFailure, match=rf"format {FORMAT - 1}; this reportgen reads format {FORMAT}"):
+        TantivyIndex(index_dir).open()
+    assert built_index(index_dir).search("covid-19", 1)[0].code == "U07.1"
+
+
+def test_bad_source_leaves_the_old_index_untouched(index_dir: Path, tmp_path: Path) -> None:
+    built_index(index_dir)
+    bad = tmp_path / "local.csv"
+    bad.write_text("code,title,synonyms\nL1,Fine,\nL2\n")
+    with pytest.raises(InputError, match="local.csv line 3"):
+        TantivyIndex(index_dir).build(load_corpora([bad]))
+    index = TantivyIndex(index_dir)
+    assert index.stats().count == 12 and index.search("covid-19", 1)[0].code == "U07.1"
