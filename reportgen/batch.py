@@ -21,6 +21,7 @@ import signal
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
@@ -31,11 +32,14 @@ from reportgen import __version__
 from reportgen.config import Settings
 from reportgen.errors import InputError, ReportgenError, UsageError
 from reportgen.files import atomic_write
-from reportgen.notes import read_note
-from reportgen.pipeline import Pipeline
+from reportgen.notes import Note, read_note
+from reportgen.pipeline import Pipeline, _timed
 from reportgen.render import FORMATS, render
+from reportgen.report import Report
+from reportgen.terminology.index import open_terminology
 
 MANIFEST = "manifest.jsonl"
+_MODEL_CHUNK = 16  # notes handed to a model generator's generate_many at a time
 
 
 @dataclass(frozen=True)
@@ -189,21 +193,78 @@ def reason_of(message: str, rel: PurePosixPath) -> str:
     return re.sub(r"\d[\d,.]*", "N", message.replace(rel.as_posix(), "note"))
 
 
-def process(
-    pipeline: Pipeline, input_dir: Path, output_dir: Path, job: Job, formats: Sequence[str], fingerprint: str
-) -> Record:
-    """Read, generate, render and write one note; any failure becomes a failed record."""
-    record = Record(input=job.input.as_posix(), status="failed", versions={"settings": fingerprint})
-    source: Path | None = None
-    try:
+@dataclass
+class Processor:
+    """What every note of one batch shares: the pipeline, where notes come from and go, the fingerprint."""
+
+    pipeline: Pipeline
+    input_dir: Path
+    output_dir: Path
+    formats: list[str]
+    fingerprint: str
+
+    def one(self, job: Job) -> Record:
+        """Read, generate, render and write one note; any failure becomes a failed record."""
+        record = self._record(job)
+        with self._recording(record, job):
+            result = self.pipeline.run(self._read(job, record))
+            record.timings.update(result.timings)
+            self._write(job, record, result.report)
+        return _finish(record)
+
+    def many(self, jobs: Sequence[Job]) -> list[Record]:
+        """For a model generator: de-identify and retrieve each note, then generate them in one batched call."""
+        pipeline, records, ready = self.pipeline, [], []
+        for job in jobs:
+            records.append(record := self._record(job))
+            with self._recording(record, job):
+                note = self._read(job, record)
+                with _timed(record.timings, "deid"):
+                    clean = pipeline.deidentify(note)
+                with _timed(record.timings, "retrieve"):
+                    context = pipeline.retrieve(clean)
+                ready.append((job, record, note, clean, context))
         start = time.perf_counter()
-        source = resolve_input(input_dir, job.input)
-        note = read_note(source, pipeline.settings.notes)
+        try:
+            drafts = pipeline.generator.generate_many([(c.text, ctx) for *_, c, ctx in ready], pipeline.layout)  # type: ignore[attr-defined]
+        except Exception as e:  # the whole chunk failed (e.g. out of memory): each note says so
+            for job, record, *_ in ready:
+                self._fail(record, job, e)
+            ready, drafts = [], []
+        share = (time.perf_counter() - start) / max(1, len(ready))
+        for (job, record, note, clean, context), draft in zip(ready, drafts):
+            record.timings["generate"] = share
+            with self._recording(record, job):
+                with _timed(record.timings, "parse"):
+                    report = pipeline.parse(draft, note, clean, context)
+                with _timed(record.timings, "code"):
+                    report = pipeline.code(report)
+                self._write(job, record, report)
+        return [_finish(record) for record in records]
+
+    def _record(self, job: Job) -> Record:
+        return Record(input=job.input.as_posix(), status="failed", versions={"settings": self.fingerprint})
+
+    @contextmanager
+    def _recording(self, record: Record, job: Job) -> Iterator[None]:
+        try:
+            yield
+        except Exception as e:  # recorded, the batch goes on
+            self._fail(record, job, e)
+
+    def _fail(self, record: Record, job: Job, error: Exception) -> None:
+        source = str((self.input_dir / job.input).resolve())
+        record.error = error_text(error).replace(source, job.input.as_posix())
+        record.reason = reason_of(record.error, job.input)
+
+    def _read(self, job: Job, record: Record) -> Note:
+        with _timed(record.timings, "read"):
+            note = read_note(resolve_input(self.input_dir, job.input), self.pipeline.settings.notes)
         record.sha256 = note.sha256
-        record.timings["read"] = time.perf_counter() - start
-        result = pipeline.run(note)
-        record.timings.update(result.timings)
-        provenance = result.report.provenance
+        return note
+
+    def _write(self, job: Job, record: Record, report: Report) -> None:
+        provenance = report.provenance
         record.warnings = provenance.warnings
         record.versions |= {
             "reportgen": provenance.reportgen_version,
@@ -213,19 +274,17 @@ def process(
             "index": provenance.terminology_index,
             "deid_policy": provenance.deid_policy,
         }
-        start = time.perf_counter()
-        rendered = [(rel, render(result.report, fmt, None, pipeline.settings.generate.templates_dir))
-                    for rel, fmt in zip(job.outputs(formats), formats)]
-        record.timings["render"] = time.perf_counter() - start
-        start = time.perf_counter()
-        for rel, text in rendered:
-            atomic_write(safe_target(output_dir, rel), text)
-            record.outputs.append(rel.as_posix())
-        record.timings["write"] = time.perf_counter() - start
+        templates = self.pipeline.settings.generate.templates_dir
+        with _timed(record.timings, "render"):
+            rendered = [(rel, render(report, fmt, None, templates)) for rel, fmt in zip(job.outputs(self.formats), self.formats)]
+        with _timed(record.timings, "write"):
+            for rel, text in rendered:
+                atomic_write(safe_target(self.output_dir, rel), text)
+                record.outputs.append(rel.as_posix())
         record.status = "ok"
-    except Exception as e:  # recorded, the batch goes on
-        record.error = error_text(e).replace(str(source), job.input.as_posix()) if source else error_text(e)
-        record.reason = reason_of(record.error, job.input)
+
+
+def _finish(record: Record) -> Record:
     record.timings = {k: round(v, 6) for k, v in record.timings.items()}
     record.finished_at = datetime.now(timezone.utc).isoformat(timespec="seconds")
     return record
@@ -239,9 +298,8 @@ _worker: dict[str, object] = {}
 def _init_worker(settings: Settings, input_dir: Path, output_dir: Path, formats: list[str], fingerprint: str) -> None:
     """Runs once per worker process: load the pipeline (spaCy, index) once; leave Ctrl-C to the parent."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    _worker.update(args=(input_dir, output_dir), formats=formats, fingerprint=fingerprint)
     try:
-        _worker["pipeline"] = Pipeline.from_settings(settings)
+        _worker["processor"] = Processor(Pipeline.from_settings(settings), input_dir, output_dir, formats, fingerprint)
     except ReportgenError as e:  # e.g. de-identification cannot run: every note would fail closed
         _worker["error"] = e
 
@@ -249,7 +307,7 @@ def _init_worker(settings: Settings, input_dir: Path, output_dir: Path, formats:
 def _work(job: Job) -> Record:
     if "error" in _worker:
         raise _worker["error"]  # type: ignore[misc]  # stops the batch in the parent, as serial mode does
-    return process(_worker["pipeline"], *_worker["args"], job, _worker["formats"], _worker["fingerprint"])  # type: ignore[arg-type]
+    return _worker["processor"].one(job)  # type: ignore[attr-defined]
 
 
 class _StopFlag:
@@ -276,11 +334,18 @@ class _StopFlag:
             signal.signal(signal.SIGINT, self._previous)
 
 
-def _run_serial(jobs: Sequence[Job], pipeline: Pipeline, args: tuple, stop: _StopFlag) -> Iterator[Record]:
+def _run_serial(jobs: Sequence[Job], processor: Processor, stop: _StopFlag) -> Iterator[Record]:
     for job in jobs:
         if stop.set:
             return
-        yield process(pipeline, *args[:2], job, *args[2:])
+        yield processor.one(job)
+
+
+def _run_batched(jobs: Sequence[Job], processor: Processor, stop: _StopFlag, size: int) -> Iterator[Record]:
+    for start in range(0, len(jobs), size):
+        if stop.set:
+            return
+        yield from processor.many(jobs[start : start + size])
 
 
 def _run_pool(jobs: Sequence[Job], settings: Settings, args: tuple, workers: int, stop: _StopFlag) -> Iterator[Record]:
@@ -392,9 +457,13 @@ def run_batch(
     args = (input_dir, output_dir, list(formats), fingerprint)
     start = time.perf_counter()
     with _StopFlag() as stop, manifest.open("a", encoding="utf-8") as log:
-        if workers <= 1 or len(todo) <= 1:
-            stream = _run_serial(todo, Pipeline.from_settings(settings), args, stop)
+        if settings.generate.model:  # one model in this process, fed batches
+            processor = Processor(Pipeline.from_settings(settings), *args)
+            stream = _run_batched(todo, processor, stop, _MODEL_CHUNK)
+        elif workers <= 1 or len(todo) <= 1:
+            stream = _run_serial(todo, Processor(Pipeline.from_settings(settings), *args), stop)
         else:
+            open_terminology(settings)  # an absent index is built here once, not by every worker at once
             stream = _run_pool(todo, settings, args, min(workers, len(todo)), stop)
         for record in stream:
             line = asdict(record)

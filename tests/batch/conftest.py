@@ -37,3 +37,9 @@ def many_notes(folder: Path, count: int) -> Path:
 @pytest.fixture
 def samples(tmp_path: Path) -> Path:
     return copy_samples(tmp_path / "in")
+
+
+@pytest.fixture(autouse=True)
+def _data_dir(data_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The session's data dir: the terminology index is built once, not in the user's home."""
+    monkeypatch.setenv("REPORTGEN_DATA_DIR", str(data_dir))

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import signal
 import subprocess
 import sys
@@ -21,10 +20,9 @@ COUNT = 120  # enough to interrupt mid-way; small enough to stay quick once de-i
 
 
 def start_batch(src: Path, out: Path, *extra: str) -> subprocess.Popen:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("REPORTGEN_")}
     return subprocess.Popen(
         [sys.executable, "-m", "reportgen", "batch", str(src), "-o", str(out), "-f", "json", *extra],
-        cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
     )
 
 
