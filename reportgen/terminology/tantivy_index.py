@@ -71,7 +71,8 @@ class TantivyIndex:
         schema = _schema()
         index = tantivy.Index(schema, path=str(building))
         index.register_tokenizer(ANALYZER, english_analyzer())
-        writer = index.writer(heap_size=256_000_000)
+        # One thread = one segment in insertion order: equal scores then rank as in Lucene (by document order).
+        writer = index.writer(heap_size=256_000_000, num_threads=1)
         count = 0
         for corpus in corpora:
             for term in corpus.terms:
