@@ -70,7 +70,7 @@ def train(
         )
     train_set, eval_set = _split(examples.items, recipe)
     say(f"Training on {device}: {len(train_set)} train / {len(eval_set)} eval examples, method {recipe.method}.")
-    trainer = _trainer(loaded, train_set, eval_set, recipe, output, device, progress)
+    trainer = sft_trainer(loaded, train_set, eval_set, recipe, output, device, progress)
     outcome = trainer.train(resume_from_checkpoint=True if resume else None)
     metrics = {k: float(v) for k, v in outcome.metrics.items() if isinstance(v, int | float)}
     if eval_set:
@@ -128,7 +128,8 @@ def _split(items: list[Example], recipe: Recipe) -> tuple[list[Example], list[Ex
     return order[n_eval:], order[:n_eval]
 
 
-def _trainer(loaded: Any, train_set: list[Example], eval_set: list[Example], recipe: Recipe, output: Path, device: str, progress: bool) -> Any:
+def sft_trainer(loaded: Any, train_set: list[Example], eval_set: list[Example], recipe: Recipe, output: Path, device: str, progress: bool) -> Any:
+    """TRL's SFTTrainer for conversational prompt/completion rows, loss on the completion only."""
     import torch
     from datasets import Dataset
     from transformers import EarlyStoppingCallback
