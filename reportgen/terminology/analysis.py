@@ -21,8 +21,9 @@ STOP_WORDS = (
 # Field -> boost: a match in the title counts most, then synonyms, then notes.
 FIELDS = {"title": 3.0, "synonyms": 1.0, "notes": 0.5}
 
-# Longer queries (a whole note) keep their first distinct words only.
-MAX_QUERY_WORDS = 512
+# Longer queries (a whole note) keep their first distinct words only: 300 words x 3
+# fields stays under Elasticsearch's smallest default limit of 1,024 query clauses.
+MAX_QUERY_WORDS = 300
 
 _POSSESSIVE = re.compile(r"(\w)['’]s\b")
 

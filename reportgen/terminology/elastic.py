@@ -212,6 +212,11 @@ class ElasticsearchIndex:
         except elasticsearch.ConnectionError:
             raise RuntimeFailure(f"cannot reach Elasticsearch at {self.url}.", _CHECK_URL) from None
         except elasticsearch.ApiError as e:
+            if e.error == "media_type_header_exception":  # e.g. a 9.x client talking to an 8.x server
+                raise RuntimeFailure(
+                    f"Elasticsearch at {self.url} does not accept this client's version ({elasticsearch.__versionstr__}).",
+                    "Install the client of the cluster's major version, e.g. pip install 'elasticsearch>=8.12,<9' for 8.x.",
+                ) from None
             raise RuntimeFailure(
                 f"Elasticsearch at {self.url} answered HTTP {e.meta.status} ({e.error}).",
                 "Check the cluster's health and logs.",
