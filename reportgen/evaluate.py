@@ -234,7 +234,7 @@ def plot_sections(evaluation: Evaluation, layout: Layout, path: Path) -> None:
     import matplotlib.pyplot as plt
 
     rows = evaluation.per_section(layout)
-    titles = [title for title, *_ in rows]
+    titles = [f"{title} (n={n})" for title, n, *_ in rows]
     positions = range(len(rows))
     fig, ax = plt.subplots(figsize=(7, 0.4 * len(rows) + 1.2), dpi=100)
     ax.barh([p + 0.2 for p in positions], [present for _, _, present, _ in rows], height=0.4, label="output has the section")
