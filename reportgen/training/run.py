@@ -66,7 +66,8 @@ def train(
     if not examples.items:
         raise UsageError(
             f"no example fits max_length {recipe.max_length} (longest {examples.longest} tokens).",
-            "Raise max_length in the recipe (--set max_length=N) or use overlong = 'truncate'.",
+            "Raise max_length (--set max_length=N)"
+            + (" or set overlong = 'truncate'." if recipe.overlong == "skip" else "; the reports alone are longer than it."),
         )
     train_set, eval_set = _split(examples.items, recipe)
     say(f"Training on {device}: {len(train_set)} train / {len(eval_set)} eval examples, method {recipe.method}.")
