@@ -76,8 +76,7 @@ def open_terminology(settings: Settings, say: Callable[[str], None] | None = Non
     """Open the configured index; an absent embedded index is built from the shipped corpora first."""
     index = make_index(settings)
     if isinstance(index, TantivyIndex) and not index.path.exists():
-        (say or _stderr)(f"Building the terminology index in {index_path(settings)} (first use, a few seconds)...")
-        index.build(load_corpora(settings.terms.sources))
+        index.build_if_absent(lambda: load_corpora(settings.terms.sources), say or _stderr)
     index.stats()  # fails now, with a clear message, if the index is missing, corrupt or unreachable
     return Terminology(index, Expander.load() if settings.terms.expand else None)
 

@@ -3,9 +3,12 @@
 
 from __future__ import annotations
 
+import fcntl
 import json
 import shutil
-from collections.abc import Callable, Sequence
+import tempfile
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -30,6 +33,38 @@ def _schema() -> tantivy.Schema:
         builder.add_text_field(name, stored=True, tokenizer_name=ANALYZER)
     builder.add_integer_field("billable", stored=True)
     return builder.build()
+
+
+def _write(folder: Path, corpora: Sequence[Corpus], progress: Callable[[int], None] | None) -> int:
+    index = tantivy.Index(_schema(), path=str(folder))
+    index.register_tokenizer(ANALYZER, english_analyzer())
+    # One thread = one segment in insertion order: equal scores then rank as in Lucene (by document order).
+    writer = index.writer(heap_size=256_000_000, num_threads=1)
+    count = 0
+    try:
+        for term in (t for corpus in corpora for t in corpus.terms):
+            doc = tantivy.Document(
+                system=term.system,
+                code=term.code,
+                title=normalize(term.title),
+                synonyms=normalize(" ; ".join(term.synonyms)),
+                notes=normalize(" ; ".join(term.notes)),
+            )
+            if term.billable is not None:
+                doc.add_integer("billable", int(term.billable))
+            writer.add_document(doc)
+            count += 1
+            if progress and count % 1000 == 0:
+                progress(1000)
+        writer.commit()
+    except BaseException:
+        writer.rollback()  # stop the indexing threads before the caller removes the folder
+        raise
+    finally:
+        writer.wait_merging_threads()
+    if progress:
+        progress(count % 1000)
+    return count
 
 
 class TantivyIndex:
@@ -62,44 +97,38 @@ class TantivyIndex:
             raise RuntimeFailure(f"the terminology index at {self.path} is corrupt.", _REBUILD) from None
         self._index, self._searcher, self._meta = index, searcher, meta
 
+    @contextmanager
+    def locked(self) -> Iterator[None]:
+        """One builder at a time per index folder (batch workers may all find it absent at once)."""
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        with open(self.path.with_name(f".{self.path.name}.lock"), "w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            yield
+
+    def build_if_absent(self, load: Callable[[], Sequence[Corpus]], say: Callable[[str], None]) -> None:
+        with self.locked():
+            if not self.path.exists():
+                say(f"Building the terminology index in {self.path} (first use, a few seconds)...")
+                self._build(load())
+
     def build(self, corpora: Sequence[Corpus], progress: Callable[[int], None] | None = None) -> Stats:
         """Build a new index beside the old one, then swap folders: searchers never see half an index."""
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        building = self.path.with_name(f".{self.path.name}.building")
-        shutil.rmtree(building, ignore_errors=True)
-        building.mkdir()
-        schema = _schema()
-        index = tantivy.Index(schema, path=str(building))
-        index.register_tokenizer(ANALYZER, english_analyzer())
-        # One thread = one segment in insertion order: equal scores then rank as in Lucene (by document order).
-        writer = index.writer(heap_size=256_000_000, num_threads=1)
-        count = 0
-        for corpus in corpora:
-            for term in corpus.terms:
-                doc = tantivy.Document(
-                    system=term.system,
-                    code=term.code,
-                    title=normalize(term.title),
-                    synonyms=normalize(" ; ".join(term.synonyms)),
-                    notes=normalize(" ; ".join(term.notes)),
-                )
-                if term.billable is not None:
-                    doc.add_integer("billable", int(term.billable))
-                writer.add_document(doc)
-                count += 1
-                if progress and count % 1000 == 0:
-                    progress(1000)
-        writer.commit()
-        writer.wait_merging_threads()
-        if progress:
-            progress(count % 1000)
-        meta = {
-            "format": FORMAT,
-            "count": count,
-            "built_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-            "sources": [c.source.__dict__ for c in corpora],
-        }
-        atomic_write(building / META_FILE, json.dumps(meta, indent=2))
+        with self.locked():
+            return self._build(corpora, progress)
+
+    def _build(self, corpora: Sequence[Corpus], progress: Callable[[int], None] | None = None) -> Stats:
+        building = Path(tempfile.mkdtemp(prefix=f".{self.path.name}.building-", dir=self.path.parent))
+        try:
+            meta = {
+                "format": FORMAT,
+                "count": _write(building, corpora, progress),
+                "built_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+                "sources": [c.source.__dict__ for c in corpora],
+            }
+            atomic_write(building / META_FILE, json.dumps(meta, indent=2))
+        except BaseException:
+            shutil.rmtree(building, ignore_errors=True)
+            raise
         self._swap_in(building)
         self.open()
         return self.stats()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import threading
 from pathlib import Path
 
 import pytest
@@ -10,6 +11,7 @@ import pytest
 from reportgen.errors import InputError, RuntimeFailure
 from reportgen.terminology.index import load_corpora, open_terminology
 from reportgen.terminology.tantivy_index import FORMAT, META_FILE, TantivyIndex
+from reportgen.terminology.terms import Corpus
 from tests.terminology.conftest import corpus, settings_for
 
 
@@ -70,3 +72,29 @@ def test_bad_source_leaves_the_old_index_untouched(index_dir: Path, tmp_path: Pa
         TantivyIndex(index_dir).build(load_corpora([bad]))
     index = TantivyIndex(index_dir)
     assert index.stats().count == 12 and index.search("covid-19", 1)[0].code == "U07.1"
+
+
+def test_concurrent_first_use_builds_once(index_dir: Path) -> None:
+    loads: list[int] = []
+
+    def load():
+        loads.append(1)
+        return corpus()
+
+    threads = [threading.Thread(target=TantivyIndex(index_dir).build_if_absent, args=(load, lambda m: None)) for _ in range(3)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert loads == [1]
+    assert TantivyIndex(index_dir).stats().count == 12
+
+
+def test_failed_build_leaves_no_partial_folder(index_dir: Path) -> None:
+    def broken():
+        yield from corpus()[0].terms[:3]
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        TantivyIndex(index_dir).build([Corpus(corpus()[0].source, broken())])  # type: ignore[arg-type]
+    assert sorted(p.name for p in index_dir.parent.iterdir()) == [".terms.lock"]
