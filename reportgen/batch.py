@@ -466,10 +466,8 @@ def run_batch(
             open_terminology(settings)  # an absent index is built here once, not by every worker at once
             stream = _run_pool(todo, settings, args, min(workers, len(todo)), stop)
         for record in stream:
-            line = asdict(record)
-            log.write(json.dumps(line) + "\n")
+            log.write(json.dumps(asdict(record)) + "\n")
             log.flush()
-            records[record.input] = line
             if record.status == "ok":
                 summary.ok += 1
             else:
@@ -478,5 +476,5 @@ def run_batch(
             on_record(record)
         summary.interrupted = stop.set and summary.processed < len(todo)
     summary.seconds = time.perf_counter() - start
-    write_manifest(manifest, records)
+    write_manifest(manifest, read_manifest(manifest))  # one line per note, the latest
     return summary
