@@ -30,7 +30,7 @@ def evaluate(app: App, data: Path, model: str | None, output_dir: Path | None, r
 
     \b
     Examples:
-      reportgen data import aci-bench valid.csv -o valid.jsonl
+      reportgen data import valid.csv --format aci-bench -o valid.jsonl
       reportgen evaluate --data valid.jsonl -o eval/
     """
     from reportgen.data import read_pairs  # the training area's pairs loader (shared format)
