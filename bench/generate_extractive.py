@@ -1,9 +1,9 @@
 """Model-free pipeline on the 87 ACI-Bench train+valid dialogues: speed and ROUGE.
 
 Prints notes/s of the whole pipeline (de-identification, retrieval, extractive
-generation, parsing, coding) and ROUGE-1/2/L F1 (rouge-score, stemming, as
-ACI-Bench reports it) of each report's sections against the clinician's note,
-beside the copy-the-transcript baseline computed the same way.
+generation, parsing, coding) and ROUGE-1/2/L F1 of each report's sections
+against the clinician's note, computed as ACI-Bench does (reportgen.evaluate.rouge:
+rouge-score, no stemmer, mean over encounters), beside copy-the-transcript.
 
     .venv/bin/python bench/generate_extractive.py [--data ../shared/data/aci-bench]
 """
@@ -16,9 +16,8 @@ import statistics
 import time
 from pathlib import Path
 
-from rouge_score import rouge_scorer
-
 from reportgen.config import load_settings
+from reportgen.evaluate import report_text, rouge
 from reportgen.notes import decode_note
 from reportgen.pipeline import Pipeline
 
@@ -36,7 +35,6 @@ def main() -> None:
     pipeline = Pipeline.from_settings(settings)
     load_s = time.perf_counter() - start
 
-    scorer = rouge_scorer.RougeScorer(list(METRICS), use_stemmer=True)
     ours: dict[str, list[float]] = {m: [] for m in METRICS}
     copy: dict[str, list[float]] = {m: [] for m in METRICS}
     stage_totals: dict[str, float] = {}
@@ -48,10 +46,10 @@ def main() -> None:
         pipeline_s += time.perf_counter() - start
         for stage, seconds in result.timings.items():
             stage_totals[stage] = stage_totals.get(stage, 0.0) + seconds
-        text = pipeline.layout.format_draft({s.id: s.text for s in result.report.sections})
-        for scores, candidate in ((ours, text), (copy, row["dialogue"])):
-            for metric, value in scorer.score(row["note"], candidate).items():
-                scores[metric].append(value.fmeasure)
+        for scores, candidate in ((ours, report_text(result.report)), (copy, row["dialogue"])):
+            values = rouge(row["note"], candidate)
+            for metric in METRICS:
+                scores[metric].append(values[metric])
 
     print(f"notes: {len(rows)}  load: {load_s:.1f} s  pipeline: {pipeline_s:.2f} s  -> {len(rows) / pipeline_s:.1f} notes/s")
     print("time per stage: " + ", ".join(f"{k} {1000 * v / len(rows):.1f} ms" for k, v in stage_totals.items()))

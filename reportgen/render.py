@@ -6,6 +6,7 @@ StrictUndefined; HTML templates are autoescaped because note text is untrusted.
 
 from __future__ import annotations
 
+from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
@@ -35,7 +36,9 @@ def _autoescape(name: str | None) -> bool:
     return bool(name) and any(part in (".html", ".htm", ".xml") for part in Path(name).suffixes)
 
 
-def _environment(search_path: list[Path]) -> SandboxedEnvironment:
+@lru_cache(maxsize=16)
+def _environment(search_path: tuple[Path, ...]) -> SandboxedEnvironment:
+    # Cached so a batch compiles each template once; the loader still reloads changed files.
     return SandboxedEnvironment(
         loader=jinja2.FileSystemLoader([str(p) for p in search_path]),
         autoescape=_autoescape,
@@ -53,9 +56,9 @@ def render(report: Report, fmt: str, template: Path | None = None, user_template
     if template is not None:
         if not template.is_file():
             raise InputError(f"template {template} does not exist.", "Check --template.")
-        env, name = _environment([template.parent]), template.name
+        env, name = _environment((template.parent,)), template.name
     else:
-        env = _environment([p for p in (user_templates, templates_dir()) if p])
+        env = _environment(tuple(p for p in (user_templates, templates_dir()) if p))
         name = f"report.{fmt}.j2"
     try:
         return env.get_template(name).render(report=report, version=__version__)
