@@ -2,8 +2,9 @@
 
 Elasticsearch's `english` analyzer is: standard tokenizer, possessive filter,
 lower case, Lucene's English stop words, Porter stemmer. The tantivy backend
-rebuilds that chain; possessives are stripped here, before either engine sees
-the text, so both get the same input.
+rebuilds that chain from its own parts (simple tokenizer, Snowball English
+stemmer); tantivy has no possessive filter, so `normalize` strips possessives
+before it indexes or searches. Elasticsearch gets the text as written.
 """
 
 from __future__ import annotations
@@ -11,6 +12,8 @@ from __future__ import annotations
 import re
 
 import tantivy
+
+from reportgen.terminology.terms import Term
 
 # Lucene's EnglishAnalyzer.ENGLISH_STOP_WORDS_SET (= Elasticsearch's `_english_`).
 STOP_WORDS = (
@@ -31,6 +34,11 @@ _POSSESSIVE = re.compile(r"(\w)['’]s\b")
 def normalize(text: str) -> str:
     """Drop possessives ("Crohn's" -> "Crohn") like Lucene's EnglishPossessiveFilter."""
     return _POSSESSIVE.sub(r"\1", text)
+
+
+def field_texts(term: Term) -> dict[str, str]:
+    """The text of each indexed field, as written."""
+    return {"title": term.title, "synonyms": " ; ".join(term.synonyms), "notes": " ; ".join(term.notes)}
 
 
 def english_analyzer() -> tantivy.TextAnalyzer:

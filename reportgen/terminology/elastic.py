@@ -20,7 +20,7 @@ from elasticsearch import Elasticsearch, helpers
 
 from reportgen.config import EsSettings
 from reportgen.errors import RuntimeFailure, UsageError
-from reportgen.terminology.analysis import FIELDS, analyze, matched_field, normalize
+from reportgen.terminology.analysis import FIELDS, analyze, field_texts, matched_field
 from reportgen.terminology.tantivy_index import FORMAT
 from reportgen.terminology.terms import Corpus, Hit, Source, Stats
 
@@ -93,14 +93,8 @@ class ElasticsearchIndex:
         actions = (
             {
                 "_index": name,
-                "_source": {
-                    "system": t.system,
-                    "code": t.code,
-                    "title": normalize(t.title),
-                    "synonyms": normalize(" ; ".join(t.synonyms)),
-                    "notes": normalize(" ; ".join(t.notes)),
-                    "billable": t.billable,
-                },
+                # As written: the `english` analyzer strips possessives itself.
+                "_source": {"system": t.system, "code": t.code, **field_texts(t), "billable": t.billable},
             }
             for corpus in corpora
             for t in corpus.terms
@@ -137,7 +131,7 @@ class ElasticsearchIndex:
             return []
         match = {
             "multi_match": {
-                "query": normalize(query),
+                "query": query,
                 "type": "best_fields",
                 "fields": [f"{name}^{boost}" for name, boost in FIELDS.items()],
             }

@@ -16,10 +16,10 @@ import tantivy
 
 from reportgen.errors import RuntimeFailure
 from reportgen.files import atomic_write
-from reportgen.terminology.analysis import FIELDS, analyze, english_analyzer, matched_field, normalize
+from reportgen.terminology.analysis import FIELDS, analyze, english_analyzer, field_texts, matched_field, normalize
 from reportgen.terminology.terms import Corpus, Hit, Source, Stats
 
-FORMAT = 1  # bump when the schema or analysis changes: older indexes must be rebuilt
+FORMAT = 2  # bump when the schema or analysis changes: older indexes must be rebuilt
 META_FILE = "reportgen-index.json"
 ANALYZER = "en_lucene"
 _REBUILD = "Run `reportgen terms index` to rebuild it."
@@ -30,7 +30,9 @@ def _schema() -> tantivy.Schema:
     builder.add_text_field("system", stored=True, tokenizer_name="raw")
     builder.add_text_field("code", stored=True, tokenizer_name="raw")
     for name in FIELDS:
-        builder.add_text_field(name, stored=True, tokenizer_name=ANALYZER)
+        builder.add_text_field(name, stored=False, tokenizer_name=ANALYZER)
+    # The text as written (indexed fields hold it with possessives stripped), for display.
+    builder.add_bytes_field("original", stored=True, indexed=False)
     builder.add_integer_field("billable", stored=True)
     return builder.build()
 
@@ -43,13 +45,9 @@ def _write(folder: Path, corpora: Sequence[Corpus], progress: Callable[[int], No
     count = 0
     try:
         for term in (t for corpus in corpora for t in corpus.terms):
-            doc = tantivy.Document(
-                system=term.system,
-                code=term.code,
-                title=normalize(term.title),
-                synonyms=normalize(" ; ".join(term.synonyms)),
-                notes=normalize(" ; ".join(term.notes)),
-            )
+            fields = field_texts(term)
+            doc = tantivy.Document(system=term.system, code=term.code, **{k: normalize(v) for k, v in fields.items()})
+            doc.add_bytes("original", json.dumps(fields).encode())
             if term.billable is not None:
                 doc.add_integer("billable", int(term.billable))
             writer.add_document(doc)
@@ -164,7 +162,7 @@ class TantivyIndex:
         hits = []
         for score, address in self._searcher.search(query_obj, k).hits:
             doc = self._searcher.doc(address).to_dict()
-            fields = {name: doc.get(name, [""])[0] for name in FIELDS}
+            fields = json.loads(doc["original"][0])
             billable = doc.get("billable")
             hits.append(
                 Hit(
