@@ -26,7 +26,20 @@ def _isolated_env(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.
             monkeypatch.delenv(name)
     home = tmp_path_factory.getbasetemp() / "home"
     monkeypatch.setenv("XDG_CONFIG_HOME", str(home / "config"))
+    monkeypatch.setenv("XDG_DATA_HOME", str(home / "data"))
     monkeypatch.setenv("HF_HOME", str(home / "hf"))
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _terminology_index(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Build the default index once, quietly, where every test's data dir points."""
+    from reportgen.config import load_settings
+    from reportgen.terminology.index import open_terminology
+
+    data_home = tmp_path_factory.getbasetemp() / "home" / "data"
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("XDG_DATA_HOME", str(data_home))
+        open_terminology(load_settings(env={}), say=lambda message: None)
 
 
 @pytest.fixture(scope="session")
