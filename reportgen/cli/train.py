@@ -69,7 +69,5 @@ def train(
         progress=app.verbosity >= 0,
         say=app.say,
     )
-    if result.card.deid_policy is None:
-        app.warn("de-identification was off: this model was trained on text that was not de-identified")
     metrics = ", ".join(f"{k} {result.card.metrics[k]:.4f}" for k in ("train_loss", "eval_loss") if k in result.card.metrics)
     app.say(f"Wrote {result.card.method} model to {output} after {result.global_step} steps ({metrics}).")

@@ -22,7 +22,7 @@ def export(run: Path, output: Path, merge: bool, trust_remote_code: bool = False
     if not merge or card.method != "lora":
         shutil.copytree(run, output, ignore=shutil.ignore_patterns(CHECKPOINTS), dirs_exist_ok=True)
         return card.method
-    loaded = load_model(str(run), trust_remote_code)
+    loaded = load_model(str(run), trust_remote_code, dtype="auto")  # keep the base model's dtype (bf16 stays bf16)
     merged = loaded.model.merge_and_unload()
     merged.save_pretrained(str(output))
     loaded.tokenizer.save_pretrained(str(output))

@@ -63,6 +63,8 @@ def train(
     say(f"Building {len(pairs)} examples (de-identify, retrieve terminology, prompt) ...")
     examples = build_examples(pairs, pipeline, loaded.tokenizer, recipe.max_length, recipe.overlong)
     say(examples.summary())
+    if examples.deid_policy is None:
+        say("Warning: de-identification is off; this model will be trained on text that was not de-identified.")
     if not examples.items:
         raise UsageError(
             f"no example fits max_length {recipe.max_length} (longest {examples.longest} tokens).",
@@ -159,7 +161,9 @@ def sft_trainer(loaded: Any, train_set: list[Example], eval_set: list[Example], 
         load_best_model_at_end=early_stop,
         metric_for_best_model="eval_loss",
         greater_is_better=False,
-        max_length=recipe.max_length,
+        # build_examples already fits every example into max_length; TRL refuses a max_length with
+        # padding-free batches that are not packed, so it gets None there.
+        max_length=None if recipe.padding_free and not recipe.packing else recipe.max_length,
         completion_only_loss=True,
         packing=recipe.packing,
         padding_free=recipe.padding_free,

@@ -10,6 +10,7 @@ from reportgen.config import Settings, load_settings
 from reportgen.data import Pair, write_pairs
 from reportgen.generation.prompt import build_messages
 from reportgen.layout import load_layout
+from reportgen.pipeline import Pipeline
 from reportgen.training.recipe import Recipe
 from reportgen.training.run import TrainResult, train
 from tests.training.tiny_model import build_tiny_model
@@ -57,6 +58,12 @@ def tiny_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def settings(data_dir: Path) -> Settings:
     """Settings with no user config or environment; the terminology index is shared by the session."""
     return load_settings(overrides={"data_dir": data_dir}, env={})
+
+
+@pytest.fixture(scope="session")
+def pipeline(settings: Settings) -> Pipeline:
+    """One pipeline (de-identification, terminology) for the session; swap its generator with dataclasses.replace."""
+    return Pipeline.from_settings(settings)
 
 
 def quick_recipe(**changes: object) -> Recipe:

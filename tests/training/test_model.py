@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import shutil
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -16,6 +17,7 @@ from reportgen.errors import InputError, RuntimeFailure, UsageError
 from reportgen.generation import Draft, load_generator
 from reportgen.generation.model import ModelGenerator, load_model
 from reportgen.generation.prompt import PROMPT_FORMAT
+from reportgen.layout import load_layout
 from reportgen.notes import Note
 from reportgen.pipeline import Deidentified, Pipeline
 from reportgen.training.card import CARD_FILE, card_hash
@@ -25,11 +27,10 @@ from tests.training.conftest import make_pairs, quick_recipe
 NOTE = make_pairs(1)[0].note
 
 
-def test_run_directory_reloads_and_generates(lora_run: TrainResult, settings: Settings) -> None:
+def test_run_directory_reloads_and_generates(lora_run: TrainResult, pipeline: Pipeline) -> None:
     generator = load_generator(GenerateSettings(model=str(lora_run.output), max_new_tokens=48))
     assert isinstance(generator, ModelGenerator)
-    pipeline = Pipeline(settings=settings, layout=Pipeline.from_settings(settings).layout, generator=generator)
-    result = pipeline.run(Note(id="n1", text=NOTE, sha256="0" * 64))
+    result = replace(pipeline, generator=generator).run(Note(id="n1", text=NOTE, sha256="0" * 64))
     provenance = result.report.provenance
     assert (provenance.generator, provenance.extractive) == ("model", False)
     assert provenance.model_id == str(lora_run.output)
@@ -38,9 +39,9 @@ def test_run_directory_reloads_and_generates(lora_run: TrainResult, settings: Se
     assert [s.id for s in result.report.sections][:2] == ["chief_complaint", "hpi"]
 
 
-def test_generate_many_batches_notes_like_one_at_a_time(lora_run: TrainResult, settings: Settings) -> None:
+def test_generate_many_batches_notes_like_one_at_a_time(lora_run: TrainResult) -> None:
     generator = ModelGenerator(load_model(str(lora_run.output)), max_new_tokens=24, batch_size=3)
-    layout = Pipeline.from_settings(settings).layout
+    layout = load_layout("clinical-visit")
     notes = [(p.note, []) for p in make_pairs(3)]
     drafts = generator.generate_many(notes, layout)
     assert [d.text for d in drafts] == [generator.generate(text, [], layout).text for text, _ in notes]
@@ -66,7 +67,7 @@ def test_full_fine_tune_recipe_runs_and_reloads(tmp_path: Path, pairs_file: Path
     run = train(pairs_file, str(tiny_model), tmp_path / "full", quick_recipe(method="full", max_steps=3, learning_rate=1e-3), settings, progress=False, say=lambda _: None)
     assert run.card.method == "full" and (run.output / "model.safetensors").is_file()
     assert not (run.output / "adapter_config.json").exists()
-    draft = ModelGenerator(load_model(str(run.output)), max_new_tokens=8).generate(NOTE, [], Pipeline.from_settings(settings).layout)
+    draft = ModelGenerator(load_model(str(run.output)), max_new_tokens=8).generate(NOTE, [], load_layout("clinical-visit"))
     assert draft.model_version == card_hash(run.output)
 
 
@@ -100,13 +101,9 @@ def test_pickled_weights_are_refused(tiny_model: Path, tmp_path: Path) -> None:
         load_model(str(legacy))
 
 
-def test_a_report_cut_off_at_max_new_tokens_is_parsed_with_a_warning(tiny_model: Path, settings: Settings) -> None:
-    pipeline = Pipeline(
-        settings=settings,
-        layout=Pipeline.from_settings(settings).layout,
-        generator=ModelGenerator(load_model(str(tiny_model)), max_new_tokens=4),
-    )
-    report = pipeline.run(Note(id="n1", text=NOTE, sha256="0" * 64)).report
+def test_a_report_cut_off_at_max_new_tokens_is_parsed_with_a_warning(tiny_model: Path, pipeline: Pipeline) -> None:
+    generator = ModelGenerator(load_model(str(tiny_model)), max_new_tokens=4)
+    report = replace(pipeline, generator=generator).run(Note(id="n1", text=NOTE, sha256="0" * 64)).report
     assert any("max_new_tokens (4)" in w for w in report.provenance.warnings)
     assert report.provenance.model_version is None  # a plain model directory has no card
 
@@ -121,8 +118,7 @@ def test_a_report_cut_off_at_max_new_tokens_is_parsed_with_a_warning(tiny_model:
         ("Sure! Here is the report.\nCHIEF COMPLAINT\nCough.\n\nPLAN\nRest.", "text before the first section header", ["chief_complaint", "plan"]),
     ],
 )
-def test_malformed_model_output_never_crashes(settings: Settings, text: str, warning: str | None, documented: list[str]) -> None:
-    pipeline = Pipeline.from_settings(settings)
+def test_malformed_model_output_never_crashes(pipeline: Pipeline, text: str, warning: str | None, documented: list[str]) -> None:
     note = Note(id="n1", text=NOTE, sha256="0" * 64)
     draft = Draft(text=text, generator="model", extractive=False, model_id="m", prompt_format=PROMPT_FORMAT)
     report = pipeline.parse(draft, note, Deidentified(text=NOTE, policy=None), [])

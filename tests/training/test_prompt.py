@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
-from reportgen.config import Settings
 from reportgen.data import Pair
 from reportgen.generation import Draft
 from reportgen.generation.model import load_model
@@ -31,15 +31,13 @@ class PromptRecorder:
         return Draft(text="", generator="model", extractive=False)
 
 
-def test_training_prompt_equals_inference_prompt(tiny_model: Path, settings: Settings, tmp_path: Path) -> None:
+def test_training_prompt_equals_inference_prompt(tiny_model: Path, pipeline: Pipeline, tmp_path: Path) -> None:
     pair = make_pairs(1)[0]
     loaded = load_model(str(tiny_model))
-    training = Pipeline.from_settings(settings)
-    (example,) = build_examples([pair], training, loaded.tokenizer, 1024, "truncate").items
+    (example,) = build_examples([pair], pipeline, loaded.tokenizer, 1024, "truncate").items
 
     recorder = PromptRecorder()
-    inference = Pipeline(settings=settings, layout=training.layout, generator=recorder, terminology=training.terminology)
-    inference.run(Note(id=pair.id, text=pair.note, sha256="0" * 64))
+    replace(pipeline, generator=recorder).run(Note(id=pair.id, text=pair.note, sha256="0" * 64))
     assert recorder.messages == [example.prompt]
     assert "Terminology that may apply" in example.prompt[1]["content"]  # retrieval really ran
 
@@ -61,12 +59,12 @@ def test_reference_report_becomes_the_layout_draft_format() -> None:
 
 @pytest.mark.parametrize(("policy", "truncated", "skipped"), [("truncate", 1, []), ("skip", 0, ["long"])])
 def test_over_long_examples_are_reported_and_handled_by_policy(
-    tiny_model: Path, settings: Settings, policy: str, truncated: int, skipped: list[str]
+    tiny_model: Path, pipeline: Pipeline, policy: str, truncated: int, skipped: list[str]
 ) -> None:
     short = make_pairs(2)
     long = Pair(id="long", note="\n".join([short[0].note] * 40), report=short[0].report)
     tokenizer = load_model(str(tiny_model)).tokenizer
-    examples = build_examples([*short, long], Pipeline.from_settings(settings), tokenizer, 700, policy)
+    examples = build_examples([*short, long], pipeline, tokenizer, 700, policy)
     assert (examples.overlong, examples.truncated, examples.skipped) == (1, truncated, skipped)
     assert examples.longest > 700 and all(e.tokens <= 700 for e in examples.items)
     assert examples.summary().startswith(f"1 of 3 examples were over max_length 700 (longest {examples.longest} tokens)")
