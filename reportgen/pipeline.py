@@ -9,11 +9,12 @@ heavy resources (spaCy, the index, a model) once and is reused across notes.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from reportgen.config import Settings
+from reportgen.deid import Deidentifier, Item, build_deidentifier
 from reportgen.generation import Draft, Generator, load_generator
 from reportgen.generation.parse import parse_draft
 from reportgen.layout import Layout, load_layout
@@ -30,6 +31,14 @@ class Deidentified:
     policy: str | None
     # Companion texts (e.g. a training pair's reference report) de-identified with the same mapping.
     also: list[str] = field(default_factory=list)
+    # The original identifiers found (for --restore-phi and the PHI-leak check): in memory only, never logged.
+    identifiers: list[str] = field(default_factory=list, repr=False)
+    restorer: Callable[[str, Callable[[str], str]], str] | None = field(default=None, repr=False)
+
+    def restore(self, text: str, escape: Callable[[str], str] = str) -> str:
+        """Put the original identifiers back in text written from this note (the clinician's copy),
+        each passed through `escape` (html.escape for HTML output)."""
+        return self.restorer(text, escape) if self.restorer else text
 
 
 @dataclass
@@ -45,15 +54,18 @@ class Pipeline:
     layout: Layout
     generator: Generator
     terminology: Terminology | None = None  # None: no grounding context, problems left uncoded
+    deidentifier: Deidentifier | None = None  # None only when the caller switched it off (--no-deid)
 
     @classmethod
-    def from_settings(cls, settings: Settings) -> Pipeline:
+    def from_settings(cls, settings: Settings, deidentify: bool = True) -> Pipeline:
+        """Loads everything once; de-identification fails closed (RuntimeFailure) if its model is missing."""
         layout = load_layout(settings.generate.layout, settings.generate.templates_dir)
         return cls(
             settings=settings,
             layout=layout,
             generator=load_generator(settings.generate),
             terminology=open_terminology(settings),
+            deidentifier=build_deidentifier(settings.deid) if deidentify else None,
         )
 
     def run(self, note: Note) -> Result:
@@ -71,7 +83,17 @@ class Pipeline:
         return Result(report=report, deid=clean, timings=timings)
 
     def deidentify(self, note: Note, also: Sequence[str] = ()) -> Deidentified:
-        return Deidentified(text=note.text, policy=None, also=list(also))
+        if self.deidentifier is None:
+            return Deidentified(text=note.text, policy=None, also=list(also))
+        item = Item(note.id, note.text, tuple(also), self.settings.deid.patient_key)
+        result = self.deidentifier.run([item])[0]
+        return Deidentified(
+            text=result.text,
+            policy=self.deidentifier.policy,
+            also=result.also,
+            identifiers=result.identifiers,
+            restorer=result.restore,
+        )
 
     def retrieve(self, clean: Deidentified) -> list[Code]:
         """Terms that ground the generator, searched with the de-identified text only."""

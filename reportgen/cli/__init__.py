@@ -129,6 +129,9 @@ def _register() -> None:
     from reportgen.cli.terms import terms
 
     cli.add_command(terms)
+    from reportgen.cli.deid import deid
+
+    cli.add_command(deid)
 
 
 _register()

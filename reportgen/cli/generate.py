@@ -1,14 +1,21 @@
 from __future__ import annotations
 
+import html
+import json
 from pathlib import Path
 
 import click
 
 from reportgen.cli import App, pass_app
+from reportgen.deid.operators import OPERATORS
 from reportgen.files import atomic_write, check_output_path
 from reportgen.notes import read_note
 from reportgen.pipeline import Pipeline
 from reportgen.render import FORMATS, format_for, render
+
+
+# --restore-phi puts untrusted note text into a rendered file: escape it for that format.
+ESCAPES = {"md": str, "html": html.escape, "json": lambda s: json.dumps(s)[1:-1]}
 
 
 @click.command()
@@ -34,6 +41,13 @@ from reportgen.render import FORMATS, format_for, render
 @click.option("--model", help="Write the report with a model: a `reportgen train` run dir, a model dir or a hub id.")
 @click.option("--max-new-tokens", type=int, help="Longest report the model may write, in tokens (default 1024).")
 @click.option("--temperature", type=float, help="Sampling temperature; 0 (default) = greedy.")
+@click.option("--operator", type=click.Choice(OPERATORS), help="De-identification replacement (default: surrogate).")
+@click.option(
+    "--restore-phi",
+    is_flag=True,
+    help="Put the note's real identifiers back into the rendered report (the clinician's copy; the model still sees none).",
+)
+@click.option("--no-deid", is_flag=True, help="Skip de-identification (unsafe: the note's identifiers reach the model). Warns on stderr.")
 @pass_app
 def generate(
     app: App,
@@ -48,6 +62,9 @@ def generate(
     model: str | None,
     max_new_tokens: int | None,
     temperature: float | None,
+    operator: str | None,
+    restore_phi: bool,
+    no_deid: bool,
 ) -> None:
     """Generate a structured report from one NOTE file ('-' reads stdin).
 
@@ -65,16 +82,21 @@ def generate(
             "generate.model": model,
             "generate.max_new_tokens": max_new_tokens,
             "generate.temperature": temperature,
+            "deid.operator": operator,
         }
     )
     fmt = format_for(output, fmt.lower() if fmt else None)
     if output is not None:
         check_output_path(output, force)
-    pipeline = Pipeline.from_settings(settings)
+    if no_deid:
+        app.warn("--no-deid: the note goes to the model and the report with its identifiers in it.")
+    pipeline = Pipeline.from_settings(settings, deidentify=not no_deid)
     result = pipeline.run(read_note(note, settings.notes))
     for warning in result.report.provenance.warnings:
         app.warn(warning)
     text = render(result.report, fmt, template, settings.generate.templates_dir)
+    if restore_phi:
+        text = result.deid.restore(text, escape=ESCAPES[fmt])
     if output is None:
         click.echo(text, nl=False)
     else:

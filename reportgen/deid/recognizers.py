@@ -1,0 +1,268 @@
+"""Clinical recognizers: small Presidio recognizers, each testable on its own.
+
+Most are `CueRecognizer`s: regexes in which a cue ("Dr.", "husband", "Hospital",
+"pager") locates the identifier and the named group `phi` (or `phi1`, `phi2`)
+is what gets reported, so the cue itself stays readable. Regexes are
+case-sensitive unless they say `(?i:...)`: clinical notes are often upper case,
+so name patterns accept UPPER and Title case but not lower-case prose.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable, Sequence
+
+from presidio_analyzer import LocalRecognizer, RecognizerResult
+
+# Entity types this package reports (the tag names of the `tag` operator).
+PERSON, DATE, AGE, PHONE, ID, LOCATION = "PERSON", "DATE", "AGE", "PHONE", "ID", "LOCATION"
+EMAIL, URL, SSN, ADDRESS = "EMAIL", "URL", "SSN", "ADDRESS"
+ENTITIES = (PERSON, DATE, AGE, PHONE, ID, LOCATION, EMAIL, URL, SSN, ADDRESS)
+
+# A name word; "'s" is left out ("Smith's" -> "Smith"), "O'Driscoll" and "Kessler-Adventist" kept whole.
+NAME = r"[A-Z][a-z]+(?:-[A-Za-z]+|'[A-Za-z]{2,})*|[A-Z][A-Z]+(?:-[A-Z]+|'[A-Z]{2,})*|[A-Z]'[A-Z][a-z]+"
+ANY_NAME = rf"(?:{NAME}|[a-z][a-z]+(?:-[a-z]+|'[a-z]{{2,}})*)"  # after a strong cue, lower case too
+INITIAL = r"[A-Z]\.?"
+
+
+class CueRecognizer(LocalRecognizer):
+    """Regexes with a cue; the `phi*` groups (or the whole match) are the identifiers.
+
+    `reject(word)` drops a candidate that is really an ordinary word ("Dr. on call").
+    """
+
+    def __init__(
+        self,
+        name: str,
+        entity: str,
+        patterns: Sequence[tuple[str, float]],
+        reject: Callable[[str], bool] | None = None,
+    ):
+        self.patterns = [(re.compile(p), score) for p, score in patterns]
+        self.reject = reject
+        super().__init__(supported_entities=[entity], name=name, supported_language="en")
+
+    def load(self) -> None:
+        pass
+
+    def analyze(self, text: str, entities: list[str], nlp_artifacts=None) -> list[RecognizerResult]:
+        results = []
+        for regex, score in self.patterns:
+            for match in regex.finditer(text):
+                for start, end in _phi_spans(match):
+                    if self.reject and self.reject(text[start:end]):
+                        break  # later groups continue this one ("husband ON FLOOR")
+                    results.append(self._result(start, end, score))
+        return results
+
+    def _result(self, start: int, end: int, score: float) -> RecognizerResult:
+        return RecognizerResult(
+            self.supported_entities[0],
+            start,
+            end,
+            score,
+            recognition_metadata={
+                RecognizerResult.RECOGNIZER_NAME_KEY: self.name,
+                RecognizerResult.RECOGNIZER_IDENTIFIER_KEY: self.id,
+            },
+        )
+
+
+def _phi_spans(match: re.Match) -> list[tuple[int, int]]:
+    """Spans of the `phi`, `phi1`, `phi2` groups, in the order of their names."""
+    groups = sorted(g for g in match.re.groupindex if g.startswith("phi"))
+    if not groups:
+        return [match.span()]
+    return [match.span(g) for g in groups if match.group(g)]
+
+
+class WordListRecognizer(CueRecognizer):
+    """Words found in a list (general names, the user's roster), matched as whole tokens."""
+
+    def __init__(self, name: str, entity: str, contains: Callable[[str], bool], score: float, token: str = NAME):
+        self.contains = contains
+        super().__init__(name, entity, [(rf"\b(?:{token})\b", score)], reject=lambda w: not contains(w))
+
+
+class PhraseListRecognizer(CueRecognizer):
+    """Exact phrases (a staff roster, facility names, a patient's MRN), case-insensitive."""
+
+    def __init__(self, name: str, entity: str, phrases: Iterable[str], score: float = 1.0):
+        phrases = sorted({p.strip() for p in phrases if p.strip()}, key=len, reverse=True)
+        pattern = r"(?i)(?<!\w)(?:" + "|".join(re.escape(p) for p in phrases) + r")(?!\w)" if phrases else r"(?!)"
+        super().__init__(name, entity, [(pattern, score)])
+
+
+MONTH = (
+    r"(?:Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?|"
+    r"Sep(?:t(?:ember)?)?|Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?)"
+)
+MONTH_ANY_CASE = rf"(?i:{MONTH})(?![a-z])"
+# Clinical events whose bare year is a date: "MI 92", "CABG '98", "s/p MVR in 2001".
+EVENT = r"(?i:MI|CABG|PTCA|MVR|AVR|CVA|TIA|PCI|stent(?:s|ed)?|cath|surgery|dx|diagnosed)"
+HOLIDAY = (
+    r"(?i:christmas(?:\s+eve)?|thanksgiving|new\s+year'?s(?:\s+(?:day|eve))?|easter|halloween|"
+    r"memorial\s+day|labor\s+day|independence\s+day|fourth\s+of\s+july|valentine'?s\s+day)"
+)
+
+
+def dates() -> CueRecognizer:
+    day = r"(?:[12]\d|3[01]|0?[1-9])"
+    month_num = r"(?:1[0-2]|0?[1-9])"
+    return CueRecognizer(
+        "ClinicalDateRecognizer",
+        DATE,
+        [
+            # 11/21/93, 7-22-2001 (not a blood gas or BP run such as 7.40/35/64/22)
+            (rf"(?<![\d/.])\b{month_num}([/-]){day}\1(?:19|20)?\d\d\b(?![/\d])", 0.9),
+            # 7/22 (month/day, not 1/2 tab, not 120/80)
+            (rf"(?<![\d/.])\b{month_num}/{day}\b(?![/\d%]|\s*(?i:tab|mg|ml|units|strength|ns)\b)", 0.6),
+            # 8/87, 11/1992 (month/year: the year part cannot be a day)
+            (rf"(?<![\d/.])\b{month_num}/(?:3[2-9]|[4-9]\d|(?:19|20)\d\d)\b(?![/\d%])", 0.7),
+            (r"\b(?:19|20)\d\d-[01]\d-[0-3]\d\b", 0.9),
+            # "on the 11th", "it's the 11th" (not "5th ICS", "4th floor")
+            (r"(?i:\b(?:on|the|of)\s+)(?P<phi>(?:[12]?\d|3[01])(?:st|nd|rd|th))\b(?!\s*(?i:ics|intercostal|rib|floor|percentile|grade|day|time|dose|toe|finger|nerve|ventricle)\b)", 0.6),
+            (r"\b(?i:january|february|march|april|june|july|august|september|sept|october|november|december)\b", 0.6),
+            # Jan 5, January 5th 1998, 5 Jan 98, Jan 1998, 5th of January
+            (rf"\b{MONTH_ANY_CASE}\.?\s+{day}(?:st|nd|rd|th)?\b(?:,?\s+(?:19|20)?\d\d\b)?", 0.8),
+            (rf"\b{day}(?:st|nd|rd|th)?\s+(?:of\s+)?{MONTH_ANY_CASE}\.?(?:,?\s+(?:19|20)?\d\d\b)?", 0.8),
+            (rf"\b{MONTH_ANY_CASE}\.?,?\s+(?:19|20)\d\d\b", 0.8),
+            (r"(?<![\w/])'\d\d\b", 0.7),  # '92
+            (rf"\b{EVENT}\s+(?:in\s+|of\s+)?(?P<phi>(?:19|20)?\d\d)\b(?![./:%]\d|\s*(?i:mg|ml|cc|units?|%|mm|cm|min|x)\b)", 0.6),
+            (r"\b(?P<phi>19\d\d|20[0-3]\d)\b(?![./:]\d|\s*(?i:mg|ml|cc|units?|u|kcal|mcg|%)\b)", 0.5),
+            (rf"\b{HOLIDAY}\b", 0.7),
+        ],
+    )
+
+
+def ages() -> CueRecognizer:
+    age = r"(?P<phi>9\d|1[01]\d)"
+    return CueRecognizer(
+        "AgeOver89Recognizer",
+        AGE,
+        [
+            (rf"\b{age}\s*(?:-|\s)?(?i:y/?o|yrs?|years?(?:[- ]old)?|year-old)\b", 0.8),
+            (rf"(?i:\bage[d:]?\s*){age}\b", 0.8),
+            (rf"\b{age}\s*(?i:y)\b", 0.6),
+        ],
+    )
+
+
+def phones() -> CueRecognizer:
+    return CueRecognizer(
+        "ClinicalPhoneRecognizer",
+        PHONE,
+        [
+            (r"(?<![\d./])(?<!\d-)\(?\b\d{3}\)?[\s.\-/]{0,2}\d{3}[\s.\-]\d{4}\b(?!\.\d|[\d/])", 0.8),
+            (r"(?<![\d./])(?<!\d-)\b\d{3}-\d{4}\b(?!\.\d|[\d/])", 0.6),
+            (
+                r"(?i:\b(?:pager|beeper|pgr|pg|beep|page|cell|ext\.?|x|phone|tel)(?:\s+(?:number|no\.?))?)[\s#:]*"
+                r"(?P<phi>\d{4,5}|\d{3}-\d{4})\b(?!\.\d|[\d/])",
+                0.6,
+            ),
+        ],
+    )
+
+
+def ids() -> CueRecognizer:
+    cue = r"(?i:MRN|MR\s*#|med(?:ical)?\s+rec(?:ord)?(?:\s+(?:no\.?|number|#))?|acct\.?|account(?:\s+(?:no\.?|number|#))?|unit\s+(?:no\.?|number|#)|SSN|record\s*#|hosp(?:ital)?\s*#)"
+    return CueRecognizer(
+        "MedicalRecordNumberRecognizer",
+        ID,
+        [(rf"\b{cue}\s*[:#]?\s*(?P<phi>[A-Z]{{0,3}}\d[\d\-]{{3,}}\d)\b", 0.9)],
+    )
+
+
+def is_title(word: str) -> bool:
+    return re.fullmatch(TITLE + r"\.?", word, re.I) is not None
+
+
+TITLE = r"(?:Drs|DRS|drs|Dr|DR|dr|Doctor|DOCTOR|doctor|Mr|MR|Mrs|MRS|Ms|MS|Miss|MISS|NP|np|RN|PA|Prof|Nurse|NURSE|nurse)"
+RELATION = (
+    r"(?i:husband|wife|spouse|son|daughter|dtr|mother|mom|father|dad|brother|bro|sister|sis|"
+    r"friend|niece|nephew|grandson|granddaughter|grand\s*daughter|grand\s*son|aunt|uncle|cousin|"
+    r"fiance|fiancee|boyfriend|girlfriend|partner|sister-in-law|brother-in-law|daughter-in-law|son-in-law|"
+    r"proxy|hcp|guardian|neighbor|"
+    # roles: weaker cues than titles ("per protocol", "md aware"), so they share the stricter check
+    r"per|md|ho|attending|resident|intern|fellow|staff|rep|chaplain|coordinator|case\s+manager|social\s+worker|sw)(?![\w])"
+)
+CREDENTIAL = r"(?:MD|M\.D\.|RN|R\.N\.|NP|PA|PA-C|RRT|LPN|CNA|PT|OT|LICSW|MSW|PhD|DO)"
+
+
+def titled_names(reject: Callable[[str], bool]) -> CueRecognizer:
+    """`Dr. Smith`, `dr smith`, `NP Carol`, `Nancy Jones, RN`, `per Dr. Sarah O'Driscoll`."""
+    return CueRecognizer(
+        "TitledNameRecognizer",
+        PERSON,
+        [
+            (
+                rf"\b{TITLE}(?:\.\s*|'s\s+|'S\s+|\s+)(?:{INITIAL}\s+)?(?P<phi1>{ANY_NAME})(?:\s+(?P<phi2>{NAME}))?"
+                rf"(?:\s+(?:and|AND|&)\s+(?P<phi3>{NAME}))?",
+                0.85,
+            ),
+            # W. MAROTTA, Q. LANDER (the surname first, so a rejected surname drops the initial too)
+            (rf"(?<![\w.])(?P<phi2>[A-Z])\.\s?(?P<phi1>[A-Z][A-Za-z]+(?:'[A-Za-z]+)?)\b", 0.6),
+            (rf"(?<![\w.])(?P<phi1>{NAME})\s+(?:(?P<phi2>{NAME}|{INITIAL})\s*)?,?\s+{CREDENTIAL}(?![\w])", 0.7),
+        ],
+        reject=reject,
+    )
+
+
+def relatives(reject: Callable[[str], bool]) -> CueRecognizer:
+    """`husband Bob`, `wife, Carol B.`, `DAUGHTER-KRISSY`, `son (David)`, `per Douglass`, `attending Saeed`."""
+    return CueRecognizer(
+        "RelativeNameRecognizer",
+        PERSON,
+        [(rf"\b{RELATION}\s*[,:\-(]*\s*(?P<phi1>{ANY_NAME})(?:\s+(?P<phi2>{NAME}|{INITIAL}))?", 0.7)],
+        reject=reject,
+    )
+
+
+FACILITY = (
+    r"(?:Hospital|HOSPITAL|hospital|Hosp|HOSP|Medical\s+Center|MEDICAL\s+CENTER|Med\s+Ctr|Rehab|REHAB|rehab|"
+    r"Nursing\s+Home|NURSING\s+HOME|Clinic|CLINIC|Health\s+Center|HEALTH\s+CENTER|Manor|MANOR|"
+    r"Rehabilitation|REHABILITATION|Memorial|MEMORIAL|General|GENERAL|Regional|REGIONAL|Infirmary|Hospice|HOSPICE|"
+    r"House|HOUSE|Adventist|ADVENTIST|Square|SQUARE)"
+)
+
+
+def facilities(reject: Callable[[str], bool]) -> CueRecognizer:
+    """`Calvert Hospital`, `Kessler-Adventist Hosp`, `St Mary's`, `from Kernan ER`."""
+    place = rf"(?:(?:St\.?|ST\.?|Saint|SAINT)\s+)?{NAME}"
+    return CueRecognizer(
+        "FacilityRecognizer",
+        LOCATION,
+        [
+            (rf"(?:(?P<phi2>{NAME})\s+)?(?P<phi1>{place})\s+{FACILITY}\b", 0.8),
+            (rf"(?i:\b(?:from|to|at|via)\s+)(?P<phi>{place})\s+(?:ER|ED|ICU|EW)\b", 0.6),
+            (r"\b(?P<phi>(?:St\.?|ST\.?|Saint|SAINT)\s+[A-Z][A-Za-z]+(?:'[Ss])?)", 0.6),
+        ],
+        reject=reject,
+    )
+
+
+def emails() -> CueRecognizer:
+    return CueRecognizer("EmailRecognizer", EMAIL, [(r"\b[\w.+\-]+@[\w\-]+(?:\.[\w\-]+)+\b", 1.0)])
+
+
+def urls() -> CueRecognizer:
+    # Scheme or www. only: bare "o2" / "x3" are not URLs (Presidio's URL recognizer thinks they may be).
+    return CueRecognizer("StrictUrlRecognizer", URL, [(r"\b(?:https?://|www\.)[^\s<>\"']+[\w/]", 0.9)])
+
+
+def ssns() -> CueRecognizer:
+    return CueRecognizer("SsnRecognizer", SSN, [(r"(?<![\d\-])\b\d{3}-\d{2}-\d{4}\b(?![\d\-])", 0.9)])
+
+
+STREET = r"(?:Street|St|Avenue|Ave|Road|Rd|Boulevard|Blvd|Lane|Ln|Drive|Dr|Way|Court|Ct|Place|Pl|Terrace|Circle|Pike|Highway|Hwy)"
+
+
+def addresses() -> CueRecognizer:
+    return CueRecognizer(
+        "StreetAddressRecognizer",
+        ADDRESS,
+        [
+            (rf"\b\d{{1,5}}\s+(?:{NAME}\s+){{1,3}}(?i:{STREET})\b\.?", 0.8),
+            (r"\b[A-Z][a-z]+,?\s+(?:[A-Z]{2})\s+\d{5}(?:-\d{4})?\b", 0.8),  # Town, MD 21201
+        ],
+    )

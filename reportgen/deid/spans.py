@@ -1,0 +1,53 @@
+"""Detected spans and overlap resolution.
+
+Overlapping detections corrupt anonymized output and break decryption, so they
+are resolved before any operator runs: the longest span wins (ties: the higher
+score), and spans of the same entity that overlap or touch across whitespace
+are merged ("John" + "Smith" -> "John Smith").
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+from presidio_analyzer import RecognizerResult
+
+
+@dataclass(frozen=True)
+class Span:
+    entity: str
+    start: int
+    end: int
+    score: float
+    recognizer: str
+
+    @classmethod
+    def from_result(cls, r: RecognizerResult) -> Span:
+        meta = r.recognition_metadata or {}
+        return cls(r.entity_type, r.start, r.end, r.score, meta.get(RecognizerResult.RECOGNIZER_NAME_KEY, "unknown"))
+
+
+def resolve(spans: list[Span], text: str) -> list[Span]:
+    """Non-overlapping spans in text order."""
+    # Same-entity merging first, so "Dr" + "Smith" pieces become one span before competing.
+    merged: list[Span] = []
+    for span in sorted(spans, key=lambda s: (s.entity, s.start, -s.end)):
+        last = merged[-1] if merged else None
+        if last and last.entity == span.entity and _touching(last, span, text):
+            merged[-1] = replace(last, end=max(last.end, span.end), score=max(last.score, span.score))
+        else:
+            merged.append(span)
+    # Then the longest of overlapping spans of different entities wins.
+    chosen: list[Span] = []
+    for span in sorted(merged, key=lambda s: (-(s.end - s.start), -s.score, s.start)):
+        if all(span.end <= c.start or span.start >= c.end for c in chosen):
+            chosen.append(span)
+    return sorted(chosen, key=lambda s: s.start)
+
+
+def _touching(a: Span, b: Span, text: str) -> bool:
+    """b starts inside a, or right after it with only spaces between (not across a line)."""
+    if b.start <= a.end:
+        return True
+    gap = text[a.end : b.start]
+    return len(gap) <= 2 and gap.strip(" ") == ""

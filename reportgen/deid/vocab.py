@@ -1,0 +1,118 @@
+"""Word lists for de-identification: the clinical allow-list, the general name
+list, and the user's site lists (staff roster, facilities, patient names/MRNs).
+
+None of these lists is built from gold annotations. The clinical allow-list is
+the shipped vocabularies (ICD-10-CM titles, Disease Ontology names, the
+abbreviation list) plus a hand-written list of drugs and nursing jargon; the
+name list is Faker's en_US first/last names minus any word the allow-list or
+spaCy's stop words hold.
+"""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import json
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from reportgen.errors import InputError
+from reportgen.resources import corpora_dir
+
+_DATA = Path(__file__).resolve().parent / "data"
+_WORD = re.compile(r"[a-z][a-z0-9'&\-]*")
+
+
+def words(text: str) -> Iterator[str]:
+    return (m.group().strip("'-") for m in _WORD.finditer(text.lower()))
+
+
+@lru_cache(maxsize=1)
+def hand_words() -> frozenset[str]:
+    """The hand-written list of drugs, devices and nursing jargon (data/clinical_terms.txt)."""
+    lines = (_DATA / "clinical_terms.txt").read_text().splitlines()
+    return frozenset(w for line in lines if not line.startswith("#") for w in line.lower().split())
+
+
+def _abbreviations(corpora: Path) -> Iterator[str]:
+    path = corpora / "abbreviations.tsv"
+    if not path.is_file():
+        return
+    with path.open(newline="") as f:
+        for row in csv.DictReader(f, delimiter="\t"):
+            yield row["term"].lower()
+            yield from words(row["expansions"].replace("|", " "))
+
+
+def _icd10cm(corpora: Path) -> Iterator[str]:
+    path = corpora / "icd10cm" / "icd10cm-2026.jsonl.gz"
+    if not path.is_file():
+        return
+    with gzip.open(path, "rt") as f:
+        for line in f:
+            record = json.loads(line)
+            yield from words(record.get("description", ""))
+            for term in record.get("inclusion_terms") or []:
+                yield from words(term)
+
+
+def _doid(corpora: Path) -> Iterator[str]:
+    folder = corpora / "doid"
+    for path in sorted(folder.glob("*.tsv.gz")) if folder.is_dir() else []:
+        with gzip.open(path, "rt") as f:
+            for row in csv.reader(f, delimiter="\t"):
+                for cell in row[1:3]:  # id, name, synonyms...: names only
+                    yield from words(cell)
+
+
+@lru_cache(maxsize=1)
+def clinical_words(corpora: Path | None = None) -> frozenset[str]:
+    """Lower-cased words of the clinical vocabularies: never a name or a place on their own."""
+    corpora = corpora or corpora_dir()
+    found: set[str] = set(hand_words())
+    for source in (_abbreviations, _icd10cm, _doid):
+        found.update(source(corpora))
+    return frozenset(w for w in found if len(w) > 1)
+
+
+@lru_cache(maxsize=1)
+def stop_words() -> frozenset[str]:
+    from spacy.lang.en.stop_words import STOP_WORDS
+
+    return frozenset(STOP_WORDS)
+
+
+@dataclass(frozen=True)
+class NameList:
+    first: frozenset[str]
+    last: frozenset[str]
+
+    def __contains__(self, word: str) -> bool:
+        w = word.lower()
+        return w in self.first or w in self.last
+
+
+@lru_cache(maxsize=1)
+def general_names() -> NameList:
+    """Faker's en_US first and last names, minus clinical words and English stop words."""
+    from faker.providers.person.en_US import Provider
+
+    banned = clinical_words() | stop_words()
+
+    def keep(names: Iterable[str]) -> frozenset[str]:
+        return frozenset(n.lower() for n in names if n.lower() not in banned and len(n) > 2)
+
+    first = [*Provider.first_names_female, *Provider.first_names_male]
+    return NameList(first=keep(first), last=keep(Provider.last_names))
+
+
+def read_site_list(path: Path) -> list[str]:
+    """One entry per line (a name, a facility, an MRN); '#' starts a comment line."""
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except OSError as e:
+        raise InputError(f"cannot read site list {path} ({e.strerror}).", "Check deid.deny_lists in your settings.") from None
+    return [s.strip() for s in lines if s.strip() and not s.lstrip().startswith("#")]
