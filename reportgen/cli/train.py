@@ -47,7 +47,7 @@ def train(
     Examples:
       reportgen train --data pairs.jsonl --base-model Qwen/Qwen2.5-0.5B-Instruct \\
           --recipe training/recipes/lora.toml -o runs/visit-lora
-      reportgen train --data pairs.jsonl --base-model runs/base -o runs/try \\
+      reportgen train --data pairs.jsonl --base-model ~/models/SmolLM2-135M-Instruct -o runs/try \\
           --recipe training/recipes/tiny-cpu.toml --set lora.r=4
       reportgen train ... -o runs/visit-lora --resume
     """
