@@ -113,7 +113,7 @@ def not_after(*words: str) -> str:
 
 
 # Ventilator settings ("PSV 10/5", "CPAP 5/5") and fractions ("1 1/2") are not dates.
-_NOT_DATE_BEFORE = not_after("psv", "ps", "cpap", "peep", "simv", "imv", "bipap", "ac", "vent", "settings") + r"(?<!\d )"
+_NOT_DATE_BEFORE = not_after("psv", "ps", "cpap", "peep", "simv", "imv", "bipap", "ac", "vent", "settings") + r"(?<![\s(]\d )"
 # Clock times ("AT 2000", "1900-0700") are not years.
 _NOT_YEAR_BEFORE = not_after("at", "@", "by", "until", "till", "about", "around", "approx", "from", "to", "and", "since") + r"(?<![\-:@])"
 
@@ -233,7 +233,7 @@ def signed_names(reject: Callable[[str], bool]) -> CueRecognizer:
             (rf"(?<![\w.])(?P<phi1>{NAME})\s+(?:(?P<phi2>{INITIAL})\s+)?(?:(?P<phi3>{NAME})\s*)?,\s*{CREDENTIAL}(?![\w])", 0.7),
             (rf"(?<![\w.])(?P<phi1>{NAME})\s+(?:(?P<phi2>{INITIAL})\s+)?(?:(?P<phi3>{NAME})\s*)?\s+{CREDENTIAL_ALONE}(?![\w])", 0.7),
             # W. MAROTTA, Q. LANDER (the surname first, so a rejected surname drops the initial too)
-            (rf"(?<![\w.])(?P<phi2>[A-Z])\.\s?(?P<phi1>[A-Z][A-Za-z]+(?:'[A-Za-z]+)?)\b", 0.6),
+            (rf"(?<![\w.'])(?P<phi2>[A-Z])\.\s?(?P<phi1>[A-Z][A-Za-z]+(?:'[A-Za-z]+)?)\b", 0.6),
         ],
         reject=reject,
     )
@@ -278,6 +278,12 @@ def facilities(reject: Callable[[str], bool]) -> CueRecognizer:
     )
 
 
+STATE = (
+    r"MD|DC|VA|PA|DE|NY|NJ|MA|CT|FL|CA|TX|OH|NC|SC|GA|WV|Maryland|Virginia|Pennsylvania|Delaware|"
+    r"Florida|California|New York|New Jersey|Massachusetts|MARYLAND|VIRGINIA|PENNSYLVANIA|DELAWARE|FLORIDA"
+)
+
+
 def transfers(reject: Callable[[str], bool]) -> CueRecognizer:
     """Places patients move between: "transferred to GH", "sent to Quartermain 2", "at GBMC"."""
     return CueRecognizer(
@@ -285,6 +291,10 @@ def transfers(reject: Callable[[str], bool]) -> CueRecognizer:
         LOCATION,
         [
             (rf"\b{MOVED}\s+(?:back\s+)?(?i:to|from|at|into|in|by|@)\s+(?i:the\s+)?(?P<phi1>{ANY_NAME})(?:\s+(?P<phi2>{NAME}))?", 0.5),
+            # "Annapolis, MD", "Towson, Maryland"
+            (rf"(?P<phi>{NAME}),?\s+(?:{STATE})(?![\w])", 0.5),
+            # "lives in Hagerstown", "in ROCKVILLE" (a capitalized word that is no clinical or everyday word)
+            (r"(?i:\b(?:in|near)\s+)(?P<phi>[A-Z][a-z]+)(?![\w'])", 0.4),
             # a short acronym after "to/at/from" (ICU, OR, CCU are clinical words, rejected)
             (r"(?i:\b(?:to|at|from|@)\s+(?:the\s+)?)(?P<phi>[A-Z]{2,5})(?![\w/])", 0.4),
         ],
