@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from faker import Faker
 
 from reportgen.deid.analyzer import Analyzer, propagate
-from reportgen.deid.operators import Mapping, decrypt_text, make_replacer, normalize
+from reportgen.deid.operators import Mapping, case_like, decrypt_text, make_replacer, normalize
 from reportgen.deid.spans import Span, resolve
 
 
@@ -47,7 +47,11 @@ class DeidResult:
             return text
         alternatives = sorted(self.pairs, key=len, reverse=True)
         pattern = re.compile(r"(?<!\w)(?:" + "|".join(re.escape(a) for a in alternatives) + r")(?!\w)", re.I)
-        return pattern.sub(lambda m: escape(self.pairs[m.group().lower()]), text)
+        return pattern.sub(lambda m: escape(self._original(m.group())), text)
+
+    def _original(self, replacement: str) -> str:
+        original = self.pairs[replacement.lower()]
+        return original if replacement.startswith("<") else case_like(replacement, original)  # SMITH -> GREEN -> SMITH
 
 
 class Deidentifier:

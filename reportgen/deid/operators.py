@@ -56,7 +56,7 @@ def decrypt_text(text: str, key: str, escape: Callable[[str], str] = str) -> str
     return _ENCRYPTED.sub(one, text)
 
 
-def _case_like(template: str, value: str) -> str:
+def case_like(template: str, value: str) -> str:
     if template.isupper() and len(template) > 1:
         return value.upper()
     if template.islower():
@@ -127,7 +127,7 @@ class Mapping:
                 rec.URL: self.faker.url,
                 rec.ADDRESS: self.faker.street_address,
             }.get(entity, self.faker.last_name)
-            value = _case_like(original, self._unique(entity, normalize(original), make))
+            value = case_like(original, self._unique(entity, normalize(original), make))
         self.remember(value, original)
         return value
 
@@ -146,7 +146,7 @@ class Mapping:
                 make = self.faker.first_name
             else:
                 make = self.faker.last_name
-            value = _case_like(core, self._unique(rec.PERSON, key, make))
+            value = case_like(core, self._unique(rec.PERSON, key, make))
             self.remember(value, core.rstrip("."))
             out.append(value + ("." if core.endswith(".") else "") + suffix)
         return "".join(out)
@@ -226,7 +226,7 @@ def _month_index(name: str) -> int | None:
 def _month_name_like(template: str, month: int) -> str:
     full = _MONTH_NAMES[month - 1]
     value = full if len(template) > 3 and template.lower() != "sept" else full[:3]
-    return _case_like(template, value) if not template.istitle() else value
+    return case_like(template, value) if not template.istitle() else value
 
 
 def _shift_years(offset: timedelta) -> int:

@@ -20,7 +20,7 @@ EMAIL, URL, SSN, ADDRESS = "EMAIL", "URL", "SSN", "ADDRESS"
 ENTITIES = (PERSON, DATE, AGE, PHONE, ID, LOCATION, EMAIL, URL, SSN, ADDRESS)
 
 # A name word; "'s" is left out ("Smith's" -> "Smith"), "O'Driscoll" and "Kessler-Adventist" kept whole.
-NAME = r"[A-Z][a-z]+(?:-[A-Za-z]+|'[A-Za-z]{2,})*|[A-Z][A-Z]+(?:-[A-Z]+|'[A-Z]{2,})*|[A-Z]'[A-Z][a-z]+"
+NAME = r"(?:[A-Z][a-z]+(?:-[A-Za-z]+|'[A-Za-z]{2,})*|[A-Z][A-Z]+(?:-[A-Z]+|'[A-Z]{2,})*|[A-Z]'[A-Z][a-z]+)"
 ANY_NAME = rf"(?:{NAME}|[a-z][a-z]+(?:-[a-z]+|'[a-z]{{2,}})*)"  # after a strong cue, lower case too
 INITIAL = r"[A-Z]\.?"
 
@@ -214,7 +214,7 @@ def titled_names(reject: Callable[[str], bool]) -> CueRecognizer:
         PERSON,
         [
             (
-                rf"\b{TITLE}(?:\.\s*|'s\s+|'S\s+|\s+)(?:{INITIAL}\s+)?(?P<phi1>{ANY_NAME})(?:\s+(?P<phi2>{NAME}))?"
+                rf"\b{TITLE}(?:\.\s*|'s\s+|'S\s+|\s+)(?:{INITIAL}\s+)?(?P<phi1>{ANY_NAME})(?:\s+(?!(?:and|AND)\b)(?P<phi2>{NAME}))?"
                 rf"(?:\s+(?:and|AND|&)\s+(?P<phi3>{NAME}))?",
                 0.85,
             ),

@@ -1,0 +1,122 @@
+"""Operators through the de-identifier: surrogate consistency, date shift, tags, encryption, restore."""
+
+from __future__ import annotations
+
+import re
+from datetime import date, timedelta
+
+import pytest
+
+from reportgen.deid.operators import decrypt_text, shift_date
+from reportgen.deid.spans import Span, resolve
+from reportgen.errors import InputError, UsageError
+
+NOTE = (
+    "Seen by Dr. Smith on 7/22/93 with husband John Baker. Smith's plan: recheck 7/29/93. "
+    "SMITH aware. Call 301 944-5032. Transferred from Calvert Hospital. 91 yo."
+)
+KEY = "0123456789abcdef"
+
+
+def test_surrogates_are_consistent_and_remove_the_identifiers(deid):
+    result = deid().deidentify(NOTE)
+    for original in ("Smith", "John", "Baker", "7/22/93", "944-5032", "Calvert"):
+        assert original.lower() not in result.text.lower()
+    surrogate = re.search(r"Dr\. (\w+)", result.text).group(1)
+    assert f"{surrogate}'s plan" in result.text  # "Dr. Smith", "Smith's" -> one surrogate
+    assert f"{surrogate.upper()} aware" in result.text  # case kept
+    assert "90+ yo" in result.text
+    assert "Hospital" in result.text  # the cue stays readable
+
+
+def test_date_shift_keeps_intervals_and_format(deid):
+    result = deid().deidentify(NOTE)
+    first, second = re.findall(r"\b\d{1,2}/\d{1,2}/\d{2}\b", result.text)
+    parse = lambda s: date(1900 + int(s.split("/")[2]), int(s.split("/")[0]), int(s.split("/")[1]))  # noqa: E731
+    assert parse(second) - parse(first) == timedelta(days=7)
+    assert parse(first) != date(1993, 7, 22)
+
+
+@pytest.mark.parametrize(
+    ("original", "shifted"),
+    [("7/22", "6/17"), ("11/21/93", "10/16/92"), ("8/87", "7/86"), ("1992", "1991"), ("'92", "'91"),
+     ("2001-03-04", "2000-01-28"), ("January 5th, 1998", "November 30th, 1996"), ("MARCH", "FEBRUARY")],
+)  # fmt: skip
+def test_shift_date_formats(original, shifted):
+    assert shift_date(original, timedelta(days=-401)) == shifted
+
+
+def test_unparseable_dates_become_tags(deid):
+    result = deid().deidentify("Home for Christmas, seen by Dr. Smith.")
+    assert "<DATE_1>" in result.text and "Christmas" not in result.text
+
+
+def test_patient_key_shares_surrogates_and_offset_across_notes(deid):
+    d = deid()
+    one = d.deidentify("Dr. Smith saw her on 7/22/93.", patient="p1")
+    two = d.deidentify("Dr. Smith called on 7/22/93.", patient="p1")
+    other = d.deidentify("Dr. Smith called on 7/22/93.", patient="p2")
+    assert one.text.split(" saw")[0] == two.text.split(" called")[0]
+    assert one.text[-9:] == two.text[-9:]
+    assert other.text != two.text
+
+
+def test_tags_are_numbered_per_entity_and_consistent(deid):
+    result = deid("tag").deidentify("Dr. Smith and Dr. Jones met. Smith's note. Seen 7/22/93 and 7/23/93.")
+    assert result.text == "Dr. <PERSON_1> and Dr. <PERSON_2> met. <PERSON_1>'s note. Seen <DATE_1> and <DATE_2>."
+
+
+def test_companion_texts_share_the_mapping(deid):
+    result = deid().deidentify("Dr. Smith saw the patient on 7/22/93.", also=["Reviewed by Smith on 7/22/93."])
+    surrogate = re.search(r"Dr\. (\w+)", result.text).group(1)
+    shifted = re.search(r"\d+/\d+/\d+", result.text).group()
+    assert result.also == [f"Reviewed by {surrogate} on {shifted}."]
+
+
+def test_restore_puts_the_originals_back(deid):
+    result = deid().deidentify(NOTE)
+    assert result.restore(result.text) == NOTE.replace("91 yo", "90+ yo")
+    tagged = deid("tag").deidentify(NOTE)
+    assert "Smith" in tagged.restore("Report: <PERSON_1> reviewed.")
+    assert set(tagged.identifiers) >= {"Smith", "John Baker", "7/22/93"}
+
+
+def test_restore_escapes_for_the_output_format(deid):
+    result = deid("tag").deidentify("Dr. O'Brien <b> saw him.")
+    assert result.restore("<PERSON_1>", escape=lambda s: s.replace("'", "&#x27;")) == "O&#x27;Brien"
+
+
+def test_encrypt_round_trip_with_overlapping_detections(deid):
+    text = "Dr. John Smith at Calvert Hospital, MRN: 1234567, 7/22/93, Smith's wife Carol."
+    result = deid("encrypt", KEY).deidentify(text)
+    assert "Smith" not in result.text and "{enc:" in result.text
+    assert decrypt_text(result.text, KEY) == text
+    assert result.restore(result.text) == text
+    with pytest.raises(InputError) as e:
+        decrypt_text(result.text, "fedcba9876543210")
+    assert "Smith" not in str(e.value)
+
+
+def test_encrypt_needs_a_valid_key(deid):
+    with pytest.raises(UsageError):
+        deid("encrypt")
+    with pytest.raises(UsageError):
+        deid("encrypt", "short")
+
+
+def test_mask_and_redact(deid):
+    masked = deid("mask").deidentify("Seen by Dr. Smith.").text
+    assert masked == "Seen by Dr. *****."
+    assert deid("redact").deidentify("Seen by Dr. Smith.").text == "Seen by Dr. ."
+
+
+def test_overlaps_resolve_longest_first_and_merge_neighbours():
+    text = "John Smith on 7/22/93"
+    spans = [
+        Span("PERSON", 0, 4, 0.5, "a"),
+        Span("PERSON", 5, 10, 0.5, "b"),
+        Span("DATE", 14, 21, 0.9, "c"),
+        Span("PHONE", 14, 18, 0.9, "d"),
+        Span("LOCATION", 3, 7, 0.9, "e"),
+    ]
+    assert [(s.entity, text[s.start : s.end]) for s in resolve(spans, text)] == [("PERSON", "John Smith"), ("DATE", "7/22/93")]

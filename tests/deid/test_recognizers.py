@@ -1,0 +1,94 @@
+"""Each clinical recognizer on identifiers it must find and clinical look-alikes it must leave."""
+
+from __future__ import annotations
+
+import pytest
+
+from reportgen.deid import recognizers as rec
+from reportgen.deid.analyzer import is_common_word, is_generic_place, is_not_name
+from reportgen.deid.spans import Span, resolve
+
+RECOGNIZERS = {
+    "dates": rec.dates(),
+    "ages": rec.ages(),
+    "phones": rec.phones(),
+    "ids": rec.ids(),
+    "titled": rec.titled_names(is_not_name),
+    "signed": rec.signed_names(is_common_word),
+    "relatives": rec.relatives(is_common_word),
+    "facilities": rec.facilities(is_generic_place),
+    "transfers": rec.transfers(is_common_word),
+    "emails": rec.emails(),
+    "urls": rec.urls(),
+    "ssns": rec.ssns(),
+    "addresses": rec.addresses(),
+}
+
+
+def found(name: str, text: str) -> list[str]:
+    """What the recognizer reports, overlaps resolved as the engine does."""
+    spans = [Span.from_result(r) for r in RECOGNIZERS[name].analyze(text, [])]
+    return [text[s.start : s.end] for s in resolve(spans, text)]
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "expected"),
+    [
+        ("dates", "7/22 FOUND BY HUSBAND ON FLOOR", ["7/22"]),
+        ("dates", "admitted 11/21/93 from home", ["11/21/93"]),
+        ("dates", "s/p bil mastectomies 11/92, AVR 8/88", ["11/92", "8/88"]),
+        ("dates", "seen on January 5th, 1998 and 5 Jan 98", ["January 5th, 1998", "5 Jan 98"]),
+        ("dates", "CABG '92, S/P MI 1992", ["'92", "1992"]),
+        ("dates", "PMH: MI 92", ["92"]),
+        ("dates", "home for Christmas", ["Christmas"]),
+        ("dates", "cultures drawn on the 11th", ["11th"]),
+        ("ages", "91 yo female", ["91"]),
+        ("ages", "a 102 year old man; age 95", ["102", "95"]),
+        ("phones", "call 301 944-5032 or (410) 555-1234", ["301 944-5032", "(410) 555-1234"]),
+        ("phones", "Pager: #54321, beeper number 55037", ["54321", "55037"]),
+        ("ids", "MRN: 1234567, acct # 99-88776", ["1234567", "99-88776"]),
+        ("titled", "discussed with Dr. Smith and dr healey", ["Smith", "healey"]),
+        ("titled", "DRS JOSEPH AND ROBBINSON AWARE", ["JOSEPH", "ROBBINSON"]),
+        ("titled", "mrs cohen is a nice woman", ["cohen"]),
+        ("signed", "ABG sent. Nancy Jones, RN", ["Nancy Jones"]),
+        ("signed", "PER W. MAROTTA", ["MAROTTA", "W"]),
+        ("relatives", "SOCIAL: DAUGHTER-KRISSY called", ["KRISSY"]),
+        ("relatives", "wife, Carol B. at bedside", ["Carol B."]),
+        ("relatives", "son bill called", ["bill"]),
+        ("facilities", "TRANSFER FROM CALVERT HOSPITAL", ["CALVERT"]),
+        ("facilities", "return to St Mary's after weaning", ["St Mary's"]),
+        ("transfers", "transferred to GH for cath", ["GH"]),
+        ("transfers", "old records from ANNAPOLIS, MD", ["ANNAPOLIS"]),
+        ("emails", "mail j.doe@example.org today", ["j.doe@example.org"]),
+        ("urls", "see https://example.org/x", ["https://example.org/x"]),
+        ("ssns", "SSN 123-45-6789", ["123-45-6789"]),
+        ("addresses", "lives at 19 Clover St. in Lansdowne", ["19 Clover St."]),
+    ],
+)
+def test_finds(name: str, text: str, expected: list[str]):
+    assert sorted(found(name, text)) == sorted(expected)
+
+
+@pytest.mark.parametrize(
+    ("name", "text"),
+    [
+        ("dates", "BP 120/80, ABG 7.40/35/64/22"),
+        ("dates", "PSV 10/5 overnight, CPAP 5/5"),
+        ("dates", "1 1/2 hrs in chair, 1/2 NS at 100"),
+        ("dates", "AT 2000 GIVEN 2000 MG; shift 1900-0700"),
+        ("dates", "5th ICS, may need more"),
+        ("ages", "HR 95, SBP 92, 90% sat"),
+        ("phones", "ABG 7.35/45/80/24; K 3.9"),
+        ("ids", "units 4, Hct 28.7"),
+        ("titled", "DR AWARE. MD notified. dr. updated family"),
+        ("titled", "MS CHANGES, MR 2+, PA LINE, RN AWARE"),
+        ("signed", "PVC'S. BP STABLE, ABD SOFT, PT RESTING"),
+        ("relatives", "HUSBAND ON FLOOR. son called, per protocol, per MD"),
+        ("facilities", "to cardiac rehab; the hospital"),
+        ("transfers", "transferred to ICU, sent to floor, went to OR, in NSR, at MN"),
+        ("urls", "on 2L o2, a&o x3"),
+        ("emails", "NC 2L, sat 98%"),
+    ],
+)
+def test_leaves_clinical_look_alikes(name: str, text: str):
+    assert found(name, text) == []
