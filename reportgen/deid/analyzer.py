@@ -12,10 +12,11 @@ import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from functools import lru_cache
+from pathlib import Path
 
 import spacy
 from presidio_analyzer import AnalyzerEngine, EntityRecognizer, RecognizerRegistry
-from presidio_analyzer.nlp_engine import NlpEngineProvider, SpacyNlpEngine
+from presidio_analyzer.nlp_engine import NerModelConfiguration, NlpEngineProvider, SpacyNlpEngine
 from presidio_analyzer.predefined_recognizers import SpacyRecognizer
 
 from reportgen.deid import recognizers as rec
@@ -48,18 +49,27 @@ def nlp_configuration(model: str) -> dict:
 
 
 def load_nlp_engine(model: str | None) -> SpacyNlpEngine:
-    """The spaCy engine with NER only; `model=None` is the explicit pattern-only mode (blank tokenizer)."""
-    engine = NlpEngineProvider(nlp_configuration=nlp_configuration(model or DEFAULT_MODEL)).create_engine()
+    """The spaCy engine with NER only; `model=None` is the explicit pattern-only mode (blank tokenizer).
+
+    The model is checked before Presidio sees it: Presidio would try to download a missing one.
+    """
     if model is None:
+        config = nlp_configuration(DEFAULT_MODEL)
+        engine = SpacyNlpEngine(
+            models=config["models"], ner_model_configuration=NerModelConfiguration.from_dict(config["ner_model_configuration"])
+        )
         engine.nlp = {"en": spacy.blank("en")}
         return engine
-    try:
-        nlp = spacy.load(model, exclude=[])
-    except OSError:
+    if not (spacy.util.is_package(model) or Path(model).is_dir()):
         raise RuntimeFailure(
             f"the spaCy model '{model}' that de-identification needs is not installed.",
             "Install it (pip install -r requirements/spacy-model.txt); only --no-ner runs without it, on patterns alone.",
-        ) from None
+        )
+    engine = NlpEngineProvider(nlp_configuration=nlp_configuration(model)).create_engine()
+    try:
+        nlp = spacy.load(model)
+    except (OSError, ValueError) as e:
+        raise RuntimeFailure(f"the spaCy model '{model}' cannot be loaded ({type(e).__name__}).", "Reinstall it.") from None
     engine.nlp = {"en": _only(nlp, NER_COMPONENTS)}
     return engine
 
