@@ -53,14 +53,14 @@ def report(name: str, notes: list[GoldNote], s: Scores, elapsed: float) -> None:
 
 def per_type(columns: dict[str, Scores]) -> None:
     kinds = sorted({k for s in columns.values() for k in s.by_type})
-    print(f"\n{'token recall by PHI type':<26}" + "".join(f"{name:>22}" for name in columns))
+    print(f"\n{'token recall by PHI type':<26}" + "".join(f"{name:>26}" for name in columns))
     for kind in kinds:
         cells = []
         for s in columns.values():
             c = s.by_type[kind]
             total = c["tp"] + c["fn"]
             cells.append(f"{c['tp'] / max(1, total):.3f} ({c['tp']}/{total})")
-        print(f"{kind:<26}" + "".join(f"{cell:>22}" for cell in cells))
+        print(f"{kind:<26}" + "".join(f"{cell:>26}" for cell in cells))
 
 
 def main() -> None:

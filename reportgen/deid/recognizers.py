@@ -128,7 +128,9 @@ def dates() -> CueRecognizer:
             # 11/21/93, 7-22-2001 (not a blood gas or BP run such as 7.40/35/64/22)
             (rf"(?<![\d/.])\b{month_num}([/-]){day}\1(?:19|20)?\d\d\b(?![/\d])", 0.9),
             # 7/22 (month/day, not 1/2 tab, not 120/80)
-            (rf"{_NOT_DATE_BEFORE}(?<![\d/.])\b{month_num}/{day}\b(?![/\d%-]|\s*(?i:tab|mg|ml|units|strength|ns|hrs?|hours?|peep|of)\b)", 0.6),
+            (rf"{_NOT_DATE_BEFORE}(?<![\d/.])\b{month_num}/{day}\b(?![/\d%]|-\d|\s*(?i:tab|mg|ml|units|strength|ns|hrs?|hours?|peep|of)\b)", 0.6),
+            (r"\b(?:19|20)\d0'?[sS]\b", 0.6),  # the 1980s
+            (r"(?<![\d'])\b\d\d'(?![\w'\"])", 0.5),  # CVA 74
             # 8/87, 11/1992 (month/year: the year part cannot be a day)
             (rf"(?<![\d/.])\b{month_num}/(?:3[2-9]|[4-9]\d|(?:19|20)\d\d)\b(?![/\d%])", 0.7),
             (r"\b(?:19|20)\d\d-[01]\d-[0-3]\d\b", 0.9),
