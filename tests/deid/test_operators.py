@@ -21,7 +21,7 @@ KEY = "0123456789abcdef"
 def test_surrogates_are_consistent_and_remove_the_identifiers(deid):
     result = deid().deidentify(NOTE)
     for original in ("Smith", "John", "Baker", "7/22/93", "944-5032", "Calvert"):
-        assert original.lower() not in result.text.lower()
+        assert not re.search(rf"(?<![\w/-]){re.escape(original)}(?![\w/-])", result.text, re.I)  # "Johnson" may be a surrogate
     surrogate = re.search(r"Dr\. (\w+)", result.text).group(1)
     assert f"{surrogate}'s plan" in result.text  # "Dr. Smith", "Smith's" -> one surrogate
     assert f"{surrogate.upper()} aware" in result.text  # case kept
