@@ -37,11 +37,14 @@ def resolve(spans: list[Span], text: str) -> list[Span]:
             merged[-1] = replace(last, end=max(last.end, span.end), score=max(last.score, span.score))
         else:
             merged.append(span)
-    # Then the longest of overlapping spans of different entities wins.
+    # Then the longest of overlapping spans of different entities wins; what sticks out of
+    # the winners is kept (losing it would put identifier text back in the output).
     chosen: list[Span] = []
     for span in sorted(merged, key=lambda s: (-(s.end - s.start), -s.score, s.start)):
-        if all(span.end <= c.start or span.start >= c.end for c in chosen):
-            chosen.append(span)
+        pieces = [(span.start, span.end)]
+        for c in chosen:
+            pieces = [p for start, end in pieces for p in ((start, min(end, c.start)), (max(start, c.end), end)) if p[0] < p[1]]
+        chosen += [replace(span, start=a, end=b) for a, b in pieces if any(ch.isalnum() for ch in text[a:b])]
     return sorted(chosen, key=lambda s: s.start)
 
 
