@@ -33,7 +33,7 @@ from reportgen.config import Settings
 from reportgen.errors import InputError, ReportgenError, UsageError
 from reportgen.files import atomic_write
 from reportgen.notes import Note, read_note
-from reportgen.pipeline import Pipeline, _timed
+from reportgen.pipeline import Pipeline, timed
 from reportgen.render import FORMATS, render
 from reportgen.report import Report
 from reportgen.terminology.index import open_terminology
@@ -219,9 +219,9 @@ class Processor:
             records.append(record := self._record(job))
             with self._recording(record, job):
                 note = self._read(job, record)
-                with _timed(record.timings, "deid"):
+                with timed(record.timings, "deid"):
                     clean = pipeline.deidentify(note)
-                with _timed(record.timings, "retrieve"):
+                with timed(record.timings, "retrieve"):
                     context = pipeline.retrieve(clean)
                 ready.append((job, record, note, clean, context))
         start = time.perf_counter()
@@ -235,9 +235,9 @@ class Processor:
         for (job, record, note, clean, context), draft in zip(ready, drafts):
             record.timings["generate"] = share
             with self._recording(record, job):
-                with _timed(record.timings, "parse"):
+                with timed(record.timings, "parse"):
                     report = pipeline.parse(draft, note, clean, context)
-                with _timed(record.timings, "code"):
+                with timed(record.timings, "code"):
                     report = pipeline.code(report)
                 self._write(job, record, report)
         return [_finish(record) for record in records]
@@ -258,7 +258,7 @@ class Processor:
         record.reason = reason_of(record.error, job.input)
 
     def _read(self, job: Job, record: Record) -> Note:
-        with _timed(record.timings, "read"):
+        with timed(record.timings, "read"):
             note = read_note(resolve_input(self.input_dir, job.input), self.pipeline.settings.notes)
         record.sha256 = note.sha256
         return note
@@ -275,9 +275,9 @@ class Processor:
             "deid_policy": provenance.deid_policy,
         }
         templates = self.pipeline.settings.generate.templates_dir
-        with _timed(record.timings, "render"):
+        with timed(record.timings, "render"):
             rendered = [(rel, render(report, fmt, None, templates)) for rel, fmt in zip(job.outputs(self.formats), self.formats)]
-        with _timed(record.timings, "write"):
+        with timed(record.timings, "write"):
             for rel, text in rendered:
                 atomic_write(safe_target(self.output_dir, rel), text)
                 record.outputs.append(rel.as_posix())

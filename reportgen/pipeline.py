@@ -70,15 +70,15 @@ class Pipeline:
 
     def run(self, note: Note) -> Result:
         timings: dict[str, float] = {}
-        with _timed(timings, "deid"):
+        with timed(timings, "deid"):
             clean = self.deidentify(note)
-        with _timed(timings, "retrieve"):
+        with timed(timings, "retrieve"):
             context = self.retrieve(clean)
-        with _timed(timings, "generate"):
+        with timed(timings, "generate"):
             draft = self.generator.generate(clean.text, context, self.layout)
-        with _timed(timings, "parse"):
+        with timed(timings, "parse"):
             report = self.parse(draft, note, clean, context)
-        with _timed(timings, "code"):
+        with timed(timings, "code"):
             report = self.code(report)
         return Result(report=report, deid=clean, timings=timings)
 
@@ -133,7 +133,7 @@ class Pipeline:
 
 
 @contextmanager
-def _timed(timings: dict[str, float], stage: str) -> Iterator[None]:
+def timed(timings: dict[str, float], stage: str) -> Iterator[None]:
     start = time.perf_counter()
     try:
         yield
