@@ -2,9 +2,11 @@
 
     python -m reportgen.deid.build_words ../shared/data
 
-Counts the words of the ACI-Bench and MTS-Dialog dialogues and notes (CC BY 4.0;
-Yim et al. 2023, Ben Abacha et al. 2023) and keeps those seen at least 3 times
-and never capitalized inside a sentence, which leaves out the speakers' names.
+Counts the words of the ACI-Bench and MTS-Dialog notes (CC BY 4.0; Yim et al.
+2023, Ben Abacha et al. 2023) and keeps those seen lower-case at least 3 times
+and never capitalized inside a sentence. Only the clinicians' notes count: they
+are properly cased, while the ACI-Bench transcripts are lower-case throughout
+and would make every patient's first name ("martha") look like an everyday word.
 No de-identification gold data is read.
 """
 
@@ -20,7 +22,7 @@ _TOKEN = re.compile(r"(?<=[a-z,;] )[A-Z][a-z]+|[a-z][a-z'\-]*[a-z]")
 OUT = Path(__file__).resolve().parent / "data" / "common_words.txt"
 HEADER = (
     "# Everyday English words (lower-case in running text, >= 3 times) from the ACI-Bench and MTS-Dialog\n"
-    "# dialogues and notes (CC BY 4.0). Rebuilt by `python -m reportgen.deid.build_words ../shared/data`.\n"
+    "# clinicians' notes (CC BY 4.0). Rebuilt by `python -m reportgen.deid.build_words ../shared/data`.\n"
 )
 
 
@@ -31,7 +33,7 @@ def count(paths: list[Path]) -> tuple[Counter[str], set[str]]:
     for path in paths:
         with path.open(newline="", encoding="utf-8") as f:
             for row in csv.DictReader(f):
-                for text in (row.get("dialogue") or "", row.get("note") or "", row.get("section_text") or ""):
+                for text in (row.get("note") or "", row.get("section_text") or ""):
                     for m in _TOKEN.finditer(text):
                         word = m.group()
                         if word[0].isupper():

@@ -120,3 +120,11 @@ def test_overlaps_resolve_longest_first_and_merge_neighbours():
         Span("LOCATION", 3, 7, 0.9, "e"),
     ]
     assert [(s.entity, text[s.start : s.end]) for s in resolve(spans, text)] == [("PERSON", "John Smith"), ("DATE", "7/22/93")]
+
+
+def test_lower_case_first_names_in_transcripts_are_replaced(deid):
+    # ACI-Bench transcripts are lower-case throughout; the patient's first name must not survive.
+    text = "[doctor] hi , martha . how are you ?\n[doctor] so , martha , it's been a year since i've seen you .\n"
+    result = deid("tag").deidentify(text)
+    assert "martha" not in result.text.lower()
+    assert result.text.count("<PERSON_1>") == 2
