@@ -129,6 +129,7 @@ def clinical_recognizers(deny: dict[str, Iterable[str]] | None = None) -> list[E
         rec.titled_names(is_not_name),
         rec.signed_names(is_common_word),
         rec.relatives(is_common_word),
+        rec.addressed_names(lambda word: word.lower() not in names),
         rec.facilities(is_generic_place),
         rec.transfers(is_common_word),
         rec.WordListRecognizer("GeneralNameRecognizer", rec.PERSON, names.__contains__, 0.4),

@@ -251,6 +251,26 @@ def relatives(reject: Callable[[str], bool]) -> CueRecognizer:
     )
 
 
+def addressed_names(reject: Callable[[str], bool]) -> CueRecognizer:
+    """Names in lower-case visit transcripts: `hey diana,`, `hi kyle how are you`, `so logan is a 58 year old`.
+
+    Transcripts carry no capitals, so only a greeting or a "<name> is a N-year-old" frame
+    marks a name; `reject` keeps only words of the general name list.
+    """
+    greeting = r"(?i:\b(?:hi|hey|hello|morning|afternoon|bye|goodbye|thanks|thank you|so|okay|ok|alright|all right)\b)"
+    word = r"[a-z][a-z'\-]+"
+    return CueRecognizer(
+        "AddressedNameRecognizer",
+        PERSON,
+        [
+            (rf"{greeting}[ ,]+(?P<phi>{word})(?=\s*[,.?!]|\s+(?:is|how|it's|good|nice|great)\b)", 0.6),
+            (rf"(?<![\w'])(?P<phi>{word})\s+is\s+an?\s+\d{{1,3}}\s*-?\s*years?\s*-?\s*old", 0.6),
+            (rf"(?i:\bthis is)\s+(?P<phi1>{word})(?:\s+(?P<phi2>{word}))?", 0.5),
+        ],
+        reject=reject,
+    )
+
+
 FACILITY = (
     r"(?:Hospital|HOSPITAL|hospital|Hosp|HOSP|Medical\s+Center|MEDICAL\s+CENTER|Med\s+Ctr|Rehab|REHAB|rehab|"
     r"Nursing\s+Home|NURSING\s+HOME|Clinic|CLINIC|Health\s+Center|HEALTH\s+CENTER|Manor|MANOR|"

@@ -92,3 +92,27 @@ def test_finds(name: str, text: str, expected: list[str]):
 )
 def test_leaves_clinical_look_alikes(name: str, text: str):
     assert found(name, text) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("[doctor] hey diana it's good to see you", ["diana"]),
+        ("[doctor] hi kyle how are you today", ["kyle"]),
+        ("so logan is a 58 year old male", ["logan"]),
+        ("this is christina franco, pleasant 65-year-old", ["christina franco"]),
+        # look-alikes in transcripts: ordinary words and the dictation assistant's name
+        ("hey, will you sit down for me", []),
+        ("so pain is a 7 out of 10", []),
+        ("so this is a 5 year old problem", []),
+        ("thank you doctor.", []),
+        ("hey dragon, show me the x-ray", []),
+    ],
+)
+def test_addressed_names_in_lower_case_transcripts(text: str, expected: list[str]):
+    from reportgen.deid.vocab import general_names
+
+    names = general_names()
+    recognizer = rec.addressed_names(lambda word: word.lower() not in names)
+    spans = resolve([Span.from_result(r) for r in recognizer.analyze(text, [])], text)
+    assert [text[s.start : s.end] for s in spans] == expected
