@@ -44,15 +44,6 @@ def rouge(reference: str, prediction: str) -> dict[str, float]:
     return {name: scores[name].fmeasure for name in ROUGE_TYPES}
 
 
-def sections_of(text: str, layout: Layout) -> dict[str, str]:
-    """Section id -> text, by the layout's headers; text before any header counts as the fallback section."""
-    texts: dict[str, list[str]] = {}
-    for section_id, body in layout.split(text):
-        if body.strip():
-            texts.setdefault(section_id or layout.fallback, []).append(body)
-    return {sid: "\n\n".join(bodies) for sid, bodies in texts.items()}
-
-
 def report_text(report: Report) -> str:
     """The report as plain text, each section under its title in capitals (as references are written)."""
     return "\n\n".join(f"{s.title.upper()}\n{s.text.strip()}" for s in report.sections if s.documented) + "\n"
@@ -149,7 +140,7 @@ def evaluate_pair(pipeline: Pipeline, pair_id: str, note_text: str, reference: s
         leaks = leaked([*(identifiers or ()), *known], output)
         phi_check = "leaked" if leaks else "passed"
 
-    ref_sections = sections_of(reference, layout)
+    ref_sections = layout.section_texts(reference)
     out_sections = {s.id: s.text for s in result.report.sections if s.documented}
     coverage = mean(sid in out_sections for sid in ref_sections) if ref_sections else None
     return PairScore(
@@ -175,7 +166,7 @@ def _reference_report(pipeline: Pipeline, pair_id: str, reference: str) -> Repor
     """The reference as a coded report: de-identified first, since coding queries the index with its text."""
     note = decode_note(reference.encode("utf-8"), f"{pair_id}-reference", pipeline.settings.notes)
     clean = pipeline.deidentify(note)
-    draft = Draft(text=pipeline.layout.format_draft(sections_of(clean.text, pipeline.layout)),
+    draft = Draft(text=pipeline.layout.format_draft(pipeline.layout.section_texts(clean.text)),
                   generator="reference", extractive=True)
     return pipeline.code(pipeline.parse(draft, note, clean, []))
 

@@ -86,6 +86,14 @@ class Layout(BaseModel):
             return sid, rest.strip()
         return None, ""
 
+    def section_texts(self, text: str) -> dict[str, str]:
+        """Section id -> text; text before the first header belongs to the fallback section."""
+        texts: dict[str, list[str]] = {}
+        for section_id, body in self.split(text):
+            if body:
+                texts.setdefault(section_id or self.fallback, []).append(body)
+        return {sid: "\n\n".join(bodies) for sid, bodies in texts.items()}
+
     def format_draft(self, texts: dict[str, str]) -> str:
         """Sections as a model writes them: the TITLE in capitals, the text, a blank line."""
         blocks = [f"{spec.title.upper()}\n{texts[spec.id].strip()}" for spec in self.sections if texts.get(spec.id, "").strip()]

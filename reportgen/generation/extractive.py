@@ -39,19 +39,11 @@ class ExtractiveGenerator:
     name = "extractive"
 
     def generate(self, note_text: str, context: list[Code], layout: Layout) -> Draft:
-        parts = layout.split(note_text)
-        if any(section_id for section_id, _ in parts):
-            texts = _headed(parts, layout)
+        if any(section_id for section_id, _ in layout.split(note_text)):
+            texts = layout.section_texts(note_text)
         else:
             texts = _sorted_sentences(_utterances(note_text), layout)
         return Draft(text=layout.format_draft(texts), generator=self.name, extractive=True)
-
-
-def _headed(parts: list[tuple[str | None, str]], layout: Layout) -> dict[str, str]:
-    texts: dict[str, list[str]] = {}
-    for section_id, body in parts:
-        texts.setdefault(section_id or layout.fallback, []).append(body)
-    return {sid: "\n\n".join(bodies) for sid, bodies in texts.items()}
 
 
 def _utterances(text: str) -> Iterator[Utterance]:

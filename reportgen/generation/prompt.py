@@ -44,11 +44,7 @@ def completion_messages(draft: str) -> list[Message]:
 
 def reference_draft(report_text: str, layout: Layout) -> str:
     """A reference report rewritten in the layout's draft format (text before any header goes to the fallback)."""
-    texts: dict[str, list[str]] = {}
-    for section_id, body in layout.split(report_text):
-        if body:
-            texts.setdefault(section_id or layout.fallback, []).append(body)
-    return layout.format_draft({sid: "\n\n".join(bodies) for sid, bodies in texts.items()})
+    return layout.format_draft(layout.section_texts(report_text))
 
 
 def prompt_token_ids(tokenizer: Any, messages: list[Message]) -> list[int]:
