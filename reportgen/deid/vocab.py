@@ -95,8 +95,14 @@ def common_words() -> frozenset[str]:
 
 @lru_cache(maxsize=1)
 def english_words() -> frozenset[str]:
-    """SCOWL's lower-case English words (data/english_words.txt.gz): "goal", "hold", but also "bill", "hank"."""
+    """SCOWL's lower-case English words (data/english_words.txt.gz): "goal", "hold", but also "hank", "hope"."""
     return frozenset(_lines("english_words.txt.gz"))
+
+
+@lru_cache(maxsize=1)
+def english_names() -> frozenset[str]:
+    """English words that are also proper nouns ("hank", "rob", "hope"): they may still be names."""
+    return frozenset(_lines("english_names.txt"))
 
 
 @lru_cache(maxsize=1)

@@ -5,8 +5,9 @@ from __future__ import annotations
 import pytest
 
 from reportgen.deid import recognizers as rec
-from reportgen.deid.analyzer import is_common_word, is_generic_place, is_not_name
+from reportgen.deid.analyzer import is_common_word, is_generic_place, is_not_name, is_not_name_after_weak_title
 from reportgen.deid.spans import Span, resolve
+from reportgen.deid.vocab import general_places
 
 RECOGNIZERS = {
     "dates": rec.dates(),
@@ -14,6 +15,9 @@ RECOGNIZERS = {
     "phones": rec.phones(),
     "ids": rec.ids(),
     "titled": rec.titled_names(is_not_name),
+    "weak titled": rec.titled_names(is_not_name_after_weak_title, weak=True),
+    "informed": rec.informed_names(is_common_word),
+    "places": rec.GazetteerRecognizer("Places", rec.LOCATION, general_places().words, general_places().phrases, 0.4, rec.ANY_NAME),
     "signed": rec.signed_names(is_common_word),
     "relatives": rec.relatives(is_common_word),
     "facilities": rec.facilities(is_generic_place),
@@ -50,11 +54,19 @@ def found(name: str, text: str) -> list[str]:
         ("titled", "discussed with Dr. Smith and dr healey", ["Smith", "healey"]),
         ("titled", "DRS JOSEPH AND ROBBINSON AWARE", ["JOSEPH", "ROBBINSON"]),
         ("titled", "mrs cohen is a nice woman", ["cohen"]),
+        # surnames that are rare words, or clinical ones, after a strong title
+        ("titled", "dr. pica aware; Dr Ferdinand Halfpenny and dr. o'halloran", ["pica", "Ferdinand Halfpenny", "o'halloran"]),
+        ("weak titled", "NP Carol Smith in to see pt", ["Carol Smith"]),
+        ("informed", "BIGEMINY. W. MAROTTA AWARE. HOUSE STAFF mary souza aware", ["W", "MAROTTA", "mary souza"]),
+        ("informed", "LINDSEY CARDARELLI CALLED TO BEDSIDE", ["LINDSEY CARDARELLI"]),
+        ("places", "lives in Towson; vacationing in Daytona Beach; job in BEL AIR; from baltimore", ["Towson", "Daytona Beach", "BEL AIR", "baltimore"]),
         ("signed", "ABG sent. Nancy Jones, RN", ["Nancy Jones"]),
         ("signed", "PER W. MAROTTA", ["MAROTTA", "W"]),
         ("relatives", "SOCIAL: DAUGHTER-KRISSY called", ["KRISSY"]),
         ("relatives", "wife, Carol B. at bedside", ["Carol B."]),
         ("relatives", "son bill called", ["bill"]),
+        # a rejected word may itself be the cue: the search starts again from it
+        ("relatives", "DR BOYLE SPOKE TO DAUGHTER PHILOMENA FOR CONSENT", ["PHILOMENA"]),
         ("facilities", "TRANSFER FROM CALVERT HOSPITAL", ["CALVERT"]),
         ("facilities", "return to St Mary's after weaning", ["St Mary's"]),
         ("transfers", "transferred to GH for cath", ["GH"]),
@@ -82,6 +94,9 @@ def test_finds(name: str, text: str, expected: list[str]):
         ("ids", "units 4, Hct 28.7"),
         ("titled", "DR AWARE. MD notified. dr. updated family"),
         ("titled", "MS CHANGES, MR 2+, PA LINE, RN AWARE"),
+        ("weak titled", "98% on 4L NP. Lungs clear. 3+ MR. Given lasix. nurse updated"),
+        ("informed", "HOUSE OFFICER AWARE. team aware, ex-wife aware, neuro-surg aware, MD notified"),
+        ("places", "Quinton cath in place, LIMA to LAD, hope to wean, Harbor view"),
         ("signed", "PVC'S. BP STABLE, ABD SOFT, PT RESTING"),
         ("relatives", "HUSBAND ON FLOOR. son called, per protocol, per MD"),
         ("facilities", "to cardiac rehab; the hospital"),

@@ -1,0 +1,33 @@
+"""The analyzer as a whole: spaCy and the clinical recognizers together, then the clinical filters."""
+
+from __future__ import annotations
+
+import pytest
+
+
+def found(analyzer, text: str) -> list[str]:
+    return sorted({text[s.start : s.end] for s in analyzer.analyze(text)})
+
+
+def test_a_long_spacy_span_does_not_swallow_a_cue_hit(analyzer):
+    # spaCy tags "W. MAROTTA AWARE" as one PERSON; Presidio would drop the cue hits it contains
+    # if spaCy scored as high, and the shouting-note filter would then drop spaCy's span.
+    text = "PT STARTED TO HAVE FREQUENT PVC'S AND BIGEMINY. W. MAROTTA AWARE. PT GIVEN MG."
+    assert {"W", "MAROTTA"} <= set(found(analyzer, text))
+
+
+@pytest.mark.parametrize(
+    ("text", "neighbour"),
+    [
+        ("family: proxy is granddaughter: Irene Czyzewicz- 204-943-1045", "Czyzewicz"),
+        ("SOCIAL: MET W/ CASEWORKER LEONA LABOWICH.", "LABOWICH"),
+        ("will consult with patty hoeller re skin care.", "hoeller"),
+    ],
+)
+def test_a_found_name_takes_its_neighbour_written_the_same_way(analyzer, text, neighbour):
+    assert any(neighbour in f for f in found(analyzer, text))
+
+
+def test_neighbours_that_are_words_stay(analyzer):
+    text = "Dr. Smith met with the family. LISA CALLED TO ASK."
+    assert "met" not in " ".join(found(analyzer, text)) and "ASK" not in " ".join(found(analyzer, text))
