@@ -123,9 +123,25 @@ def is_not_name_after_weak_title(word: str) -> bool:
     return is_not_name(word) or (w in english_words() and w not in english_names() and w not in faker_names())
 
 
-def is_generic_place(word: str) -> bool:
-    """'the', 'cardiac' in 'the cardiac rehab': stop words and the hand-written clinical list only."""
-    return all(p in stop_words() or p in hand_words() for p in words(word))
+def is_clinical_phrase(run: str) -> bool:
+    """'Radiology', 'Floor', 'Cardiac Surgery': no word outside the clinical and stop lists (English words may be names)."""
+    return all(p in stop_words() or p in clinical_words() or p in CUE_WORDS or rec.is_title(p) for p in words(run))
+
+
+def is_generic_place(name: str) -> bool:
+    """'the hospital', 'WITH HOUSE': stop words, the hand-written clinical list and facility words only.
+
+    Lower-case and upper-case names ("transfer to rehab", "AWAITING REHAB") need more: no stop
+    word, and a word that is no English or clinical word, or one common in hospital names
+    ("sacred heart hospital").
+    """
+    parts = [p for w in words(name) for p in w.split("-") if p]
+    if all(p in stop_words() or p in hand_words() or p in rec.FACILITY_WORDS for p in parts):
+        return True
+    if not (name.islower() or name.isupper()):
+        return False
+    known = english_words() | clinical_words()
+    return any(p in stop_words() for p in parts) or all(p in known and p not in rec.FACILITY_NAME_WORDS for p in parts)
 
 
 def clinical_recognizers(deny: dict[str, Iterable[str]] | None = None) -> list[EntityRecognizer]:
@@ -144,6 +160,7 @@ def clinical_recognizers(deny: dict[str, Iterable[str]] | None = None) -> list[E
         rec.addressed_names(lambda word: word.lower() not in names),
         rec.facilities(is_generic_place),
         rec.transfers(is_common_word),
+        rec.named_places(is_clinical_phrase),
         rec.WordListRecognizer("GeneralNameRecognizer", rec.PERSON, names.__contains__, 0.4),
         rec.GazetteerRecognizer("GeneralPlaceRecognizer", rec.LOCATION, places.words, places.phrases, 0.4, rec.ANY_NAME),
         rec.emails(),

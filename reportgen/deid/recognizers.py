@@ -338,8 +338,13 @@ FACILITY = (
     r"(?:Hospital|HOSPITAL|hospital|Hosp|HOSP|Medical\s+Center|MEDICAL\s+CENTER|Med\s+Ctr|Rehab|REHAB|rehab|"
     r"Nursing\s+Home|NURSING\s+HOME|Clinic|CLINIC|Health\s+Center|HEALTH\s+CENTER|Manor|MANOR|"
     r"Rehabilitation|REHABILITATION|Memorial|MEMORIAL|General|GENERAL|Regional|REGIONAL|Infirmary|Hospice|HOSPICE|"
-    r"House|HOUSE|Adventist|ADVENTIST|Square|SQUARE)"
+    r"Adventist|ADVENTIST|Square|SQUARE)"
 )
+# Words common in US hospital names that are also everyday words ("sacred heart", "holy cross", "good samaritan").
+FACILITY_NAME_WORDS = frozenset(
+    "sacred holy cross mercy providence samaritan presbyterian methodist baptist lutheran adventist episcopal sinai shriners".split()
+)
+FACILITY_WORDS = frozenset(re.sub(r"\\s\+", "|", FACILITY).lower().strip("(?:)").split("|"))
 
 
 MOVED = (
@@ -348,25 +353,31 @@ MOVED = (
 )
 
 
+STATE_NAME = (
+    r"Maryland|Virginia|Pennsylvania|Delaware|Florida|California|New York|New Jersey|Massachusetts|"
+    r"MARYLAND|VIRGINIA|PENNSYLVANIA|DELAWARE|FLORIDA"
+)
+STATE = rf"MD|DC|VA|PA|DE|NY|NJ|MA|CT|FL|CA|TX|OH|NC|SC|GA|WV|{STATE_NAME}"
+
+
 def facilities(reject: Callable[[str], bool]) -> CueRecognizer:
     """`Calvert Hospital`, `Kessler-Adventist Hosp`, `St Mary's`, `from Kernan ER`."""
-    place = rf"(?:(?:St\.?|ST\.?|Saint|SAINT)\s+)?{NAME}"
+    saint = r"(?:St\.?|ST\.|Saint|SAINT)"  # "ST" alone is the ECG segment ("ST CHANGES", "1 ST DEGREE")
+    place = rf"(?:{saint}\s+)?{NAME}"
     return CueRecognizer(
         "FacilityRecognizer",
         LOCATION,
         [
-            (rf"(?:(?P<phi2>{NAME})\s+)?(?P<phi1>{place})\s+{FACILITY}\b", 0.8),
+            (rf"(?:(?P<phi2>{NAME})\s+)?(?P<phi1>{place}\s+{FACILITY})\b", 0.8),
             (rf"(?i:\b(?:from|to|at|via)\s+)(?P<phi>{place})\s+(?:ER|ED|ICU|EW)\b", 0.6),
-            (r"\b(?P<phi>(?:St\.?|ST\.?|Saint|SAINT)\s+[A-Z][A-Za-z]+(?:'[Ss])?)", 0.6),
+            (rf"\b(?P<phi>{saint}\s+[A-Z][A-Za-z]+(?:'[Ss])?)", 0.6),
+            # lower-case notes: "to sacred heart hospital", "from franklin square hosp", "kessler-adventist rehab"
+            (r"(?<![\w'-])(?P<phi>[a-z]+(?:[ -][a-z]+)?)\s+(?:hospital|hosp|rehab|medical\s+center|memorial)\b", 0.5),
+            # a university hospital: "per U Maryland scale", "University of Virginia"
+            (rf"\b(?P<phi>(?:U|Univ\.?|University|UNIV\.?|UNIVERSITY)(?:\s+(?:of|OF))?\s+(?:{STATE_NAME}))\b", 0.7),
         ],
         reject=reject,
     )
-
-
-STATE = (
-    r"MD|DC|VA|PA|DE|NY|NJ|MA|CT|FL|CA|TX|OH|NC|SC|GA|WV|Maryland|Virginia|Pennsylvania|Delaware|"
-    r"Florida|California|New York|New Jersey|Massachusetts|MARYLAND|VIRGINIA|PENNSYLVANIA|DELAWARE|FLORIDA"
-)
 
 
 def transfers(reject: Callable[[str], bool]) -> CueRecognizer:
@@ -383,6 +394,18 @@ def transfers(reject: Callable[[str], bool]) -> CueRecognizer:
             # a short acronym after "to/at/from" (ICU, OR, CCU are clinical words, rejected)
             (r"(?i:\b(?:to|at|from|@)\s+(?:the\s+)?)(?P<phi>[A-Z]{2,5})(?![\w/])", 0.4),
         ],
+        reject=reject,
+    )
+
+
+def named_places(reject: Callable[[str], bool]) -> CueRecognizer:
+    """Capitalized words after "at", "to", "from": "a transplant at Holy Cross", "went to Harbor",
+    "on the Eastern Shore". `reject` gets the whole run of words."""
+    word = r"[A-Z][a-z]+"
+    return CueRecognizer(
+        "NamedPlaceRecognizer",
+        LOCATION,
+        [(rf"(?i:\b(?:at|to|from|on\s+the|in\s+the|@)\s+)(?!{TITLE}\b)(?P<phi>{word}(?:\s{word}){{0,2}})(?![\w'])", 0.4)],
         reject=reject,
     )
 

@@ -29,6 +29,12 @@ def test_surrogates_are_consistent_and_remove_the_identifiers(deid):
     assert "Hospital" in result.text  # the cue stays readable
 
 
+def test_a_facility_keeps_its_kind_and_shares_the_place_surrogate(deid):
+    result = deid().deidentify("Transferred from Calvert Hospital for cath. Records from CALVERT requested.")
+    place = re.search(r"from (.+) Hospital for", result.text).group(1)
+    assert "Calvert" not in result.text and f"from {place.upper()} requested" in result.text
+
+
 def test_date_shift_keeps_intervals_and_format(deid):
     result = deid().deidentify(NOTE)
     first, second = re.findall(r"\b\d{1,2}/\d{1,2}/\d{2}\b", result.text)

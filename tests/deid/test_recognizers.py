@@ -67,7 +67,8 @@ def found(name: str, text: str) -> list[str]:
         ("relatives", "son bill called", ["bill"]),
         # a rejected word may itself be the cue: the search starts again from it
         ("relatives", "DR BOYLE SPOKE TO DAUGHTER PHILOMENA FOR CONSENT", ["PHILOMENA"]),
-        ("facilities", "TRANSFER FROM CALVERT HOSPITAL", ["CALVERT"]),
+        ("facilities", "TRANSFER FROM CALVERT HOSPITAL", ["CALVERT HOSPITAL"]),
+        ("facilities", "to sacred heart hospital; per U Maryland scale", ["sacred heart", "U Maryland"]),
         ("facilities", "return to St Mary's after weaning", ["St Mary's"]),
         ("transfers", "transferred to GH for cath", ["GH"]),
         ("transfers", "old records from ANNAPOLIS, MD", ["ANNAPOLIS"]),
@@ -99,7 +100,7 @@ def test_finds(name: str, text: str, expected: list[str]):
         ("places", "Quinton cath in place, LIMA to LAD, hope to wean, Harbor view"),
         ("signed", "PVC'S. BP STABLE, ABD SOFT, PT RESTING"),
         ("relatives", "HUSBAND ON FLOOR. son called, per protocol, per MD"),
-        ("facilities", "to cardiac rehab; the hospital"),
+        ("facilities", "to cardiac rehab; the hospital; transfer to rehab; AWAITING REHAB; 1 ST DEGREE AVB"),
         ("transfers", "transferred to ICU, sent to floor, went to OR, in NSR, at MN"),
         ("urls", "on 2L o2, a&o x3"),
         ("emails", "NC 2L, sat 98%"),
