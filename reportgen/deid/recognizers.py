@@ -83,7 +83,11 @@ class CueRecognizer(LocalRecognizer):
 
 
 def _inside_word(text: str, i: int) -> bool:
-    return 0 < i < len(text) and text[i - 1].isalnum() and text[i].isalnum()
+    """Inside a run of letters or of digits ("on10/14/82" starts a date at the digit)."""
+    if not 0 < i < len(text):
+        return False
+    a, b = text[i - 1], text[i]
+    return (a.isalpha() and b.isalpha()) or (a.isdigit() and b.isdigit())
 
 
 def _phi_spans(match: re.Match) -> list[tuple[int, int]]:
@@ -172,7 +176,7 @@ def dates() -> CueRecognizer:
         DATE,
         [
             # 11/21/93, 7-22-2001 (not a blood gas or BP run such as 7.40/35/64/22)
-            (rf"(?<![\d/.])\b{month_num}([/-]){day}\1(?:19|20)?\d\d\b(?![/\d])", 0.9),
+            (rf"(?<![\d/.])(?<![A-Z]){month_num}([/-]){day}\1(?:19|20)?\d\d\b(?![/\d])", 0.9),  # also "on10/14/82"
             # 7/22 (month/day, not 1/2 tab, not 120/80)
             (rf"{_NOT_DATE_BEFORE}(?<![\d/.])\b{month_num}/{day}\b(?![/\d%]|-\d|\s*(?i:tab|mg|ml|units|strength|ns|hrs?|hours?|peep|of)\b)", 0.6),
             (r"\b(?:19|20)\d0'?[sS]\b", 0.6),  # the 1980s
@@ -187,6 +191,7 @@ def dates() -> CueRecognizer:
             (rf"\b{MONTH_ANY_CASE}\.?\s+{day}(?:st|nd|rd|th)?\b(?:,?\s+(?:19|20)?\d\d\b)?", 0.8),
             (rf"\b{day}(?:st|nd|rd|th)?\s+(?:of\s+)?{MONTH_ANY_CASE}\.?(?:,?\s+(?:19|20)?\d\d\b)?", 0.8),
             (rf"\b{MONTH_ANY_CASE}\.?,?\s+(?:19|20)\d\d\b", 0.8),
+            (rf"\b{MONTH_ANY_CASE}\.?,\s*'?\d\d\b(?!\s*(?i:mg|ml|units?|%))", 0.7),  # "nov, 96"
             (r"(?<![\w/])'\d\d\b", 0.7),  # '92
             (rf"\b{EVENT}\s+(?:in\s+|of\s+)?(?P<phi>(?:19|20)?\d\d)\b(?![./:%]\d|\s*(?i:mg|ml|cc|units?|%|mm|cm|min|x)\b)", 0.6),
             (rf"{_NOT_YEAR_BEFORE}\b(?P<phi>19\d\d|20[0-3]\d)\b(?![./:]\d|\s*-\s*\d|\s*(?i:mg|ml|cc|units?|u|kcal|mcg|%|hrs?|h|pm|am)\b)", 0.5),
@@ -229,7 +234,11 @@ def ids() -> CueRecognizer:
     return CueRecognizer(
         "MedicalRecordNumberRecognizer",
         ID,
-        [(rf"\b{cue}\s*[:#]?\s*(?P<phi>[A-Z]{{0,3}}\d[\d\-]{{3,}}\d)\b", 0.9)],
+        [
+            (rf"\b{cue}\s*[:#]?\s*(?P<phi>[A-Z]{{0,3}}\d[\d\-]{{3,}}\d)\b", 0.9),
+            # "ref # 8336652", "per hospital policy #rg17", "confirmation no. A12345"
+            (r"(?i:\b(?:ref|reference|policy|confirmation|claim|case|order|requisition)\s*(?:#|no\.?|number)\s*)(?P<phi>[A-Za-z]{0,3}\d[\w\-]*)", 0.7),
+        ],
     )
 
 
@@ -239,11 +248,11 @@ def is_title(word: str) -> bool:
 
 STRONG_TITLE = r"(?:Drs|DRS|drs|Dr|DR|dr|Doctor|DOCTOR|doctor|Mr|Mrs|MRS|mrs|Ms|Miss|MISS|Prof)"
 # MR, MS and NP are also mitral regurgitation, mental status and nasal prongs ("4L NP. Lungs clear").
-WEAK_TITLE = r"(?:MR\.|mr|MS\.|ms\.|NP|np|Nurse|NURSE|nurse)"
+WEAK_TITLE = r"(?:MR\.?|mr|MS\.?|ms\.|NP|np|Nurse|NURSE|nurse)"
 TITLE = rf"(?:{STRONG_TITLE}|{WEAK_TITLE})"
 RELATION = (
     r"(?i:husband|wife|spouse|son|daughter|dtr|mother|mom|father|dad|brother|bro|sister|sis|"
-    r"friend|niece|nephew|grandson|granddaughter|grand\s*daughter|grand\s*son|aunt|uncle|cousin|"
+    r"friend|niece|nephew|grand\s*-?d?aughter|grand\s*-?son|aunt|uncle|cousin|"
     r"fiance|fiancee|boyfriend|girlfriend|partner|sister-in-law|brother-in-law|daughter-in-law|son-in-law|"
     r"proxy|hcp|guardian|neighbor|"
     # roles: weaker cues than titles ("per protocol", "md aware"), so they share the stricter check
@@ -274,17 +283,32 @@ def titled_names(reject: Callable[[str], bool], weak: bool = False) -> CueRecogn
 
 
 def signed_names(reject: Callable[[str], bool]) -> CueRecognizer:
-    """Signatures and initials: `Nancy Jones, RN`, `EDWARD C. JONES, RRT`, `W. MAROTTA`."""
+    """Signatures: `Nancy Jones, RN`, `EDWARD C. JONES, RRT`, `Q. LANDER RRT`, `florencia cooke np`.
+
+    The credential is a strong cue, so `reject` may be lenient: surnames are often words.
+    """
+    initial = r"(?:(?P<phi0>[A-Z])\.\s*)?"
     return CueRecognizer(
         "SignedNameRecognizer",
         PERSON,
         [
-            # "Nancy Jones, RN", "EDWARD C. JONES, RRT", "Bernard Foley CRT"
-            (rf"(?<![\w.])(?P<phi1>{NAME})\s+(?:(?P<phi2>{INITIAL})\s+)?(?:(?P<phi3>{NAME})\s*)?,\s*{CREDENTIAL}(?![\w])", 0.7),
-            (rf"(?<![\w.])(?P<phi1>{NAME})\s+(?:(?P<phi2>{INITIAL})\s+)?(?:(?P<phi3>{NAME})\s*)?\s+{CREDENTIAL_ALONE}(?![\w])", 0.7),
-            # W. MAROTTA, Q. LANDER (the surname first, so a rejected surname drops the initial too)
-            (rf"(?<![\w.'])(?P<phi2>[A-Z])\.\s?(?P<phi1>[A-Z][A-Za-z]+(?:'[A-Za-z]+)?)\b", 0.6),
+            # "Nancy Jones, RN", "EDWARD C. JONES, RRT", "Bernard Foley CRT", "Q. LANDER RRT"
+            (rf"(?<![\w.]){initial}(?P<phi1>{NAME})\s+(?:(?P<phi2>{INITIAL})\s+)?(?:(?P<phi3>{NAME})\s*)?,\s*{CREDENTIAL}(?![\w])", 0.7),
+            (rf"(?<![\w.]){initial}(?P<phi1>{NAME})\s+(?:(?P<phi2>{INITIAL})\s+)?(?:(?P<phi3>{NAME})\s*)?\s+{CREDENTIAL_ALONE}(?![\w])", 0.7),
+            (rf"(?<![\w.]){initial}(?P<phi1>{NAME})\s+{CREDENTIAL_ALONE}(?![\w])", 0.7),
+            # lower-case notes: "florencia cooke np into eval", "q. lander rrt", "pat rixford licsw"
+            (rf"(?<![\w.'])(?:(?P<phi0>[a-z])\.\s*)?(?P<phi1>[a-z]+)(?:\s+(?P<phi3>[a-z]+(?:'[a-z]+)?))?,?\s+(?:rn|np|rrt|crt|licsw|licws|msw)\b", 0.6),
         ],
+        reject=reject,
+    )
+
+
+def initialed_names(reject: Callable[[str], bool]) -> CueRecognizer:
+    """An initial and a surname: `W. MAROTTA`, `J. Yi` (the surname first, so a rejected surname drops the initial too)."""
+    return CueRecognizer(
+        "InitialedNameRecognizer",
+        PERSON,
+        [(rf"(?<![\w.'])(?P<phi2>[A-Z])\.\s?(?P<phi1>[A-Z][A-Za-z]+(?:'[A-Za-z]+)?)\b", 0.6)],
         reject=reject,
     )
 
@@ -309,7 +333,11 @@ def relatives(reject: Callable[[str], bool]) -> CueRecognizer:
     return CueRecognizer(
         "RelativeNameRecognizer",
         PERSON,
-        [(rf"\b{RELATION}\s*[,:\-(]*\s*(?P<phi1>{ANY_NAME})(?:\s+(?P<phi2>{NAME}|{INITIAL}))?", 0.7)],
+        [
+            (rf"\b{RELATION}\s*[,:\-(]*\s*(?P<phi1>{ANY_NAME})(?:\s+(?P<phi2>{NAME}|{INITIAL}))?", 0.7),
+            # a visitor or caller named on their own: "social: bill called", "Hank was in to visit"
+            (rf"(?<![\w'-])(?P<phi1>[A-Za-z][a-z]+|[A-Z]+)(?:\s+(?P<phi2>{NAME}))?\s+(?i:called|visited|phoned|(?:was\s+)?in\s+to\s+visit)\b", 0.5),
+        ],
         reject=reject,
     )
 

@@ -157,6 +157,14 @@ def general_places() -> PlaceList:
 
 
 @lru_cache(maxsize=1)
+def first_names() -> frozenset[str]:
+    """Every first name of Faker's and the census lists, lower-cased and unfiltered ("ed", "will")."""
+    from faker.providers.person.en_US import Provider
+
+    return frozenset(n.lower() for n in (*Provider.first_names, *_lines("census_first.txt")))
+
+
+@lru_cache(maxsize=1)
 def faker_names() -> frozenset[str]:
     """All of Faker's en_US first and last names, lower-cased (unfiltered)."""
     from faker.providers.person.en_US import Provider

@@ -5,7 +5,13 @@ from __future__ import annotations
 import pytest
 
 from reportgen.deid import recognizers as rec
-from reportgen.deid.analyzer import is_common_word, is_generic_place, is_not_name, is_not_name_after_weak_title
+from reportgen.deid.analyzer import (
+    is_common_word,
+    is_generic_place,
+    is_not_name,
+    is_not_name_after_weak_title,
+    is_not_relative_name,
+)
 from reportgen.deid.spans import Span, resolve
 from reportgen.deid.vocab import general_places
 
@@ -18,8 +24,9 @@ RECOGNIZERS = {
     "weak titled": rec.titled_names(is_not_name_after_weak_title, weak=True),
     "informed": rec.informed_names(is_common_word),
     "places": rec.GazetteerRecognizer("Places", rec.LOCATION, general_places().words, general_places().phrases, 0.4, rec.ANY_NAME),
-    "signed": rec.signed_names(is_common_word),
-    "relatives": rec.relatives(is_common_word),
+    "signed": rec.signed_names(is_not_name),
+    "initialed": rec.initialed_names(is_common_word),
+    "relatives": rec.relatives(is_not_relative_name),
     "facilities": rec.facilities(is_generic_place),
     "transfers": rec.transfers(is_common_word),
     "emails": rec.emails(),
@@ -46,25 +53,30 @@ def found(name: str, text: str) -> list[str]:
         ("dates", "PMH: MI 92", ["92"]),
         ("dates", "home for Christmas", ["Christmas"]),
         ("dates", "cultures drawn on the 11th", ["11th"]),
+        ("dates", "am labs on10/14/82; 1->2 nov, 96", ["10/14/82", "2 nov, 96"]),
         ("ages", "91 yo female", ["91"]),
         ("ages", "a 102 year old man; age 95", ["102", "95"]),
         ("phones", "call 301 944-5032 or (410) 555-1234", ["301 944-5032", "(410) 555-1234"]),
         ("phones", "Pager: #54321, beeper number 55037", ["54321", "55037"]),
         ("ids", "MRN: 1234567, acct # 99-88776", ["1234567", "99-88776"]),
+        ("ids", "(ref # 8336652), per hospital policy #rg17", ["8336652", "rg17"]),
         ("titled", "discussed with Dr. Smith and dr healey", ["Smith", "healey"]),
         ("titled", "DRS JOSEPH AND ROBBINSON AWARE", ["JOSEPH", "ROBBINSON"]),
         ("titled", "mrs cohen is a nice woman", ["cohen"]),
         # surnames that are rare words, or clinical ones, after a strong title
         ("titled", "dr. pica aware; Dr Ferdinand Halfpenny and dr. o'halloran", ["pica", "Ferdinand Halfpenny", "o'halloran"]),
-        ("weak titled", "NP Carol Smith in to see pt", ["Carol Smith"]),
+        ("weak titled", "NP Carol Smith in to see pt; MS SANTANGELO HEALTH CARE", ["Carol Smith", "SANTANGELO"]),
         ("informed", "BIGEMINY. W. MAROTTA AWARE. HOUSE STAFF mary souza aware", ["W", "MAROTTA", "mary souza"]),
         ("informed", "LINDSEY CARDARELLI CALLED TO BEDSIDE", ["LINDSEY CARDARELLI"]),
         ("places", "lives in Towson; vacationing in Daytona Beach; job in BEL AIR; from baltimore", ["Towson", "Daytona Beach", "BEL AIR", "baltimore"]),
         ("signed", "ABG sent. Nancy Jones, RN", ["Nancy Jones"]),
-        ("signed", "PER W. MAROTTA", ["MAROTTA", "W"]),
+        ("initialed", "PER W. MAROTTA", ["MAROTTA", "W"]),
+        ("signed", "ALL IS WELL AT THIS TIME. Q. LANDER RRT", ["Q", "LANDER"]),
+        ("signed", "florencia cooke np into eval. pat rixford licsw", ["florencia cooke", "pat rixford"]),
         ("relatives", "SOCIAL: DAUGHTER-KRISSY called", ["KRISSY"]),
         ("relatives", "wife, Carol B. at bedside", ["Carol B."]),
         ("relatives", "son bill called", ["bill"]),
+        ("relatives", "social: bob visited; Son, Ed, was updated; proxy is grandaughter: Irene", ["bob", "Ed", "Irene"]),
         # a rejected word may itself be the cue: the search starts again from it
         ("relatives", "DR BOYLE SPOKE TO DAUGHTER PHILOMENA FOR CONSENT", ["PHILOMENA"]),
         ("facilities", "TRANSFER FROM CALVERT HOSPITAL", ["CALVERT HOSPITAL"]),
@@ -95,11 +107,12 @@ def test_finds(name: str, text: str, expected: list[str]):
         ("ids", "units 4, Hct 28.7"),
         ("titled", "DR AWARE. MD notified. dr. updated family"),
         ("titled", "MS CHANGES, MR 2+, PA LINE, RN AWARE"),
-        ("weak titled", "98% on 4L NP. Lungs clear. 3+ MR. Given lasix. nurse updated"),
+        ("weak titled", "98% on 4L NP. Lungs clear. 3+ MR. Given lasix. nurse updated. MS INTACT, MR MILD"),
         ("informed", "HOUSE OFFICER AWARE. team aware, ex-wife aware, neuro-surg aware, MD notified"),
         ("places", "Quinton cath in place, LIMA to LAD, hope to wean, Harbor view"),
-        ("signed", "PVC'S. BP STABLE, ABD SOFT, PT RESTING"),
-        ("relatives", "HUSBAND ON FLOOR. son called, per protocol, per MD"),
+        ("signed", "PVC'S. BP STABLE, ABD SOFT, PT RESTING. pt seen by np. ok per rn"),
+        ("initialed", "A/P. Continue lasix. O. VIGOROUS SUCTIONING"),
+        ("relatives", "HUSBAND ON FLOOR. son called, per protocol, per MD. pt called out. family visited"),
         ("facilities", "to cardiac rehab; the hospital; transfer to rehab; AWAITING REHAB; 1 ST DEGREE AVB"),
         ("transfers", "transferred to ICU, sent to floor, went to OR, in NSR, at MN"),
         ("urls", "on 2L o2, a&o x3"),
