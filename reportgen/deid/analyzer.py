@@ -31,6 +31,7 @@ from reportgen.deid.vocab import (
     general_names,
     general_places,
     hand_words,
+    last_names,
     stop_words,
     words,
 )
@@ -126,6 +127,8 @@ def is_not_name(word: str) -> bool:
         return True
     if w in faker_names():
         return False
+    if word.istitle():  # "Dr. Art White": capitalized after a title, a word is a name
+        return False
     return w in hand_words() or w in common_words() or word.islower() and (len(w) < 2 or w.endswith(("ed", "ing")))
 
 
@@ -138,7 +141,14 @@ def is_not_name_after_weak_title(word: str) -> bool:
 def is_not_relative_name(word: str) -> bool:
     """After "son", "wife": a common word, unless a capitalized first name ("Son, Ed, was updated")."""
     w = word.lower()
+    if re.fullmatch(rec.RELATION, word):  # "DAUGHTER AND SON CALLED"
+        return True
     return is_common_word(word) and (word.islower() or w not in first_names() or w in stop_words())
+
+
+def is_not_listed_name(word: str) -> bool:
+    """Not an initial, nor a name of the general lists ("o'brien" as "obrien")."""
+    return len(word) > 1 and word.lower().replace("'", "") not in general_names()
 
 
 def is_listed_name(word: str) -> bool:
@@ -157,16 +167,17 @@ def is_clinical_phrase(run: str) -> bool:
 
 
 def is_generic_place(name: str) -> bool:
-    """'the hospital', 'WITH HOUSE': stop words, the hand-written clinical list and facility words only.
+    """'the hospital', 'cardiac rehab': stop words and the hand-written clinical list before the facility word
+    ('MEMORIAL HOSPITAL' is a name).
 
     Lower-case and upper-case names ("transfer to rehab", "AWAITING REHAB") need more: no stop
     word, and a word that is no English or clinical word, or one common in hospital names
     ("sacred heart hospital").
     """
-    parts = [p for w in words(name) for p in w.split("-") if p]
-    if all(p in stop_words() or p in hand_words() or p in rec.FACILITY_WORDS for p in parts):
+    parts = [p for w in words(rec.FACILITY_END.sub("", name)) for p in w.split("-") if p]
+    if all(p in stop_words() or p in hand_words() for p in parts):
         return True
-    if not (name.islower() or name.isupper()):
+    if not (name.islower() or name.isupper()) or any(p in general_places().words for p in parts):
         return False
     known = english_words() | clinical_words()
     return any(p in stop_words() for p in parts) or all(p in known and p not in rec.FACILITY_NAME_WORDS for p in parts)
@@ -183,7 +194,7 @@ def clinical_recognizers(deny: dict[str, Iterable[str]] | None = None) -> list[E
         rec.titled_names(is_not_name),
         rec.titled_names(is_not_name_after_weak_title, weak=True),
         rec.signed_names(is_not_name),
-        rec.initialed_names(is_common_word),
+        *rec.initialed_names(is_common_word, is_not_listed_name),
         rec.relatives(is_not_relative_name),
         rec.informed_names(is_common_word),
         rec.addressed_names(lambda word: word.lower() not in names),
@@ -271,7 +282,12 @@ def _same_case(word: str, name: str) -> bool:
 
 
 def _possible_name(word: str) -> bool:
-    return len(word) > 1 and not is_common_word(word) and not rec.is_title(word) and not re.fullmatch(rec.CREDENTIAL, word, re.I)
+    """No title or credential, and no common word unless a capitalized listed surname ("Rita Hickey")."""
+    if len(word) < 2 or rec.is_title(word) or word.lower() in stop_words():
+        return False
+    if re.fullmatch(rec.CREDENTIAL, word, re.I) or re.fullmatch(rec.RELATION + "s?", word):
+        return False
+    return not is_common_word(word) or (word.istitle() and word.lower() in last_names())
 
 
 def _upper_share(text: str) -> float:
@@ -329,7 +345,8 @@ def propagate(parts: Sequence[tuple[str, list[Span]]]) -> list[list[Span]]:
                         found.setdefault(word, span.entity)
     if not found:
         return [list(spans) for _, spans in parts]
-    pattern = re.compile(r"(?<![\w'])(" + "|".join(map(re.escape, sorted(found, key=len, reverse=True))) + r")(?![\w'-])", re.I)
+    alternatives = "|".join(map(re.escape, sorted(found, key=len, reverse=True)))
+    pattern = re.compile(rf"(?<![\w'])({alternatives})(?![\w']|-\w)", re.I)  # "AT CALVERT- 2 FFP", not "Smith-Jones"
     out = []
     for text, spans in parts:
         extra = [Span(found[m.group(1).lower()], m.start(1), m.end(1), 0.5, "PropagatedNameRecognizer") for m in pattern.finditer(text)]

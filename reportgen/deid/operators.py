@@ -120,7 +120,7 @@ class Mapping:
             return "90+"
         if entity in (rec.PHONE, rec.ID, rec.SSN):
             value = self._unique(entity, normalize(original), lambda: _digits_like(original, self.faker))
-        elif entity == rec.LOCATION and (facility := _FACILITY_END.search(original)) and facility.start() > 0:
+        elif entity == rec.LOCATION and (facility := rec.FACILITY_END.search(original)) and facility.start() > 0:
             # "Calvert Hospital" -> "Lake Ann Hospital": the kind of place stays readable, "Calvert" maps as alone
             value = self.surrogate(entity, original[: facility.start()]) + facility.group()
         else:
@@ -160,9 +160,6 @@ def _first_names() -> frozenset[str]:
     from faker.providers.person.en_US import Provider
 
     return frozenset(n.lower() for n in (*Provider.first_names_female, *Provider.first_names_male))
-
-
-_FACILITY_END = re.compile(rf"\s+{rec.FACILITY}$")
 
 
 def normalize(text: str) -> str:

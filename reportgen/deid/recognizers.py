@@ -303,14 +303,21 @@ def signed_names(reject: Callable[[str], bool]) -> CueRecognizer:
     )
 
 
-def initialed_names(reject: Callable[[str], bool]) -> CueRecognizer:
-    """An initial and a surname: `W. MAROTTA`, `J. Yi` (the surname first, so a rejected surname drops the initial too)."""
-    return CueRecognizer(
-        "InitialedNameRecognizer",
-        PERSON,
-        [(rf"(?<![\w.'])(?P<phi2>[A-Z])\.\s?(?P<phi1>[A-Z][A-Za-z]+(?:'[A-Za-z]+)?)\b", 0.6)],
-        reject=reject,
-    )
+def initialed_names(reject: Callable[[str], bool], reject_lower: Callable[[str], bool]) -> list[CueRecognizer]:
+    """An initial and a surname: `W. MAROTTA`, `J. Yi`; in lower case (`d. renna`) the surname must pass
+    `reject_lower`. The surname is checked first, so a rejected surname drops the initial too."""
+    return [
+        CueRecognizer(
+            name,
+            PERSON,
+            [(rf"(?<![\w.'])(?P<phi2>{letter})\.\s?(?P<phi1>{surname}(?:'[A-Za-z]+)?)\b", 0.6)],
+            reject=check,
+        )
+        for name, letter, surname, check in (
+            ("InitialedNameRecognizer", "[A-Z]", "[A-Z][A-Za-z]+", reject),
+            ("LowerInitialedNameRecognizer", "[a-z]", "[a-z][a-z]+", reject_lower),  # not "a.m."
+        )
+    ]
 
 
 # What the nurse did with a clinician: "W. MAROTTA AWARE", "mary souza aware", "LINDSEY CARDARELLI CALLED TO BEDSIDE".
@@ -370,9 +377,9 @@ FACILITY = (
 )
 # Words common in US hospital names that are also everyday words ("sacred heart", "holy cross", "good samaritan").
 FACILITY_NAME_WORDS = frozenset(
-    "sacred holy cross mercy providence samaritan presbyterian methodist baptist lutheran adventist episcopal sinai shriners".split()
+    "sacred holy cross mercy providence samaritan presbyterian methodist baptist lutheran adventist episcopal sinai shriners memorial".split()
 )
-FACILITY_WORDS = frozenset(re.sub(r"\\s\+", "|", FACILITY).lower().strip("(?:)").split("|"))
+FACILITY_END = re.compile(rf"\s+{FACILITY}$")
 
 
 MOVED = (

@@ -165,6 +165,14 @@ def first_names() -> frozenset[str]:
 
 
 @lru_cache(maxsize=1)
+def last_names() -> frozenset[str]:
+    """Every last name of Faker's and the census lists, lower-cased and unfiltered ("hickey", "white")."""
+    from faker.providers.person.en_US import Provider
+
+    return frozenset(n.lower() for n in (*Provider.last_names, *_lines("census_last.txt.gz")))
+
+
+@lru_cache(maxsize=1)
 def faker_names() -> frozenset[str]:
     """All of Faker's en_US first and last names, lower-cased (unfiltered)."""
     from faker.providers.person.en_US import Provider

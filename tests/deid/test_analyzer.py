@@ -22,6 +22,7 @@ def test_a_long_spacy_span_does_not_swallow_a_cue_hit(analyzer):
         ("family: proxy is granddaughter: Irene Czyzewicz- 204-943-1045", "Czyzewicz"),
         ("SOCIAL: MET W/ CASEWORKER LEONA LABOWICH.", "LABOWICH"),
         ("will consult with patty hoeller re skin care.", "hoeller"),
+        ("social-> pt's dtr-in-law Rita Hickey was in to visit", "Hickey"),
     ],
 )
 def test_a_found_name_takes_its_neighbour_written_the_same_way(analyzer, text, neighbour):
@@ -31,3 +32,11 @@ def test_a_found_name_takes_its_neighbour_written_the_same_way(analyzer, text, n
 def test_neighbours_that_are_words_stay(analyzer):
     text = "Dr. Smith met with the family. LISA CALLED TO ASK."
     assert "met" not in " ".join(found(analyzer, text)) and "ASK" not in " ".join(found(analyzer, text))
+
+
+def test_a_found_place_is_found_again_before_a_hyphen(analyzer):
+    text = "ADMITTED IN TRANSFER FROM CALVERT HOSPITAL. 7/23 AT CALVERT- 2 FFP GIVEN."
+    from reportgen.deid.analyzer import propagate
+
+    spans = propagate([(text, analyzer.analyze(text))])[0]
+    assert any(text[s.start : s.end] == "CALVERT" and s.start > text.index("7/23") for s in spans)
