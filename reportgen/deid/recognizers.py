@@ -310,12 +310,12 @@ def initialed_names(reject: Callable[[str], bool], reject_lower: Callable[[str],
         CueRecognizer(
             name,
             PERSON,
-            [(rf"(?<![\w.'])(?P<phi2>{letter})\.\s?(?P<phi1>{surname}(?:'[A-Za-z]+)?)\b", 0.6)],
+            [(rf"(?<![\w.'])(?P<phi2>{letter})\.\s?(?P<phi1>{surname})\b", 0.6)],
             reject=check,
         )
         for name, letter, surname, check in (
-            ("InitialedNameRecognizer", "[A-Z]", "[A-Z][A-Za-z]+", reject),
-            ("LowerInitialedNameRecognizer", "[a-z]", "[a-z][a-z]+", reject_lower),  # not "a.m."
+            ("InitialedNameRecognizer", "[A-Z]", "[A-Z](?:'[A-Za-z]{2,}|[A-Za-z]+(?:'[A-Za-z]+)?)", reject),
+            ("LowerInitialedNameRecognizer", "[a-z]", "[a-z](?:'[a-z]{2,}|[a-z]+(?:'[a-z]+)?)", reject_lower),  # not "a.m."
         )
     ]
 
