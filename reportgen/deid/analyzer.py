@@ -129,7 +129,7 @@ def is_not_name(word: str) -> bool:
         return False
     if word.istitle():  # "Dr. Art White": capitalized after a title, a word is a name
         return False
-    return w in hand_words() or w in common_words() or word.islower() and (len(w) < 2 or w.endswith(("ed", "ing")))
+    return w in hand_words() or w in common_words() or word.islower() and w.endswith(("ed", "ing"))
 
 
 def is_not_name_after_weak_title(word: str) -> bool:
@@ -177,7 +177,7 @@ def is_generic_place(name: str) -> bool:
     parts = [p for w in words(rec.FACILITY_END.sub("", name)) for p in w.split("-") if p]
     if all(p in stop_words() or p in hand_words() for p in parts):
         return True
-    if not (name.islower() or name.isupper()) or any(p in general_places().words for p in parts):
+    if not (name.islower() or name.isupper()) or any(p in general_places().all for p in parts):
         return False
     known = english_words() | clinical_words()
     return any(p in stop_words() for p in parts) or all(p in known and p not in rec.FACILITY_NAME_WORDS for p in parts)

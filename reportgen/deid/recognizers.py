@@ -179,6 +179,9 @@ def dates() -> CueRecognizer:
             (rf"(?<![\d/.])(?<![A-Z]){month_num}([/-]){day}\1(?:19|20)?\d\d\b(?![/\d])", 0.9),  # also "on10/14/82"
             # 7/22 (month/day, not 1/2 tab, not 120/80)
             (rf"{_NOT_DATE_BEFORE}(?<![\d/.])\b{month_num}/{day}\b(?![/\d%]|-\d|\s*(?i:tab|mg|ml|units|strength|ns|hrs?|hours?|peep|of)\b)", 0.6),
+            # two dates in one run: "TREATMENTS 10/03/10/04"; "on 7-8 for coiling" (not "on 2-3 L NC")
+            (rf"(?<![\d/.])\b{month_num}/{day}/{month_num}/{day}\b(?![/\d])", 0.6),
+            (rf"(?i:\bon\s+)(?P<phi>{month_num}-{day})\b(?![\-/.]?\d|\s*(?i:l|lpm|liters?|mg|mcg|units?|x|%|times|hrs?|days?|weeks?|mins?|lbs?|kg|cm|mm|beats|breaths)\b)", 0.5),
             (r"\b(?:19|20)\d0'?[sS]\b", 0.6),  # the 1980s
             (r"(?<![\d'])\b\d\d'(?![\w'\"])", 0.5),  # CVA 74
             # 8/87, 11/1992 (month/year: the year part cannot be a day)
@@ -209,6 +212,7 @@ def ages() -> CueRecognizer:
             (rf"\b{age}\s*(?:-|\s)?(?i:y/?o|yrs?|years?(?:[- ]old)?|year-old)\b", 0.8),
             (rf"(?i:\bage[d:]?\s*){age}\b", 0.8),
             (rf"\b{age}\s*(?i:y)\b", 0.6),
+            (rf"(?m:^)[ \t]*{age}\s+(?i:s/p|w/|with)\b", 0.6),  # a note that opens "98 s/p left hip fx"
         ],
     )
 
@@ -219,6 +223,7 @@ def phones() -> CueRecognizer:
         PHONE,
         [
             (r"(?<![\d./])(?<!\d-)\(?\b\d{3}\)?[\s.\-/]{0,2}\d{3}[\s.\-]\d{4}\b(?!\.\d|[\d/])", 0.8),
+            (r"(?<![\d/])\(\d{3}[\s.\-]\d{3}[\s.\-]\d{4,5}\)", 0.6),  # in parentheses, a digit too many: "(301 273 45166)"
             (r"(?<![\d./])(?<!\d-)\b\d{3}-\d{4}\b(?!\.\d|[\d/])", 0.6),
             (
                 r"(?i:\b(?:pager|beeper|pgr|pg|beep|page|cell|ext\.?|x|phone|tel)(?:\s+(?:number|no\.?))?)[\s#:]*"
@@ -329,7 +334,14 @@ def informed_names(reject: Callable[[str], bool]) -> CueRecognizer:
     return CueRecognizer(
         "InformedNameRecognizer",
         PERSON,
-        [(rf"(?<![\w'])(?:(?P<phi1>[A-Za-z])\.\s*)?(?:(?P<phi2>{ANY_NAME})\s+)?(?P<phi3>{ANY_NAME})\s+{INFORMED}(?![\w])", 0.6)],
+        [
+            (
+                # "BEA TURA AND DRS JOSEPH AND ROBBINSON AWARE": the first of several told
+                rf"(?<![\w'])(?:(?P<phi1>[A-Za-z])\.\s*)?(?:(?P<phi2>{ANY_NAME})\s+)?(?P<phi3>{ANY_NAME})"
+                rf"(?:\s+(?:and|AND|&)\s+[^.;:\n]{{1,40}}?)?\s+{INFORMED}(?![\w])",
+                0.6,
+            )
+        ],
         reject=reject,
         whole=True,
     )
@@ -342,6 +354,12 @@ def relatives(reject: Callable[[str], bool]) -> CueRecognizer:
         PERSON,
         [
             (rf"\b{RELATION}\s*[,:\-(]*\s*(?P<phi1>{ANY_NAME})(?:\s+(?P<phi2>{NAME}|{INITIAL}))?", 0.7),
+            # a contact list: "Lopie Certusi cell# 410-322-1419", "Hank Przybylo (son)", "Irene Smith- 204-943-1045"
+            (
+                rf"(?<![\w'-])(?P<phi1>{NAME})(?:\s+(?P<phi2>{NAME}))?\s*(?:\(\s*{RELATION}\s*\)|"
+                r"[-:,]?\s*(?i:(?:cell|home|work|phone|tel|mobile)\s*(?:#|no\.?|number)?\s*:?\s*)?\(?\d{3}\)?[\s.\-]\d{3}[\s.\-]\d{4})",
+                0.6,
+            ),
             # a visitor or caller named on their own: "social: bill called", "Hank was in to visit"
             (rf"(?<![\w'-])(?P<phi1>[A-Za-z][a-z]+|[A-Z]+)(?:\s+(?P<phi2>{NAME}))?\s+(?i:called|visited|phoned|(?:was\s+)?in\s+to\s+visit)\b", 0.5),
         ],
@@ -372,7 +390,7 @@ def addressed_names(reject: Callable[[str], bool]) -> CueRecognizer:
 FACILITY = (
     r"(?:Hospital|HOSPITAL|hospital|Hosp|HOSP|Medical\s+Center|MEDICAL\s+CENTER|Med\s+Ctr|Rehab|REHAB|rehab|"
     r"Nursing\s+Home|NURSING\s+HOME|Clinic|CLINIC|Health\s+Center|HEALTH\s+CENTER|Manor|MANOR|"
-    r"Rehabilitation|REHABILITATION|Memorial|MEMORIAL|General|GENERAL|Regional|REGIONAL|Infirmary|Hospice|HOSPICE|"
+    r"Rehabilitation|REHABILITATION|Memorial|MEMORIAL|memorial|General|GENERAL|Regional|REGIONAL|Infirmary|Hospice|HOSPICE|"
     r"Adventist|ADVENTIST|Square|SQUARE)"
 )
 # Words common in US hospital names that are also everyday words ("sacred heart", "holy cross", "good samaritan").
@@ -407,7 +425,7 @@ def facilities(reject: Callable[[str], bool]) -> CueRecognizer:
             (rf"(?i:\b(?:from|to|at|via)\s+)(?P<phi>{place})\s+(?:ER|ED|ICU|EW)\b", 0.6),
             (rf"\b(?P<phi>{saint}\s+[A-Z][A-Za-z]+(?:'[Ss])?)", 0.6),
             # lower-case notes: "to sacred heart hospital", "from franklin square hosp", "kessler-adventist rehab"
-            (r"(?<![\w'-])(?P<phi>[a-z]+(?:[ -][a-z]+)?)\s+(?:hospital|hosp|rehab|medical\s+center|memorial)\b", 0.5),
+            (r"(?<![\w'-])(?P<phi>[a-z]+(?:[ -][a-z]+)?)\s+(?i:hospital|hosp|rehab|medical\s+center|memorial)\b", 0.5),
             # a university hospital: "per U Maryland scale", "University of Virginia"
             (rf"\b(?P<phi>(?:U|Univ\.?|University|UNIV\.?|UNIVERSITY)(?:\s+(?:of|OF))?\s+(?:{STATE_NAME}))\b", 0.7),
         ],
@@ -426,6 +444,12 @@ def transfers(reject: Callable[[str], bool]) -> CueRecognizer:
             (rf"(?P<phi>{NAME}),?\s+(?:{STATE})(?![\w])", 0.5),
             # "lives in Hagerstown", "in ROCKVILLE" (a capitalized word that is no clinical or everyday word)
             (r"(?i:\b(?:in|near)\s+)(?P<phi>[A-Z][a-z]+)(?![\w'])", 0.4),
+            # a ward and its floor: "TRANSFER QUARTERMAIN 2", "belongings found from quartermain 5"
+            (
+                r"(?i:\b(?:to|from|transfer(?:red)?|tx)\s+)(?P<phi>[A-Za-z]{4,})\s+\d{1,2}\b"
+                r"(?![\d/%]|[.:]\d|\s*(?i:mg|mcg|ml|cc|l|units?|hrs?|hours?|days?|mins?|x|times|am|pm|liters?|lpm)\b)",
+                0.4,
+            ),
             # a short acronym after "to/at/from" (ICU, OR, CCU are clinical words, rejected)
             (r"(?i:\b(?:to|at|from|@)\s+(?:the\s+)?)(?P<phi>[A-Z]{2,5})(?![\w/])", 0.4),
         ],

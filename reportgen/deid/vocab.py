@@ -145,6 +145,7 @@ def general_names() -> NameList:
 class PlaceList:
     words: frozenset[str]  # one-word places, lower-cased: "towson"
     phrases: frozenset[str]  # several words, lower-cased: "bel air", "san diego"
+    all: frozenset[str]  # every one-word place, words too ("laurel" in "LAUREL REGIONAL")
 
 
 @lru_cache(maxsize=1)
@@ -153,7 +154,8 @@ def general_places() -> PlaceList:
     banned = clinical_words() | stop_words() | common_words() | english_words()
     names = [p.lower() for p in _lines("places.txt")]
     phrases = frozenset(p for p in names if " " in p and not all(w in banned for w in p.split()))
-    return PlaceList(words=frozenset(p for p in names if " " not in p and p not in banned and len(p) > 2), phrases=phrases)
+    single = frozenset(p for p in names if " " not in p and len(p) > 2)
+    return PlaceList(words=frozenset(p for p in single if p not in banned), phrases=phrases, all=single)
 
 
 @lru_cache(maxsize=1)

@@ -17,5 +17,5 @@ def test_recall_floor_on_gold_slice(deid):
     results = deid("tag").run([Item(n.id, n.text) for n in notes])
     scores = score(notes, [[(a["start"], a["end"]) for a in r.audit] for r in results])
     print(f"recall {scores.recall:.3f} precision {scores.precision:.3f}")
-    assert scores.recall >= 0.85
-    assert scores.precision >= 0.45
+    assert scores.recall >= 0.95  # measured 0.977 on this slice (0.973 on the whole corpus)
+    assert scores.precision >= 0.50  # measured 0.592
