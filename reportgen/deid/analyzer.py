@@ -24,8 +24,8 @@ from reportgen.deid.spans import Span
 from reportgen.deid.vocab import (
     clinical_words,
     common_words,
-    english_names,
     english_words,
+    everyday_english,
     faker_names,
     first_names,
     general_names,
@@ -101,13 +101,28 @@ def _only(nlp: spacy.Language, keep: Sequence[str]) -> spacy.Language:
 @lru_cache(maxsize=1)
 def _words_not_names() -> frozenset[str]:
     """Stop words, the hand-written clinical list, and vocabulary or English words that are not also names."""
-    english = english_words() - english_names()
-    return stop_words() | hand_words() | CUE_WORDS | ((clinical_words() | common_words() | english) - faker_names())
+    return stop_words() | hand_words() | CUE_WORDS | ((clinical_words() | common_words() | everyday_english()) - faker_names())
+
+
+@lru_cache(maxsize=1)
+def _medical_words() -> frozenset[str]:
+    """Clinical words that are no everyday English: ICD-10 titles also hold 'harbor', 'cross', 'heart'."""
+    return clinical_words() - english_words()
+
+
+@lru_cache(maxsize=1)
+def _known_words() -> frozenset[str]:
+    return english_words() | clinical_words()
+
+
+def _parts(text: str) -> list[str]:
+    """Lower-cased words, hyphenated ones split ("ex-wife", "neuro-surg", "Kessler-Adventist")."""
+    return [p for w in words(text) for p in w.split("-") if p]
 
 
 def is_common_word(word: str) -> bool:
     """A word that names nothing on its own ("times", "floor", "ativan"), while "Bill" or "Rose" still may."""
-    parts = [p for w in words(word) for p in w.split("-") if p]  # "ex-wife", "neuro-surg"
+    parts = _parts(word)
     return not parts or all(p in _words_not_names() for p in parts)
 
 
@@ -135,13 +150,13 @@ def is_not_name(word: str) -> bool:
 def is_not_name_after_weak_title(word: str) -> bool:
     """After MR, MS, NP or nurse, any English word is rejected too ("NP. Lungs", "MR. Given")."""
     w = word.lower()
-    return is_not_name(word) or (w in english_words() and w not in english_names() and w not in faker_names())
+    return is_not_name(word) or (w in everyday_english() and w not in faker_names())
 
 
 def is_not_relative_name(word: str) -> bool:
     """After "son", "wife": a common word, unless a capitalized first name ("Son, Ed, was updated")."""
     w = word.lower()
-    if re.fullmatch(rec.RELATION, word):  # "DAUGHTER AND SON CALLED"
+    if rec.is_relation(word):  # "DAUGHTER AND SON CALLED"
         return True
     return is_common_word(word) and (word.islower() or w not in first_names() or w in stop_words())
 
@@ -162,8 +177,7 @@ def is_listed_name(word: str) -> bool:
 def is_clinical_phrase(run: str) -> bool:
     """'Floor', 'Cath Lab', 'Lasix': only stop words, the hand-written list, and clinical words that are
     no everyday English (ICD-10 titles hold 'harbor', 'cross', 'heart': words of place names)."""
-    medical = clinical_words() - english_words()
-    return all(p in stop_words() or p in hand_words() or p in medical or p in CUE_WORDS or rec.is_title(p) for p in words(run))
+    return all(p in stop_words() or p in hand_words() or p in _medical_words() or p in CUE_WORDS or rec.is_title(p) for p in words(run))
 
 
 def is_generic_place(name: str) -> bool:
@@ -174,13 +188,16 @@ def is_generic_place(name: str) -> bool:
     word, and a word that is no English or clinical word, or one common in hospital names
     ("sacred heart hospital").
     """
-    parts = [p for w in words(rec.FACILITY_END.sub("", name)) for p in w.split("-") if p]
+    parts = _parts(rec.FACILITY_END.sub("", name))
     if all(p in stop_words() or p in hand_words() for p in parts):
         return True
     if not (name.islower() or name.isupper()) or any(p in general_places().all for p in parts):
         return False
-    known = english_words() | clinical_words()
-    return any(p in stop_words() for p in parts) or all(p in known and p not in rec.FACILITY_NAME_WORDS for p in parts)
+    return any(p in stop_words() for p in parts) or all(p in _known_words() and p not in rec.FACILITY_NAME_WORDS for p in parts)
+
+
+# Uncued hits from the general name and place lists: the clinical filter (`_keep`) checks them.
+_LIST_RECOGNIZERS = ("GeneralNameRecognizer", "GeneralPlaceRecognizer")
 
 
 def clinical_recognizers(deny: dict[str, Iterable[str]] | None = None) -> list[EntityRecognizer]:
@@ -201,8 +218,8 @@ def clinical_recognizers(deny: dict[str, Iterable[str]] | None = None) -> list[E
         rec.facilities(is_generic_place),
         rec.transfers(is_common_word),
         rec.named_places(is_clinical_phrase),
-        rec.WordListRecognizer("GeneralNameRecognizer", rec.PERSON, is_listed_name, 0.4),
-        rec.GazetteerRecognizer("GeneralPlaceRecognizer", rec.LOCATION, places.words, places.phrases, 0.4, rec.ANY_NAME),
+        rec.WordListRecognizer(_LIST_RECOGNIZERS[0], rec.PERSON, is_listed_name, 0.4),
+        rec.GazetteerRecognizer(_LIST_RECOGNIZERS[1], rec.LOCATION, places.words, places.phrases, 0.4, rec.ANY_NAME),
         rec.emails(),
         rec.urls(),
         rec.ssns(),
@@ -285,7 +302,7 @@ def _possible_name(word: str) -> bool:
     """No title or credential, and no common word unless a capitalized listed surname ("Rita Hickey")."""
     if len(word) < 2 or rec.is_title(word) or word.lower() in stop_words():
         return False
-    if re.fullmatch(rec.CREDENTIAL, word, re.I) or re.fullmatch(rec.RELATION + "s?", word):
+    if re.fullmatch(rec.CREDENTIAL, word, re.I) or rec.is_relation(word):
         return False
     return not is_common_word(word) or (word.istitle() and word.lower() in last_names())
 
@@ -302,12 +319,12 @@ def _keep(span: Span, text: str, shouting: bool) -> bool:
     name are mostly right; Title-case PERSON spans in mixed-case notes are worth
     keeping; the rest (lower-case or all-caps notes) was measured ~95% noise.
     """
-    if span.recognizer not in ("SpacyRecognizer", "GeneralNameRecognizer", "GeneralPlaceRecognizer"):
+    if span.recognizer not in ("SpacyRecognizer", *_LIST_RECOGNIZERS):
         return True
     found = text[span.start : span.end]
     if is_common_word(found):
         return False
-    if span.recognizer in ("GeneralNameRecognizer", "GeneralPlaceRecognizer"):
+    if span.recognizer in _LIST_RECOGNIZERS:
         return True
     if any(is_listed_name(m.group()) for m in _NAME_WORD.finditer(found)):
         return True

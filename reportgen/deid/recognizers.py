@@ -251,6 +251,11 @@ def is_title(word: str) -> bool:
     return re.fullmatch(TITLE + r"\.?", word, re.I) is not None
 
 
+def is_relation(word: str) -> bool:
+    """"son", "DAUGHTER", "proxy": a relation or role cue, never a name."""
+    return re.fullmatch(RELATION, word) is not None
+
+
 STRONG_TITLE = r"(?:Drs|DRS|drs|Dr|DR|dr|Doctor|DOCTOR|doctor|Mr|Mrs|MRS|mrs|Ms|Miss|MISS|Prof)"
 # MR, MS and NP are also mitral regurgitation, mental status and nasal prongs ("4L NP. Lungs clear").
 WEAK_TITLE = r"(?:MR\.?|mr|MS\.?|ms\.|NP|np|Nurse|NURSE|nurse)"

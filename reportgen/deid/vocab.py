@@ -106,6 +106,12 @@ def english_names() -> frozenset[str]:
 
 
 @lru_cache(maxsize=1)
+def everyday_english() -> frozenset[str]:
+    """English words that are no proper noun too: "goal", "crackles", but not "hank" or "hope"."""
+    return english_words() - english_names()
+
+
+@lru_cache(maxsize=1)
 def stop_words() -> frozenset[str]:
     from spacy.lang.en.stop_words import STOP_WORDS
 
@@ -127,18 +133,12 @@ class NameList:
 def general_names() -> NameList:
     """Faker's en_US and the 1990 US Census first and last names, minus clinical words and
     everyday English ("Brown" stays: SCOWL has it as a proper noun too; "Rice" and "Ward" go)."""
-    from faker.providers.person.en_US import Provider
+    banned = clinical_words() | stop_words() | common_words() | everyday_english()
 
-    banned = clinical_words() | stop_words() | common_words() | (english_words() - english_names())
+    def keep(names: Iterable[str]) -> frozenset[str]:
+        return frozenset(n for n in names if n not in banned and len(n) > 2)
 
-    def keep(*lists: Iterable[str]) -> frozenset[str]:
-        return frozenset(n.lower() for names in lists for n in names if n.lower() not in banned and len(n) > 2)
-
-    return NameList(
-        first=keep(Provider.first_names, _lines("census_first.txt")),
-        last=keep(Provider.last_names, _lines("census_last.txt.gz")),
-        common=keep(Provider.first_names, Provider.last_names),
-    )
+    return NameList(first=keep(first_names()), last=keep(last_names()), common=keep(faker_names()))
 
 
 @dataclass(frozen=True)
