@@ -14,7 +14,8 @@ from dataclasses import dataclass, field
 
 from faker import Faker
 
-from reportgen.deid.analyzer import Analyzer, propagate
+from reportgen.deid.analyzer import Analyzer
+from reportgen.deid.expansion import propagate
 from reportgen.deid.operators import Mapping, case_like, decrypt_text, make_replacer, normalize
 from reportgen.deid.restore import Restorer
 from reportgen.deid.spans import Span, resolve
@@ -133,6 +134,7 @@ class Deidentifier:
             "end": span.end,
             "score": round(span.score, 3),
             "recognizer": span.recognizer,
+            "pattern": span.pattern,  # the named pattern that fired (None for NER, neighbours, propagation)
             "operator": self.operator,
             "ner": self.analyzer.ner,
         }
