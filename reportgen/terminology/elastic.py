@@ -21,8 +21,8 @@ from elasticsearch import Elasticsearch, helpers
 from reportgen.config import EsSettings
 from reportgen.errors import RuntimeFailure, UsageError
 from reportgen.terminology.analysis import FIELDS, analyze, field_texts, matched_field
-from reportgen.terminology.tantivy_index import FORMAT
 from reportgen.terminology.spelling import vocabulary
+from reportgen.terminology.tantivy_index import FORMAT
 from reportgen.terminology.terms import Corpus, Hit, Source, Stats
 
 _TEXT = {"type": "text", "analyzer": "english"}

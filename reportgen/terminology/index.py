@@ -73,10 +73,11 @@ class Terminology:
             text = self.expander.expand(text)
             if self.speller is not None:  # expansions in the index's spelling ("gastroesophageal" -> "gastro-esophageal")
                 text = self.speller.correct(text)
-        if not (self.prefer or understood):
+        if self.prefer:
+            return prefer(self.index.search(text, max(k, POOL), system), understood, text)[:k]
+        if understood is None:
             return self.index.search(text, k, system)
-        pool = self.index.search(text, max(k, POOL), system)
-        return prefer(pool, understood, text)[:k] if self.prefer else [h for h in pool if not understood.contradicts(h.title)][:k]
+        return [h for h in self.index.search(text, max(k, POOL), system) if not understood.contradicts(h.title)][:k]
 
     @cached_property
     def description(self) -> str:

@@ -60,7 +60,8 @@ class LayVocabulary:
             lines = path.read_text(encoding="utf-8").splitlines()
         except (OSError, UnicodeDecodeError):
             raise InputError(f"cannot read the lay vocabulary {path.name}.", "Check terms.lay_vocabulary (an OBO file).") from None
-        version, name, lay, obsolete = "", "", [], False
+        version, name, obsolete = "", "", False
+        lay: list[str] = []
         phrases: list[Phrase] = []
 
         def flush() -> None:

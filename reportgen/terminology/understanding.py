@@ -211,7 +211,8 @@ def _clause_mentions(text: str, start: int, end: int) -> list[Mention]:
     marks += [(m.start(), m.end(), "", False) for m in _cue_pattern(TERMINATORS).finditer(clause)]
     marks.sort()
     segments: list[tuple[int, int, Assertion, str]] = []
-    cursor, assertion, cue = 0, "present", ""
+    cursor, cue = 0, ""
+    assertion: Assertion = "present"
     for s, e, found, is_cue in marks:
         found = re.sub(r"\s+", " ", found)
         # "history of stroke without residual deficits": the feature stays part of the history mention.
