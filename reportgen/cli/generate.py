@@ -7,7 +7,7 @@ import click
 from reportgen.cli import App, pass_app
 from reportgen.deid.operators import OPERATORS
 from reportgen.deid.restore import restore_report
-from reportgen.files import atomic_write, check_output_path
+from reportgen.files import atomic_write, check_output_path, write_stdout
 from reportgen.notes import read_note
 from reportgen.pipeline import Pipeline
 from reportgen.render import FORMATS, format_for, render
@@ -96,7 +96,7 @@ def generate(
         app.say(f"Restored {restored} identifier(s) where de-identification replaced them.")
     text = render(report, fmt, template, settings.generate.templates_dir)
     if output is None:
-        click.echo(text, nl=False)
+        write_stdout(text)
     else:
         atomic_write(output, text)
         app.say(f"Wrote {output}")
