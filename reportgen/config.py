@@ -38,6 +38,11 @@ class NotesSettings(Section):
         True,
         description="Decode non-UTF-8 notes as Windows-1252 (with a warning) instead of refusing them.",
     )
+    ids: Literal["opaque", "name"] = Field(
+        "opaque",
+        description="How reports, audits and batch outputs name a note: opaque = note-<hash> (file names can hold "
+        "identifiers; the batch manifest maps ids to files), name = its file name.",
+    )
 
 
 class GenerateSettings(Section):
