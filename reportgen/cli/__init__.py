@@ -121,6 +121,12 @@ def _register() -> None:
     cli.add_command(data.data)
     cli.add_command(train.train)
     cli.add_command(export.export)
+    from reportgen.cli.model import model
+
+    cli.add_command(model)
+    from reportgen.cli.examples import examples
+
+    cli.add_command(examples)
     from reportgen.cli.batch import batch
 
     cli.add_command(batch)
