@@ -2,14 +2,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from typing import TYPE_CHECKING
+
 import click
-from rich.console import Console
-from rich.table import Table
 
 from reportgen.cli import App, pass_app
-from reportgen.evaluate import Evaluation, evaluate_pairs, write_outputs
-from reportgen.layout import Layout
-from reportgen.pipeline import Pipeline
+
+if TYPE_CHECKING:
+    from reportgen.evaluate import Evaluation
+    from reportgen.layout import Layout
 
 
 @click.command()
@@ -34,6 +35,8 @@ def evaluate(app: App, data: Path, model: str | None, output_dir: Path | None, r
       reportgen evaluate --data valid.jsonl -o eval/
     """
     from reportgen.data import read_pairs  # the training area's pairs loader (shared format)
+    from reportgen.evaluate import evaluate_pairs, write_outputs
+    from reportgen.pipeline import Pipeline
 
     settings = app.settings(**{"generate.model": model})
     pairs = read_pairs(data)[:limit]
@@ -47,6 +50,9 @@ def evaluate(app: App, data: Path, model: str | None, output_dir: Path | None, r
 
 
 def _print_table(evaluation: Evaluation, layout: Layout) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
     console = Console()
     table = Table(title=f"{evaluation.generator}: {len(evaluation.scores)} pairs")
     table.add_column("metric")

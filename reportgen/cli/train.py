@@ -4,7 +4,8 @@ from pathlib import Path
 
 import click
 
-from reportgen.cli import App, pass_app
+from reportgen.cli import App, choice, pass_app
+from reportgen.config import TrainMethod
 
 
 @click.command()
@@ -13,7 +14,7 @@ from reportgen.cli import App, pass_app
 @click.option("-o", "--output", type=click.Path(path_type=Path, file_okay=False), required=True, help="Run directory to write.")
 @click.option("--recipe", type=click.Path(path_type=Path, dir_okay=False), help="Recipe TOML (default: built-in LoRA defaults).")
 @click.option("--set", "sets", multiple=True, metavar="KEY=VALUE", help="Override a recipe value, e.g. --set lora.r=8 (repeatable).")
-@click.option("--method", type=click.Choice(["lora", "full"]), help="Override the recipe: LoRA adapter or full fine-tune.")
+@click.option("--method", type=choice(TrainMethod), help="Override the recipe: LoRA adapter or full fine-tune.")
 @click.option("--epochs", type=float, help="Override the recipe's epochs.")
 @click.option("--max-steps", type=int, help="Override the recipe: stop after this many steps.")
 @click.option("--limit", type=int, help="Use only the first N pairs (quick trials).")

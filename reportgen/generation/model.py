@@ -12,6 +12,7 @@ is `generation.prompt.build_messages`, the one training used; a card with anothe
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -22,7 +23,7 @@ from reportgen.generation import Draft
 from reportgen.generation.prompt import PROMPT_FORMAT, build_messages, prompt_token_ids
 from reportgen.layout import Layout
 from reportgen.report import Code
-from reportgen.training.card import ModelCard, card_hash, read_card
+from reportgen.generation.card import ModelCard, card_hash, read_card
 
 _HUB_ID = re.compile(r"^[\w.-]+(/[\w.-]+)?$")
 _ADAPTER_CONFIG = "adapter_config.json"
@@ -136,13 +137,13 @@ class ModelGenerator:
     def generate(self, note_text: str, context: list[Code], layout: Layout) -> Draft:
         return self.generate_many([(note_text, context)], layout)[0]
 
-    def generate_many(self, notes: list[tuple[str, list[Code]]], layout: Layout) -> list[Draft]:
+    def generate_many(self, notes: Sequence[tuple[str, list[Code]]], layout: Layout) -> list[Draft]:
         drafts: list[Draft] = []
         for start in range(0, len(notes), self.batch_size):
             drafts.extend(self._batch(notes[start : start + self.batch_size], layout))
         return drafts
 
-    def _batch(self, notes: list[tuple[str, list[Code]]], layout: Layout) -> list[Draft]:
+    def _batch(self, notes: Sequence[tuple[str, list[Code]]], layout: Layout) -> list[Draft]:
         tokenizer = self.loaded.tokenizer
         prompts = [prompt_token_ids(tokenizer, build_messages(text, context, layout)) for text, context in notes]
         batch = tokenizer.pad({"input_ids": prompts}, return_tensors="pt").to(self.device)
@@ -167,7 +168,6 @@ class ModelGenerator:
         return Draft(
             text=text,
             generator=self.name,
-            extractive=False,
             model_id=self.loaded.name,
             model_version=self.loaded.version,
             prompt_format=PROMPT_FORMAT,

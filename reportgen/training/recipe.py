@@ -8,6 +8,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from reportgen.config import TrainMethod
 from reportgen.errors import InputError, UsageError
 from reportgen.resources import templates_dir
 
@@ -35,7 +36,7 @@ class Recipe(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     name: str = "custom"
-    method: Literal["lora", "full"] = Field("lora", description="LoRA adapter (default) or full fine-tuning.")
+    method: TrainMethod = Field("lora", description="LoRA adapter (default) or full fine-tuning.")
     lora: LoraRecipe = Field(default_factory=LoraRecipe)
     max_length: int = Field(2048, gt=16, description="Longest example (prompt + completion) in tokens.")
     overlong: Literal["truncate", "skip"] = Field(
