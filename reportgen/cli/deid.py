@@ -9,7 +9,7 @@ import click
 from reportgen.cli import App, choice, pass_app
 from reportgen.config import Operator
 from reportgen.errors import InputError, UsageError
-from reportgen.files import atomic_write, check_output_path
+from reportgen.files import atomic_write, check_output_path, write_stdout
 from reportgen.notes import Note, read_note
 
 NOTE_SUFFIXES = (".txt",)
@@ -129,7 +129,7 @@ def _note_id(note: Note, path: Path, rel: Path) -> str:
 
 def _emit(text: str, target: Path | None) -> None:
     if target is None:
-        click.echo(text, nl=False)
+        write_stdout(text)
     else:
         atomic_write(target, text)
 

@@ -1,17 +1,11 @@
 from __future__ import annotations
 
-import html
-import json
 from pathlib import Path
 
 import click
 
 from reportgen.cli import App, choice, pass_app
 from reportgen.config import Backend, Format, Operator
-
-
-# --restore-phi puts untrusted note text into a rendered file: escape it for that format.
-ESCAPES = {"md": str, "html": html.escape, "json": lambda s: json.dumps(s)[1:-1]}
 
 
 @click.command()
@@ -70,7 +64,8 @@ def generate(
       reportgen generate visit.txt -o visit.html
       cat visit.txt | reportgen generate - --format json
     """
-    from reportgen.files import atomic_write, check_output_path
+    from reportgen.deid.restore import restore_report
+    from reportgen.files import atomic_write, check_output_path, write_stdout
     from reportgen.notes import read_note
     from reportgen.pipeline import Pipeline
     from reportgen.render import format_for, render
@@ -95,11 +90,14 @@ def generate(
     result = pipeline.run(read_note(note, settings.notes))
     for warning in result.report.provenance.warnings:
         app.warn(warning)
-    text = render(result.report, fmt, template, settings.generate.templates_dir)
-    if restore_phi:
-        text = result.deid.restore(text, escape=ESCAPES[fmt])
+    report = result.report
+    if restore_phi:  # into the report, before rendering: the template escapes them like any note text
+        report, restored = restore_report(report, result.deid.restore_counted)
+        report = report.model_copy(update={"provenance": report.provenance.model_copy(update={"phi_restored": restored})})
+        app.say(f"Restored {restored} identifier(s) where de-identification replaced them.")
+    text = render(report, fmt, template, settings.generate.templates_dir)
     if output is None:
-        click.echo(text, nl=False)
+        write_stdout(text)
     else:
         atomic_write(output, text)
         app.say(f"Wrote {output}")

@@ -21,6 +21,7 @@ from elasticsearch import Elasticsearch, helpers
 from reportgen.config import EsSettings
 from reportgen.errors import RuntimeFailure, UsageError
 from reportgen.terminology.analysis import FIELDS, analyze, field_texts, matched_field
+from reportgen.terminology.spelling import vocabulary
 from reportgen.terminology.terms import FORMAT, Corpus, Hit, Source, Stats
 
 _TEXT = {"type": "text", "analyzer": "english"}
@@ -75,7 +76,12 @@ class ElasticsearchIndex:
     def build(self, corpora: Sequence[Corpus], progress: Callable[[int], None] | None = None) -> Stats:
         built_at = datetime.now(timezone.utc)
         name = f"{self.alias}-{built_at:%Y%m%d%H%M%S%f}"
-        meta = {"format": FORMAT, "built_at": built_at.isoformat(timespec="seconds"), "sources": [c.source.__dict__ for c in corpora]}
+        meta = {
+            "format": FORMAT,
+            "built_at": built_at.isoformat(timespec="seconds"),
+            "sources": [c.source.__dict__ for c in corpora],
+            "vocabulary": vocabulary(corpora),  # for client-side spelling correction
+        }
         with self._errors():
             self.client.indices.create(
                 index=name,
@@ -159,17 +165,14 @@ class ElasticsearchIndex:
             )
         return hits
 
+    def vocabulary(self) -> dict[str, int]:
+        """Word counts over the indexed text, kept in the index's metadata at build time."""
+        return self._meta()[1]["vocabulary"]
+
     def stats(self) -> Stats:
+        name, meta = self._meta()
         with self._errors():
-            mappings = self.client.indices.get_mapping(index=self.alias)
             count = self.client.count(index=self.alias)["count"]
-        name, mapping = next(iter(mappings.items()))
-        meta = mapping["mappings"].get("_meta") or {}
-        if meta.get("format") != FORMAT:
-            raise RuntimeFailure(
-                f"Elasticsearch index '{self.alias}' on {self.url} was not built by this reportgen version.",
-                "Run `reportgen terms index --backend elasticsearch` to rebuild it.",
-            )
         sources = tuple(Source(**s) for s in meta["sources"])
         return Stats(
             backend=self.name,
@@ -179,6 +182,19 @@ class ElasticsearchIndex:
             built_at=meta["built_at"],
             sources=sources,
         )
+
+    def _meta(self) -> tuple[str, dict[str, Any]]:
+        """The index behind the alias and the metadata this reportgen stored in it."""
+        with self._errors():
+            mappings = self.client.indices.get_mapping(index=self.alias)
+        name, mapping = next(iter(mappings.items()))
+        meta = mapping["mappings"].get("_meta") or {}
+        if meta.get("format") != FORMAT:
+            raise RuntimeFailure(
+                f"Elasticsearch index '{self.alias}' on {self.url} was not built by this reportgen version.",
+                "Run `reportgen terms index --backend elasticsearch` to rebuild it.",
+            )
+        return name, meta
 
     @contextmanager
     def _errors(self) -> Iterator[None]:
