@@ -12,7 +12,7 @@ from reportgen.config import TrainMethod
 @click.option("--data", type=click.Path(path_type=Path, dir_okay=False), required=True, help="Pairs JSONL (id, note, report).")
 @click.option("--base-model", required=True, help="Model directory or hub id to fine-tune (an instruct model).")
 @click.option("-o", "--output", type=click.Path(path_type=Path, file_okay=False), required=True, help="Run directory to write.")
-@click.option("--recipe", type=click.Path(path_type=Path, dir_okay=False), help="Recipe TOML (default: built-in LoRA defaults).")
+@click.option("--recipe", metavar="NAME|FILE", help="A shipped recipe (lora, full, tiny-cpu) or a recipe TOML file (default: built-in LoRA defaults).")
 @click.option("--set", "sets", multiple=True, metavar="KEY=VALUE", help="Override a recipe value, e.g. --set lora.r=8 (repeatable).")
 @click.option("--method", type=choice(TrainMethod), help="Override the recipe: LoRA adapter or full fine-tune.")
 @click.option("--epochs", type=float, help="Override the recipe's epochs.")
@@ -26,7 +26,7 @@ def train(
     data: Path,
     base_model: str,
     output: Path,
-    recipe: Path | None,
+    recipe: str | None,
     sets: tuple[str, ...],
     method: str | None,
     epochs: float | None,
@@ -47,9 +47,9 @@ def train(
     \b
     Examples:
       reportgen train --data pairs.jsonl --base-model Qwen/Qwen2.5-0.5B-Instruct \\
-          --recipe training/recipes/lora.toml -o runs/visit-lora
+          --recipe lora -o runs/visit-lora
       reportgen train --data pairs.jsonl --base-model ~/models/SmolLM2-135M-Instruct -o runs/try \\
-          --recipe training/recipes/tiny-cpu.toml --set lora.r=4
+          --recipe tiny-cpu --set lora.r=4
       reportgen train ... -o runs/visit-lora --resume
     """
     from reportgen.training.recipe import load_recipe, parse_override
