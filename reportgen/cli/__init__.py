@@ -58,8 +58,10 @@ COMMANDS = {
     "data": "reportgen.cli.data:data",
     "deid": "reportgen.cli.deid:deid",
     "evaluate": "reportgen.cli.evaluate:evaluate",
+    "examples": "reportgen.cli.examples:examples",
     "export": "reportgen.cli.export:export",
     "generate": "reportgen.cli.generate:generate",
+    "model": "reportgen.cli.model:model",
     "terms": "reportgen.cli.terms:terms",
     "train": "reportgen.cli.train:train",
 }
@@ -148,8 +150,9 @@ def cli(ctx: click.Context, config_file: Path | None, verbose: int, quiet: bool,
     5 batch finished with failed notes, 130 interrupted.
     """
     verbosity = -1 if quiet else verbose
-    level = {-1: logging.ERROR, 0: logging.WARNING, 1: logging.INFO}.get(verbosity, logging.DEBUG)
+    level = logging.DEBUG if debug else {-1: logging.ERROR, 0: logging.WARNING, 1: logging.INFO}.get(verbosity, logging.DEBUG)
     logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
+    logging.getLogger().setLevel(level)  # also when a handler was already there (basicConfig then does nothing)
     ctx.obj = App(config_file=config_file, verbosity=verbosity, debug=debug)
 
 

@@ -12,6 +12,8 @@ from reportgen.config import TrainMethod
 @click.option("--data", type=click.Path(path_type=Path, dir_okay=False), required=True, help="Pairs JSONL (id, note, report).")
 @click.option("--base-model", required=True, help="Model directory or hub id to fine-tune (an instruct model).")
 @click.option("-o", "--output", type=click.Path(path_type=Path, file_okay=False), required=True, help="Run directory to write.")
+@click.option("--examples", type=click.Path(path_type=Path, file_okay=False),
+              help="Example archive: put the reports of similar archived pairs into each prompt (never the pair's own).")
 @click.option("--recipe", metavar="NAME|FILE", help="A shipped recipe (lora, full, tiny-cpu) or a recipe TOML file (default: built-in LoRA defaults).")
 @click.option("--set", "sets", multiple=True, metavar="KEY=VALUE", help="Override a recipe value, e.g. --set lora.r=8 (repeatable).")
 @click.option("--method", type=choice(TrainMethod), help="Override the recipe: LoRA adapter or full fine-tune.")
@@ -26,6 +28,7 @@ def train(
     data: Path,
     base_model: str,
     output: Path,
+    examples: Path | None,
     recipe: str | None,
     sets: tuple[str, ...],
     method: str | None,
@@ -57,7 +60,7 @@ def train(
 
     overrides = dict(parse_override(item) for item in sets)
     overrides.update({k: v for k, v in {"method": method, "epochs": epochs, "max_steps": max_steps}.items() if v is not None})
-    settings = app.settings()
+    settings = app.settings(**{"generate.examples": examples})
     result = run_train(
         data,
         base_model,
