@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from types import TracebackType
 
 import jinja2
 from jinja2.sandbox import SandboxedEnvironment
@@ -19,8 +19,6 @@ from reportgen.errors import InputError
 from reportgen.report import Report, map_note_text
 from reportgen.resources import templates_dir
 
-Format = Literal["md", "html", "json"]
-FORMATS: tuple[str, ...] = ("md", "html", "json")
 _SUFFIX_FORMAT = {".md": "md", ".markdown": "md", ".html": "html", ".htm": "html", ".json": "json"}
 
 
@@ -34,7 +32,7 @@ def format_for(output: Path | None, requested: str | None) -> str:
 
 
 def _autoescape(name: str | None) -> bool:
-    return bool(name) and any(part in (".html", ".htm", ".xml") for part in Path(name).suffixes)
+    return name is not None and any(part in (".html", ".htm", ".xml") for part in Path(name).suffixes)
 
 
 @lru_cache(maxsize=16)
@@ -55,7 +53,7 @@ def render(report: Report, fmt: str, template: Path | None = None, user_template
     if fmt == "json" and template is None:
         return report.model_dump_json(indent=2) + "\n"
     if fmt == "md":  # Markdown viewers render raw HTML: a <script> in a note must stay text
-        report = map_note_text(report, _no_tags)  # type: ignore[assignment]
+        report = map_note_text(report, _no_tags)
     if template is not None:
         if not template.is_file():
             raise InputError(f"template {template} does not exist.", "Check --template.")
@@ -95,14 +93,14 @@ def _scrub(message: str, env: SandboxedEnvironment, name: str) -> str:
         source = env.loader.get_source(env, name)[0] if env.loader else ""
     except jinja2.TemplateNotFound:
         source = ""
-    def one(match: re.Match) -> str:
+    def one(match: re.Match[str]) -> str:
         quoted = match.group(1)
         return match.group() if quoted in source or re.fullmatch(r"[\w.]+ object", quoted) else "'…'"
 
     return re.sub(r"'([^']*)'", one, message).rstrip(".") + "."
 
 
-def _template_line(tb, name: str) -> int | None:
+def _template_line(tb: TracebackType | None, name: str) -> int | None:
     line = None
     while tb is not None:
         if tb.tb_frame.f_code.co_filename.endswith(name):

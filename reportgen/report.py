@@ -8,7 +8,8 @@ surrogates or coarse values (age, sex), never the note's identifiers.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime, timezone
+from datetime import UTC, datetime
+from typing import TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -66,11 +67,6 @@ class Patient(Model):
     sex: str | None = None
 
 
-class Encounter(Model):
-    date: str | None = Field(None, description="Shifted date when de-identification uses surrogates.")
-    kind: str | None = Field(None, description="e.g. 'annual exam', 'follow-up'.")
-
-
 class Provenance(Model):
     generator: str = Field(description="'extractive' or 'model'.")
     extractive: bool = Field(description="True when the text was copied from the note, not written by a model.")
@@ -83,7 +79,7 @@ class Provenance(Model):
     layout: str
     note_id: str
     note_sha256: str
-    created_at: datetime = Field(default_factory=lambda: datetime.now(timezone.utc))
+    created_at: datetime = Field(default_factory=lambda: datetime.now(UTC))
     reportgen_version: str = __version__
     warnings: list[str] = Field(default_factory=list)
 
@@ -107,7 +103,6 @@ class Report(Model):
     medications: list[Medication] = Field(default_factory=list)
     allergies: list[str] = Field(default_factory=list)
     patient: Patient = Field(default_factory=Patient)
-    encounter: Encounter = Field(default_factory=Encounter)
     context: list[Code] = Field(default_factory=list, description="Terminology retrieved to ground the report.")
     provenance: Provenance
 
@@ -119,7 +114,10 @@ class Report(Model):
 _NOT_NOTE_TEXT = {"provenance", "context", "codes", "id"}
 
 
-def map_note_text(model: BaseModel, fn: Callable[[str], str]) -> BaseModel:
+M = TypeVar("M", bound=BaseModel)
+
+
+def map_note_text(model: M, fn: Callable[[str], str]) -> M:
     """A copy of the report (or part) with fn applied to every text field that can hold note text."""
     def walk(value: object) -> object:
         if isinstance(value, str):
@@ -131,4 +129,6 @@ def map_note_text(model: BaseModel, fn: Callable[[str], str]) -> BaseModel:
             return value.model_copy(update={name: walk(getattr(value, name)) for name in fields})
         return value
 
-    return walk(model)  # type: ignore[return-value]
+    mapped = walk(model)
+    assert isinstance(mapped, type(model))
+    return mapped

@@ -11,7 +11,7 @@ import multiprocessing
 import os
 from collections.abc import Iterator, Sequence
 
-from reportgen.deid.engine import DeidResult, Deidentifier, Item
+from reportgen.deid.engine import Deidentifier, DeidResult, Item
 from reportgen.orphans import exit_with_parent
 
 _WORKER: Deidentifier | None = None

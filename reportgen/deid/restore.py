@@ -18,9 +18,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from pydantic import BaseModel
-
-from reportgen.report import map_note_text
+from reportgen.report import M, map_note_text
 
 _CONTEXTS = (48, 24, 12, 6, 3)  # characters each side, tried longest first
 
@@ -103,7 +101,7 @@ def _find_all(haystack: str, needle: str) -> list[int]:
     return places
 
 
-def restore_report(report: BaseModel, restore: Callable[[str], tuple[str, int]]) -> tuple[BaseModel, int]:
+def restore_report(report: M, restore: Callable[[str], tuple[str, int]]) -> tuple[M, int]:
     """The report with identifiers restored in every text field it took from the note, and how many."""
     total = 0
 
