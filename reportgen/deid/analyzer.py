@@ -29,6 +29,9 @@ class Analyzer:
         # and its memory grows with length); spans come back in the note's own offsets.
         windows = [(index, start, text[start:end]) for index, text in enumerate(texts) for start, end in windows_of(text)]
         found: list[set[Span]] = [set() for _ in texts]
+        # spaCy's memory grows with the characters in one batch: about two windows' worth at most.
+        longest = max((len(piece) for _, _, piece in windows), default=1)
+        batch_size = max(1, min(batch_size, 2 * WINDOW // max(1, longest)))
         pieces = nlp.process_batch([piece for _, _, piece in windows], "en", batch_size=batch_size)
         for (index, start, _), (piece, artifacts) in zip(windows, pieces):
             for r in self.engine.analyze(piece, language="en", nlp_artifacts=artifacts):
