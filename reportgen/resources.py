@@ -24,3 +24,8 @@ def templates_dir() -> Path:
 
 def corpora_dir() -> Path:
     return _shipped("corpora")
+
+
+def shipped_model(name: str) -> Path:
+    """A model trained by the project and shipped inside the package (reportgen/models/)."""
+    return _PACKAGE / "models" / f"{name}.safetensors"

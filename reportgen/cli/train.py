@@ -9,11 +9,13 @@ from reportgen.cli import App, pass_app
 
 @click.command()
 @click.option("--data", type=click.Path(path_type=Path, dir_okay=False), required=True, help="Pairs JSONL (id, note, report).")
-@click.option("--base-model", required=True, help="Model directory or hub id to fine-tune (an instruct model).")
-@click.option("-o", "--output", type=click.Path(path_type=Path, file_okay=False), required=True, help="Run directory to write.")
+@click.option("--base-model", help="Model directory or hub id to fine-tune (an instruct model); not for --method extractive.")
+@click.option("-o", "--output", type=click.Path(path_type=Path), required=True,
+              help="Run directory to write (--method extractive: one .safetensors file).")
 @click.option("--recipe", type=click.Path(path_type=Path, dir_okay=False), help="Recipe TOML (default: built-in LoRA defaults).")
 @click.option("--set", "sets", multiple=True, metavar="KEY=VALUE", help="Override a recipe value, e.g. --set lora.r=8 (repeatable).")
-@click.option("--method", type=click.Choice(["lora", "full"]), help="Override the recipe: LoRA adapter or full fine-tune.")
+@click.option("--method", type=click.Choice(["lora", "full", "extractive"]),
+              help="Override the recipe: LoRA adapter or full fine-tune; 'extractive' trains the model-free generator (CPU, minutes).")
 @click.option("--epochs", type=float, help="Override the recipe's epochs.")
 @click.option("--max-steps", type=int, help="Override the recipe: stop after this many steps.")
 @click.option("--limit", type=int, help="Use only the first N pairs (quick trials).")
@@ -23,7 +25,7 @@ from reportgen.cli import App, pass_app
 def train(
     app: App,
     data: Path,
-    base_model: str,
+    base_model: str | None,
     output: Path,
     recipe: Path | None,
     sets: tuple[str, ...],
@@ -50,7 +52,17 @@ def train(
       reportgen train --data pairs.jsonl --base-model ~/models/SmolLM2-135M-Instruct -o runs/try \\
           --recipe training/recipes/tiny-cpu.toml --set lora.r=4
       reportgen train ... -o runs/visit-lora --resume
+      reportgen train --method extractive --data pairs.jsonl -o site-extractive.safetensors
     """
+    if method == "extractive":
+        from reportgen.training.extractive import train_extractive
+
+        result = train_extractive(data, output, app.settings(), overwrite=overwrite, limit=limit, say=app.say)
+        app.say(f"Wrote extractive model to {output} ({result.sentences} sentences, {result.content} with report content). "
+                f"Use it with generate.extractive_model = \"{output}\".")
+        return
+    if base_model is None:
+        raise click.UsageError("--base-model is required (except with --method extractive).")
     from reportgen.training.recipe import load_recipe, parse_override
     from reportgen.training.run import train as run_train
 

@@ -40,4 +40,4 @@ def load_generator(settings: GenerateSettings) -> Generator:
         return ModelGenerator.from_settings(settings)
     from reportgen.generation.extractive import ExtractiveGenerator
 
-    return ExtractiveGenerator()
+    return ExtractiveGenerator.from_path(settings.extractive_model)
