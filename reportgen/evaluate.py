@@ -162,6 +162,7 @@ class Evaluation:
 
     def summary(self) -> dict[str, float | int | None]:
         n = len(self.scores)
+        rendered = n > 0 and all(s.markdown_rouge for s in self.scores)
         ratios = sorted(s.words / s.reference_words for s in self.scores if s.reference_words)
         divisions = sorted({d for s in self.scores for d in s.division_rouge1})
         problem_scores = [s.problems for s in self.scores if s.problems is not None]
@@ -180,7 +181,7 @@ class Evaluation:
             "phi_checked": len(checked),
             "phi_notes_leaking": sum(s.phi_leaked > 0 for s in checked),
             "phi_leaked_identifiers": sum(s.phi_leaked for s in checked),
-            **{f"markdown_{name}": mean(s.markdown_rouge[name] for s in self.scores) if n else None for name in ROUGE_TYPES},
+            **{f"markdown_{name}": mean(s.markdown_rouge[name] for s in self.scores) if rendered else None for name in ROUGE_TYPES},
             **{f"division_rouge1_{d}": mean(s.division_rouge1[d] for s in self.scores if d in s.division_rouge1) for d in divisions},
             "length_ratio_median": ratios[len(ratios) // 2] if ratios else None,
             "problem_precision": scored["correct"] / (scored["listed"] - scored["neutral"]) if scored["listed"] > scored["neutral"] else None,
