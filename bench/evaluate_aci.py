@@ -96,10 +96,9 @@ def _talk_and_speed(pipeline: Pipeline, pairs, settings) -> None:
     generate_ms = []
     for pair in pairs:
         note = decode_note(pair.note.encode(), pair.id, settings.notes)
-        clean = pipeline.deidentify(note)
+        prepared = pipeline.prepare([note])
         start = time.perf_counter()
-        draft = pipeline.generator.generate(clean.text, [], pipeline.layout)
-        report = pipeline.code(pipeline.parse(draft, note, clean, []))
+        report = pipeline.finish(prepared, pipeline.draft(prepared))[0].report
         generate_ms.append(1000 * (time.perf_counter() - start))
         markdown = render(report, "md")
         for name, pattern in TALK.items():

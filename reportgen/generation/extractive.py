@@ -15,6 +15,7 @@ provenance says so.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 from reportgen.generation import Draft
@@ -52,8 +53,11 @@ class ExtractiveGenerator:
         if not any(t.strip() for t in texts.values()):
             warnings.append("no clinical content was recognised in the note; the report is empty")
             texts = {layout.fallback: NO_CONTENT}
-        return Draft(text=layout.format_draft(texts), generator=self.name, extractive=True,
+        return Draft(text=layout.format_draft(texts), generator=self.name,
                      model_id=self.model_path.name, model_version=self.model.sha256[:12], warnings=warnings)
+
+    def generate_many(self, notes: Sequence[tuple[str, list[Code]]], layout: Layout) -> list[Draft]:
+        return [self.generate(text, context, layout) for text, context in notes]
 
     def sort(self, note_text: str, layout: Layout) -> dict[str, str]:
         """Section id -> the note's sentences the tagger puts there, in written-note language."""

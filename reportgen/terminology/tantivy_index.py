@@ -17,10 +17,11 @@ import tantivy
 from reportgen.errors import RuntimeFailure
 from reportgen.files import atomic_write
 from reportgen.terminology.analysis import FIELDS, analyze, english_analyzer, field_texts, matched_field, normalize
-from reportgen.terminology.terms import Corpus, Hit, Source, Stats
+from reportgen.terminology.spelling import vocabulary
+from reportgen.terminology.terms import FORMAT, Corpus, Hit, Source, Stats
 
-FORMAT = 2  # bump when the schema or analysis changes: older indexes must be rebuilt
 META_FILE = "reportgen-index.json"
+VOCABULARY_FILE = "vocabulary.json"  # word counts for spelling correction
 ANALYZER = "en_lucene"
 _REBUILD = "Run `reportgen terms index` to rebuild it."
 
@@ -103,7 +104,10 @@ class TantivyIndex:
             fcntl.flock(lock, fcntl.LOCK_EX)
             yield
 
-    def build_if_absent(self, load: Callable[[], Sequence[Corpus]], say: Callable[[str], None]) -> None:
+    def ensure(self, load: Callable[[], Sequence[Corpus]], say: Callable[[str], None]) -> None:
+        """Build the index from `load()` if there is none yet (first use); one process builds, others wait."""
+        if self.path.exists():  # the usual case: no lock (the folder may be read-only)
+            return
         with self.locked():
             if not self.path.exists():
                 say(f"Building the terminology index in {self.path} (first use, a few seconds)...")
@@ -123,6 +127,7 @@ class TantivyIndex:
                 "built_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
                 "sources": [c.source.__dict__ for c in corpora],
             }
+            atomic_write(building / VOCABULARY_FILE, json.dumps(vocabulary(corpora)))
             atomic_write(building / META_FILE, json.dumps(meta, indent=2))
         except BaseException:
             shutil.rmtree(building, ignore_errors=True)
@@ -175,6 +180,15 @@ class TantivyIndex:
                 )
             )
         return hits
+
+    def vocabulary(self) -> dict[str, int]:
+        """Word counts over the indexed text, stored at build time."""
+        if self._meta is None:
+            self.open()
+        try:
+            return json.loads((self.path / VOCABULARY_FILE).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            raise RuntimeFailure(f"the terminology index at {self.path} is corrupt or incomplete.", _REBUILD) from None
 
     def stats(self) -> Stats:
         if self._meta is None:
