@@ -92,7 +92,7 @@ def _copy_divisions(pipeline: Pipeline, pairs) -> dict[str, float]:
 
 def _talk_and_speed(pipeline: Pipeline, pairs, settings) -> None:
     """Transcript talk left in the Markdown reports, and generation time per dialogue (no de-identification)."""
-    found = {name: 0 for name in TALK}
+    found = dict.fromkeys(TALK, 0)
     generate_ms = []
     for pair in pairs:
         note = decode_note(pair.note.encode(), pair.id, settings.notes)

@@ -178,7 +178,7 @@ class Pipeline:
         texts = [s.text for sid in self.layout.problems if (s := report.section(sid)) is not None and s.documented]
         complaint = report.section("chief_complaint")
         problems = find_problems(texts, complaint.text if complaint else "", self.terminology, self.settings.terms.codes_per_problem)
-        update: dict = {"problems": problems}
+        update: dict[str, object] = {"problems": problems}
         if self.terminology is not None:
             update["provenance"] = report.provenance.model_copy(update={"terminology_index": self.index_version})
         return report.model_copy(update=update)

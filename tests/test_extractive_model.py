@@ -69,8 +69,8 @@ def test_missing_or_broken_model_is_one_line_naming_it(tmp_path, content, messag
 
 
 def test_a_model_of_another_format_is_refused(tmp_path):
-    from safetensors.numpy import save_file
     import numpy as np
+    from safetensors.numpy import save_file
 
     model = tmp_path / "other.safetensors"
     save_file({"weight": np.zeros((2, 2), dtype=np.float32)}, str(model), {"format": "something-else"})

@@ -61,8 +61,8 @@ def train(
     if method == "extractive":
         from reportgen.training.extractive import train_extractive
 
-        result = train_extractive(data, output, app.settings(), overwrite=overwrite, limit=limit, say=app.say)
-        app.say(f"Wrote extractive model to {output} ({result.sentences} sentences, {result.content} with report content). "
+        tagger = train_extractive(data, output, app.settings(), overwrite=overwrite, limit=limit, say=app.say)
+        app.say(f"Wrote extractive model to {output} ({tagger.sentences} sentences, {tagger.content} with report content). "
                 f"Use it with generate.extractive_model = \"{output}\".")
         return
     if base_model is None:

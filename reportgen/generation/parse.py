@@ -7,11 +7,9 @@ are marked not documented, and a warning says what happened.
 
 from __future__ import annotations
 
-
 from reportgen.generation import extract
 from reportgen.layout import Layout
 from reportgen.report import Code, Provenance, Report, Section
-
 
 
 def parse_draft(text: str, layout: Layout, provenance: Provenance, context: list[Code]) -> Report:

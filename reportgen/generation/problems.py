@@ -102,7 +102,7 @@ def _headlines(text: str, max_lines: int | None = None) -> list[_Candidate]:
     found = []
     for line in text.splitlines():
         item = _BULLET.sub("", line.strip()).strip().rstrip(".:;")
-        if not item or line.strip().startswith(("•", "-", "*")) and ":" in item[:40]:
+        if not item or (line.strip().startswith(("•", "-", "*")) and ":" in item[:40]):
             continue  # "• Medical Reasoning: ..." belongs to the problem above
         words = item.split()
         if len(words) <= _MAX_WORDS and not item.endswith("?") and not _VERBS.search(item) and _content(item):

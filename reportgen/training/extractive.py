@@ -24,7 +24,6 @@ from reportgen.generation.dialogue import sentences
 from reportgen.generation.wording import prepare, written
 from reportgen.layout import Layout, load_layout
 
-
 FOLDS = 3
 THRESHOLDS = (0.35, 0.45, 0.55, 0.65, 0.75)
 
