@@ -65,6 +65,7 @@ class GenerateSettings(Section):
     layout: str = Field("clinical-visit", description="Report layout: a name in templates/layouts/ or a TOML file path.")
     templates_dir: Path | None = Field(None, description="A folder of your own templates, searched before the shipped ones.")
     model: str | None = Field(None, description="Model directory, run directory or hub id; unset = the extractive generator.")
+    extractive_model: Path | None = Field(None, description="The extractive generator's trained sentence tagger (`reportgen train --method extractive`); unset = the one shipped with reportgen.")
     max_new_tokens: int = Field(1024, gt=0, description="Longest report a model may write, in tokens.")
     temperature: float = Field(0.0, ge=0.0, description="0 = greedy decoding.")
     examples: Path | None = Field(

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import TypeVar
+from typing import Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -32,9 +32,11 @@ class Code(Model):
 
 
 class Problem(Model):
-    """One item of the assessment, with the codes found for it."""
+    """One item of the assessment, with its context and the codes found for it."""
 
     text: str
+    status: Literal["active", "possible", "history", "family", "negated"] = Field(
+        "active", description="Context: under management, suspected/rule-out, past history, family history, or ruled out/denied.")
     codes: list[Code] = Field(default_factory=list)
 
 
@@ -56,7 +58,8 @@ class VitalSign(Model):
 
 class Medication(Model):
     name: str
-    dose: str | None = Field(None, description="Strength, e.g. '40 mg'.")
+    dose: str | None = Field(None, description="Strength, e.g. '40 mg' (spoken numbers as digits).")
+    route: str | None = Field(None, description="e.g. 'by mouth'.")
     frequency: str | None = None
 
 

@@ -9,7 +9,7 @@ from dataclasses import dataclass, replace
 from presidio_analyzer import AnalyzerEngine, RecognizerRegistry
 
 from reportgen.deid.expansion import extend_names
-from reportgen.deid.filters import is_shouting, keep, trim
+from reportgen.deid.filters import is_shouting, keep, ner_view, trim
 from reportgen.deid.guards import unguarded
 from reportgen.deid.nlp import DEFAULT_MODEL, load_nlp_engine
 from reportgen.deid.registry import all_recognizers
@@ -27,14 +27,15 @@ class Analyzer:
         nlp = self.engine.nlp_engine
         # Long notes go through spaCy in overlapping windows (it refuses over 1,000,000 characters,
         # and its memory grows with length); spans come back in the note's own offsets.
-        windows = [(index, start, text[start:end]) for index, text in enumerate(texts) for start, end in windows_of(text)]
+        windows = [(index, start, end) for index, text in enumerate(texts) for start, end in windows_of(text)]
+        views = [ner_view(t) for t in texts] if self.ner else list(texts)
         found: list[set[Span]] = [set() for _ in texts]
         # spaCy's memory grows with the characters in one batch: about two windows' worth at most.
-        longest = max((len(piece) for _, _, piece in windows), default=1)
+        longest = max((end - start for _, start, end in windows), default=1)
         batch_size = max(1, min(batch_size, 2 * WINDOW // max(1, longest)))
-        pieces = nlp.process_batch([piece for _, _, piece in windows], "en", batch_size=batch_size)
-        for (index, start, _), (piece, artifacts) in zip(windows, pieces):
-            for r in self.engine.analyze(piece, language="en", nlp_artifacts=artifacts):
+        pieces = nlp.process_batch([views[i][start:end] for i, start, end in windows], "en", batch_size=batch_size)
+        for (index, start, end), (_, artifacts) in zip(windows, pieces):
+            for r in self.engine.analyze(texts[index][start:end], language="en", nlp_artifacts=artifacts):
                 span = Span.from_result(r)
                 found[index].add(replace(span, start=span.start + start, end=span.end + start))
         out = []
