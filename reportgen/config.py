@@ -48,6 +48,11 @@ class GenerateSettings(Section):
     model: str | None = Field(None, description="Model directory, run directory or hub id; unset = the extractive generator.")
     max_new_tokens: int = Field(1024, gt=0, description="Longest report a model may write, in tokens.")
     temperature: float = Field(0.0, ge=0.0, description="0 = greedy decoding.")
+    examples: Path | None = Field(
+        None, description="Example archive (`reportgen examples index`): reports of similar archived notes go into a model's prompt."
+    )
+    examples_k: int = Field(2, ge=0, description="Archived reports retrieved per note as worked examples (with `examples` set).")
+    examples_max_tokens: int = Field(768, gt=0, description="Prompt tokens the worked examples may take together.")
     trust_remote_code: bool = Field(False, description="Allow a model's own Python code to run (off: safer).")
 
 
@@ -140,6 +145,9 @@ class Settings(BaseModel):
     data_dir: Path = Field(
         default_factory=lambda: _user_dir("XDG_DATA_HOME", ".local/share"),
         description="Where indexes and other built data are kept.",
+    )
+    threads: int = Field(
+        1, ge=0, description="torch threads per process for training and model generation; 0 = one per core (torch's default)."
     )
     notes: NotesSettings = Field(default_factory=NotesSettings)
     generate: GenerateSettings = Field(default_factory=GenerateSettings)

@@ -9,6 +9,7 @@ silent fallback to another backend.
 
 from __future__ import annotations
 
+import logging
 import shutil
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -50,6 +51,9 @@ def connect(settings: EsSettings, **client_options: Any) -> Elasticsearch:
         auth["api_key"] = settings.api_key.get_secret_value()
     elif settings.username:
         auth["basic_auth"] = (settings.username, settings.password.get_secret_value() if settings.password else "")
+    # The client's own retry warnings and tracebacks only with -vv / --debug; errors become one line below.
+    verbose = logging.getLogger().isEnabledFor(logging.DEBUG)
+    logging.getLogger("elastic_transport").setLevel(logging.NOTSET if verbose else logging.CRITICAL)
     try:
         return Elasticsearch(
             settings.url,
@@ -57,7 +61,7 @@ def connect(settings: EsSettings, **client_options: Any) -> Elasticsearch:
             verify_certs=settings.verify_certs,
             request_timeout=settings.request_timeout,
             max_retries=settings.max_retries,
-            retry_on_timeout=True,
+            retry_on_timeout=False,  # a server that never answers costs one timeout, not (retries + 1) of them
             retry_on_status=(429, 502, 503, 504),
             **auth,
             **client_options,
@@ -229,7 +233,16 @@ class ElasticsearchIndex:
                 f"no terminology index '{self.alias}' on {self.url}.",
                 "Run `reportgen terms index --backend elasticsearch` to build it.",
             ) from None
-        except elasticsearch.SSLError:
+        except elasticsearch.ConnectionTimeout:
+            raise RuntimeFailure(
+                f"Elasticsearch at {self.url} did not answer in time.",
+                "Check that the cluster is up and not overloaded, or raise --es-timeout / REPORTGEN_ES_REQUEST_TIMEOUT.",
+            ) from None
+        except elasticsearch.SSLError as e:
+            if "WRONG_VERSION_NUMBER" in str(e.message):  # https:// to a server speaking plain http
+                raise RuntimeFailure(
+                    f"Elasticsearch at {self.url} does not speak TLS.", "Use an http:// URL (or enable TLS on the cluster)."
+                ) from None
             raise RuntimeFailure(
                 f"TLS to Elasticsearch at {self.url} failed (certificate not trusted?).",
                 "Pass the cluster's CA with --es-ca-certs / REPORTGEN_ES_CA_CERTS.",
@@ -246,6 +259,8 @@ class ElasticsearchIndex:
                 f"Elasticsearch at {self.url} answered HTTP {e.meta.status} ({e.error}).",
                 "Check the cluster's health and logs.",
             ) from None
+        except elasticsearch.TransportError as e:  # anything else on the wire: its type, never its text
+            raise RuntimeFailure(f"talking to Elasticsearch at {self.url} failed ({type(e).__name__}).", _CHECK_URL) from None
 
 
 def _safe(url: str) -> str:
