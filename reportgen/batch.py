@@ -21,20 +21,23 @@ import signal
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from multiprocessing import get_context
 from pathlib import Path, PurePosixPath
+from types import FrameType
+from typing import Any
 
 from reportgen import __version__
-from reportgen.config import Settings
+from reportgen.config import FORMATS, Settings
 from reportgen.errors import InputError, ReportgenError, UsageError
 from reportgen.files import atomic_write
-from reportgen.notes import Note, read_note
+from reportgen.notes import Note, opaque_id, read_note
+from reportgen.orphans import exit_with_parent
 from reportgen.pipeline import Pipeline, timed
-from reportgen.render import FORMATS, render
+from reportgen.render import render
 from reportgen.report import Report
 from reportgen.terminology.index import open_terminology
 
@@ -59,6 +62,7 @@ class Record:
 
     input: str
     status: str  # "ok" or "failed"
+    note: str | None = None  # the note's id in its reports (with notes.ids = "opaque": not its file name)
     sha256: str | None = None
     error: str | None = None
     reason: str | None = None  # error with the file name and numbers taken out, for grouping
@@ -121,10 +125,12 @@ def resolve_input(input_dir: Path, rel: PurePosixPath) -> Path:
     return real
 
 
-def plan_outputs(inputs: Sequence[PurePosixPath]) -> list[Job]:
+def plan_outputs(inputs: Sequence[PurePosixPath], opaque: bool = False) -> list[Job]:
     """Map input paths to output stems that cannot collide or escape.
 
-    The stem mirrors the input path without its suffix (`ward/a.txt` -> `ward/a`).
+    Opaque: the stem is the note's id, `note-<hash of its input path>`, in OUTPUT_DIR itself
+    (file names can hold identifiers). Otherwise it mirrors the input path without its suffix
+    (`ward/a.txt` -> `ward/a`).
     Names are compared case-folded (case-insensitive file systems) and against
     the folders other outputs need; a clash gets a short hash of its input path
     (`ward/a-1f2e3d4c`), lengthened until nothing clashes.
@@ -134,14 +140,17 @@ def plan_outputs(inputs: Sequence[PurePosixPath]) -> list[Job]:
             raise UsageError(f"unsafe input path {rel}.", "Input paths must stay inside the input folder.")
         if len(rel.parts) > 1 and rel.parts[0].casefold() == MANIFEST:
             raise UsageError(f"an input folder is named {MANIFEST}, like the batch manifest.", "Rename that folder.")
-    stems = {rel: rel.with_suffix("") if rel.suffix else rel for rel in inputs}
+    if opaque:
+        stems = {rel: PurePosixPath(opaque_id(rel.as_posix())) for rel in inputs}
+    else:
+        stems = {rel: rel.with_suffix("") if rel.suffix else rel for rel in inputs}
     for digits in (8, 16, 64):
         clashing = _clashes(stems)
         if not clashing:
             return [Job(input=rel, stem=stems[rel]) for rel in inputs]
         for rel in clashing:
             tag = hashlib.sha256(rel.as_posix().encode()).hexdigest()[:digits]
-            base = rel.with_suffix("") if rel.suffix else rel
+            base = stems[rel] if opaque else rel.with_suffix("") if rel.suffix else rel
             stems[rel] = base.with_name(f"{base.name}-{tag}")
     raise UsageError("could not give every note a distinct output name.", "Rename the clashing input files.")
 
@@ -205,45 +214,31 @@ class Processor:
 
     def one(self, job: Job) -> Record:
         """Read, generate, render and write one note; any failure becomes a failed record."""
-        record = self._record(job)
-        with self._recording(record, job):
-            result = self.pipeline.run(self._read(job, record))
-            record.timings.update(result.timings)
-            self._write(job, record, result.report)
-        return _finish(record)
+        return self.many([job])[0]
 
     def many(self, jobs: Sequence[Job]) -> list[Record]:
-        """For a model generator: de-identify and retrieve each note, then generate them in one batched call."""
+        """Several notes through the pipeline's steps, the drafts in one generator call
+        (a model batches them); a failure fails only its own note, or the chunk it was drafted with."""
         pipeline, records, ready = self.pipeline, [], []
         for job in jobs:
             records.append(record := self._record(job))
             with self._recording(record, job):
-                note = self._read(job, record)
-                with timed(record.timings, "deid"):
-                    clean = pipeline.deidentify(note)
-                with timed(record.timings, "retrieve"):
-                    context = pipeline.retrieve(clean)
-                ready.append((job, record, note, clean, context))
-        start = time.perf_counter()
+                ready += [(job, record, prepared) for prepared in pipeline.prepare([self._read(job, record)])]
         try:
-            drafts = pipeline.generator.generate_many([(c.text, ctx) for *_, c, ctx in ready], pipeline.layout)  # type: ignore[attr-defined]
+            drafts = pipeline.draft([prepared for *_, prepared in ready])
         except Exception as e:  # the whole chunk failed (e.g. out of memory): each note says so
-            for job, record, *_ in ready:
+            for job, record, _ in ready:
                 self._fail(record, job, e)
             ready, drafts = [], []
-        share = (time.perf_counter() - start) / max(1, len(ready))
-        for (job, record, note, clean, context), draft in zip(ready, drafts):
-            record.timings["generate"] = share
+        for (job, record, prepared), draft in zip(ready, drafts, strict=True):
             with self._recording(record, job):
-                with timed(record.timings, "parse"):
-                    report = pipeline.parse(draft, note, clean, context)
-                with timed(record.timings, "code"):
-                    report = pipeline.code(report)
-                self._write(job, record, report)
+                result = pipeline.finish([prepared], [draft])[0]
+                record.timings.update(result.timings)
+                self._write(job, record, result.report)
         return [_finish(record) for record in records]
 
     def _record(self, job: Job) -> Record:
-        return Record(input=job.input.as_posix(), status="failed", versions={"settings": self.fingerprint})
+        return Record(input=job.input.as_posix(), status="failed", note=job.stem.name, versions={"settings": self.fingerprint})
 
     @contextmanager
     def _recording(self, record: Record, job: Job) -> Iterator[None]:
@@ -259,7 +254,7 @@ class Processor:
 
     def _read(self, job: Job, record: Record) -> Note:
         with timed(record.timings, "read"):
-            note = read_note(resolve_input(self.input_dir, job.input), self.pipeline.settings.notes)
+            note = read_note(resolve_input(self.input_dir, job.input), self.pipeline.settings.notes, note_id=job.stem.name)
         record.sha256 = note.sha256
         return note
 
@@ -286,7 +281,7 @@ class Processor:
 
 def _finish(record: Record) -> Record:
     record.timings = {k: round(v, 6) for k, v in record.timings.items()}
-    record.finished_at = datetime.now(timezone.utc).isoformat(timespec="seconds")
+    record.finished_at = datetime.now(UTC).isoformat(timespec="seconds")
     return record
 
 
@@ -295,8 +290,9 @@ def _finish(record: Record) -> Record:
 _worker: dict[str, object] = {}
 
 
-def _init_worker(settings: Settings, input_dir: Path, output_dir: Path, formats: list[str], fingerprint: str) -> None:
-    """Runs once per worker process: load the pipeline (spaCy, index) once; leave Ctrl-C to the parent."""
+def _init_worker(parent: int, settings: Settings, input_dir: Path, output_dir: Path, formats: list[str], fingerprint: str) -> None:
+    """Runs once per worker process: die with the parent, load the pipeline (spaCy, index) once; leave Ctrl-C to the parent."""
+    exit_with_parent(parent)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     try:
         _worker["processor"] = Processor(Pipeline.from_settings(settings), input_dir, output_dir, formats, fingerprint)
@@ -315,7 +311,7 @@ class StopFlag:
 
     def __init__(self) -> None:
         self.set = False
-        self._previous = None
+        self._previous: Callable[[int, FrameType | None], Any] | int | None = None
 
     def __enter__(self) -> StopFlag:
         try:
@@ -334,14 +330,7 @@ class StopFlag:
             signal.signal(signal.SIGINT, self._previous)
 
 
-def _run_serial(jobs: Sequence[Job], processor: Processor, stop: StopFlag) -> Iterator[Record]:
-    for job in jobs:
-        if stop.set:
-            return
-        yield processor.one(job)
-
-
-def _run_batched(jobs: Sequence[Job], processor: Processor, stop: StopFlag, size: int) -> Iterator[Record]:
+def _run_in_process(jobs: Sequence[Job], processor: Processor, stop: StopFlag, size: int) -> Iterator[Record]:
     for start in range(0, len(jobs), size):
         if stop.set:
             return
@@ -353,7 +342,7 @@ def _run_pool(jobs: Sequence[Job], settings: Settings, args: tuple, workers: int
     todo = iter(jobs)
     pending: set[Future[Record]] = set()
     with ProcessPoolExecutor(workers, mp_context=get_context("spawn"), initializer=_init_worker,
-                             initargs=(settings, *args)) as pool:
+                             initargs=(os.getpid(), settings, *args)) as pool:
         while True:
             while not stop.set and len(pending) < 2 * workers and (job := next(todo, None)) is not None:
                 pending.add(pool.submit(_work, job))
@@ -441,7 +430,7 @@ def run_batch(
     if not inputs:
         where = "or below " if recursive else ""
         raise InputError(f"no files matching '{pattern}' in {where}{input_dir}.", "Check --glob and --recursive.")
-    jobs = plan_outputs(inputs)
+    jobs = plan_outputs(inputs, opaque=settings.notes.ids == "opaque")
     fingerprint = settings_fingerprint(settings, formats)
     records = read_manifest(manifest) if resume else {}
     if resume:
@@ -461,16 +450,16 @@ def run_batch(
     args = (input_dir, output_dir, list(formats), fingerprint)
     start = time.perf_counter()
     with StopFlag() as stop, manifest.open("a", encoding="utf-8") as log:
+        # A model is loaded once, in this process, and fed chunks of notes; a model-free
+        # generator takes notes one at a time, here, in worker processes or on Ray actors.
         if settings.batch.engine == "ray":
             from reportgen.batch_ray import run_ray
 
             open_terminology(settings)  # an absent index is built here once, before the actors open it
             stream = run_ray(todo, settings, args, stop)
-        elif settings.generate.model:  # one model in this process, fed batches
+        elif settings.generate.model or workers <= 1 or len(todo) <= 1:
             processor = Processor(Pipeline.from_settings(settings), *args)
-            stream = _run_batched(todo, processor, stop, MODEL_CHUNK)
-        elif workers <= 1 or len(todo) <= 1:
-            stream = _run_serial(todo, Processor(Pipeline.from_settings(settings), *args), stop)
+            stream = _run_in_process(todo, processor, stop, MODEL_CHUNK if settings.generate.model else 1)
         else:
             open_terminology(settings)  # an absent index is built here once, not by every worker at once
             stream = _run_pool(todo, settings, args, min(workers, len(todo)), stop)

@@ -7,7 +7,9 @@ surrogates or coarse values (age, sex), never the note's identifiers.
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -30,9 +32,11 @@ class Code(Model):
 
 
 class Problem(Model):
-    """One item of the assessment, with the codes found for it."""
+    """One item of the assessment, with its context and the codes found for it."""
 
     text: str
+    status: Literal["active", "possible", "history", "family", "negated"] = Field(
+        "active", description="Context: under management, suspected/rule-out, past history, family history, or ruled out/denied.")
     codes: list[Code] = Field(default_factory=list)
 
 
@@ -54,7 +58,8 @@ class VitalSign(Model):
 
 class Medication(Model):
     name: str
-    dose: str | None = Field(None, description="Strength, e.g. '40 mg'.")
+    dose: str | None = Field(None, description="Strength, e.g. '40 mg' (spoken numbers as digits).")
+    route: str | None = Field(None, description="e.g. 'by mouth'.")
     frequency: str | None = None
 
 
@@ -63,11 +68,6 @@ class Patient(Model):
 
     age: str | None = Field(None, description="As stated; over 89 is '90+'.")
     sex: str | None = None
-
-
-class Encounter(Model):
-    date: str | None = Field(None, description="Shifted date when de-identification uses surrogates.")
-    kind: str | None = Field(None, description="e.g. 'annual exam', 'follow-up'.")
 
 
 class Provenance(Model):
@@ -82,7 +82,7 @@ class Provenance(Model):
     layout: str
     note_id: str
     note_sha256: str
-    created_at: datetime = Field(default_factory=lambda: datetime.now(timezone.utc))
+    created_at: datetime = Field(default_factory=lambda: datetime.now(UTC))
     reportgen_version: str = __version__
     warnings: list[str] = Field(default_factory=list)
 
@@ -106,9 +106,32 @@ class Report(Model):
     medications: list[Medication] = Field(default_factory=list)
     allergies: list[str] = Field(default_factory=list)
     patient: Patient = Field(default_factory=Patient)
-    encounter: Encounter = Field(default_factory=Encounter)
     context: list[Code] = Field(default_factory=list, description="Terminology retrieved to ground the report.")
     provenance: Provenance
 
     def section(self, section_id: str) -> Section | None:
         return next((s for s in self.sections if s.id == section_id), None)
+
+
+# Fields that never hold note text: ids, provenance, retrieved terminology.
+_NOT_NOTE_TEXT = {"provenance", "context", "codes", "id"}
+
+
+M = TypeVar("M", bound=BaseModel)
+
+
+def map_note_text(model: M, fn: Callable[[str], str]) -> M:
+    """A copy of the report (or part) with fn applied to every text field that can hold note text."""
+    def walk(value: object) -> object:
+        if isinstance(value, str):
+            return fn(value)
+        if isinstance(value, list):
+            return [walk(v) for v in value]
+        if isinstance(value, BaseModel):
+            fields = [name for name in type(value).model_fields if name not in _NOT_NOTE_TEXT]
+            return value.model_copy(update={name: walk(getattr(value, name)) for name in fields})
+        return value
+
+    mapped = walk(model)
+    assert isinstance(mapped, type(model))
+    return mapped

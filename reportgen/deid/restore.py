@@ -18,10 +18,9 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from pydantic import BaseModel
+from reportgen.report import M, map_note_text
 
 _CONTEXTS = (48, 24, 12, 6, 3)  # characters each side, tried longest first
-_NOT_RESTORED = {"provenance", "context", "codes", "id"}  # report fields that never hold note text
 
 
 @dataclass
@@ -102,22 +101,14 @@ def _find_all(haystack: str, needle: str) -> list[int]:
     return places
 
 
-def restore_report(report: BaseModel, restore: Callable[[str], tuple[str, int]]) -> tuple[BaseModel, int]:
+def restore_report(report: M, restore: Callable[[str], tuple[str, int]]) -> tuple[M, int]:
     """The report with identifiers restored in every text field it took from the note, and how many."""
     total = 0
 
-    def walk(value: object) -> object:
+    def one(text: str) -> str:
         nonlocal total
-        if isinstance(value, str):
-            value, n = restore(value)
-            total += n
-            return value
-        if isinstance(value, list):
-            return [walk(v) for v in value]
-        if isinstance(value, BaseModel):
-            fields = [name for name in type(value).model_fields if name not in _NOT_RESTORED]
-            return value.model_copy(update={name: walk(getattr(value, name)) for name in fields})
-        return value
+        text, n = restore(text)
+        total += n
+        return text
 
-    restored = walk(report)
-    return restored, total  # type: ignore[return-value]
+    return map_note_text(report, one), total
