@@ -146,7 +146,7 @@ class Vectors:
             raise RuntimeFailure(f"the term vectors in {folder} are corrupt.", "Run `reportgen terms index` to rebuild them.") from None
         if len(terms) != len(matrix):
             raise RuntimeFailure(f"the term vectors in {folder} are incomplete.", "Run `reportgen terms index` to rebuild them.")
-        return cls(matrix, terms)  # type: ignore[arg-type]
+        return cls(matrix, terms)
 
     @cached_property
     def _systems(self) -> dict[str, np.ndarray]:
