@@ -19,8 +19,10 @@ memory: about equal). Overhead: "start-up" is the time to the first finished
 note (loading the pipelines, and Ray itself); "steady" is the rate between the
 10th and the 90th percent of notes; "busy" is the share of the workers' time
 spent inside the pipeline's stages during the whole run (the rest is start-up,
-scheduling, moving results, idle). The machine's load average is printed with
-each run: on a shared machine, compare runs made under similar load.
+scheduling, moving results, idle). CPU: the core-seconds the process tree used
+(sampled every 0.2 s, so a process's last 0.2 s can be missed), which another
+machine's load changes far less than wall time. The machine's load average is
+printed with each run: on a shared machine, compare runs made under similar load.
 """
 
 from __future__ import annotations
@@ -49,11 +51,15 @@ def make_notes(data: Path, folder: Path, count: int) -> None:
         (folder / f"visit-{i:05d}.txt").write_text(f"{dialogues[i % len(dialogues)]}\n[doctor] visit number {i} .\n")
 
 
-def tree_rss(proc: psutil.Process) -> int:
+def sample_tree(proc: psutil.Process, cpu: dict[int, float]) -> int:
+    """The tree's resident memory now; records each process's CPU seconds so far in cpu (by pid)."""
     total = 0
     for p in [proc, *proc.children(recursive=True)]:
         try:
-            total += p.memory_info().rss
+            with p.oneshot():
+                total += p.memory_info().rss
+                times = p.cpu_times()
+                cpu[p.pid] = times.user + times.system
         except psutil.Error:
             pass
     return total
@@ -72,10 +78,10 @@ def run_batch(notes: Path, out: Path, workers: int, engine: str) -> dict:
     load_before = os.getloadavg()[0]
     start = time.perf_counter()
     proc = subprocess.Popen(cmd, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    handle, samples, progress = psutil.Process(proc.pid), [], []
+    handle, samples, progress, cpu = psutil.Process(proc.pid), [], [], {}
     while proc.poll() is None:
         try:
-            samples.append(tree_rss(handle))
+            samples.append(sample_tree(handle, cpu))
         except psutil.Error:
             break
         progress.append((time.perf_counter() - start, lines_in(out / "manifest.jsonl")))
@@ -96,6 +102,7 @@ def run_batch(notes: Path, out: Path, workers: int, engine: str) -> dict:
         "startup_s": next((t for t, n in progress if n > 0), wall),
         "steady_rate": steady_rate(progress, len(records)),
         "workers": workers,
+        "cpu_s": sum(cpu.values()),
         "notes": len(records),
         "wall_s": wall,
         "summary": stdout.strip().splitlines()[0],
@@ -143,6 +150,8 @@ def main() -> None:
                 print(f"  wall (with start-up) {r['wall_s']:.1f} s -> {r['notes'] / r['wall_s']:.2f} notes/s; "
                       f"start-up {r['startup_s']:.1f} s; steady {r['steady_rate']:.2f} notes/s; "
                       f"busy {100 * busy / (workers * r['wall_s']):.0f}%")
+                print(f"  CPU: {r['cpu_s']:.0f} core-seconds in all (start-up included), "
+                      f"{1000 * r['cpu_s'] / r['notes']:.0f} ms per note -> {r['notes'] / r['cpu_s']:.2f} notes/s per busy core")
                 print(f"  memory: peak tree {r['peak_mib']:.0f} MiB; mean second quarter {r['second_quarter_mib']:.0f} MiB, "
                       f"last quarter {r['last_quarter_mib']:.0f} MiB")
                 print(f"  de-identification policy: {r['deid_policy']}; index: {r['index']}")
