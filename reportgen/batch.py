@@ -399,7 +399,7 @@ def _already_done(record: dict | None, source: Path, output_dir: Path, fingerpri
     if not all((output_dir / out).is_file() for out in record.get("outputs", [])):
         return False
     try:
-        if source.stat().st_size > notes_max:
+        if not source.is_file() or source.stat().st_size > notes_max:  # a FIFO would block the read
             return False
         return hashlib.sha256(source.read_bytes()).hexdigest() == record.get("sha256")
     except OSError:

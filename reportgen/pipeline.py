@@ -66,7 +66,7 @@ class Pipeline:
         return cls(
             settings=settings,
             layout=layout,
-            generator=load_generator(settings.generate),
+            generator=load_generator(settings.generate, settings.threads),
             terminology=open_terminology(settings),
             deidentifier=build_deidentifier(settings.deid) if deidentify else None,
         )

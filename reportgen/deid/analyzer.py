@@ -1,5 +1,5 @@
 """The analyzer: Presidio's AnalyzerEngine over the registered recognizers, batched,
-then the clinical filters and the name expansion, in that order."""
+then the clinical filters, the guards and the name expansion, in that order."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from presidio_analyzer import AnalyzerEngine, RecognizerRegistry
 
 from reportgen.deid.expansion import extend_names
 from reportgen.deid.filters import is_shouting, keep, trim
+from reportgen.deid.guards import unguarded
 from reportgen.deid.nlp import DEFAULT_MODEL, load_nlp_engine
 from reportgen.deid.registry import all_recognizers
 from reportgen.deid.spans import Span
@@ -29,8 +30,8 @@ class Analyzer:
             results = self.engine.analyze(text, language="en", nlp_artifacts=artifacts)
             spans = [trim(Span.from_result(r), text) for r in results]
             shouting = is_shouting(text)
-            kept = [s for s in spans if s.end > s.start and keep(s, text, shouting)]
-            out.append(kept + extend_names(text, kept))
+            kept = unguarded([s for s in spans if s.end > s.start and keep(s, text, shouting)], text)
+            out.append(kept + unguarded(extend_names(text, kept), text))
         return out
 
     def analyze(self, text: str) -> list[Span]:

@@ -6,6 +6,7 @@ import re
 from collections.abc import Sequence
 
 from reportgen.deid.filters import NAME_WORD
+from reportgen.deid.guards import unguarded
 from reportgen.deid.patterns import CREDENTIAL, is_relation, is_title
 from reportgen.deid.recognizers import LOCATION, PERSON
 from reportgen.deid.spans import Span
@@ -71,5 +72,5 @@ def propagate(parts: Sequence[tuple[str, list[Span]]]) -> list[list[Span]]:
     out = []
     for text, spans in parts:
         extra = [Span(found[m.group(1).lower()], m.start(1), m.end(1), 0.5, "PropagatedNameRecognizer") for m in pattern.finditer(text)]
-        out.append([*spans, *extra])
+        out.append([*spans, *unguarded(extra, text)])  # "Dr. Murphy" found leaves "Murphy's sign" alone
     return out

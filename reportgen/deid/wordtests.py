@@ -43,6 +43,11 @@ def _medical_words() -> frozenset[str]:
     return clinical_words() - english_words()
 
 
+def is_medical_word(word: str) -> bool:
+    """A word of the clinical vocabularies that is no everyday English ("thyroiditis", not "plan")."""
+    return word.lower() in _medical_words()
+
+
 @lru_cache(maxsize=1)
 def _known_words() -> frozenset[str]:
     return english_words() | clinical_words()
