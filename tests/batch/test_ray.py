@@ -64,7 +64,7 @@ def test_killed_ray_run_resumes(ray_address, tmp_path):
     count = 16
     src, out = many_notes(tmp_path / "in", count), tmp_path / "out"
     proc = start_batch(src, out, "--engine", "ray", "--address", ray_address)
-    wait_for_lines(out, proc, 3)
+    wait_for_lines(out, proc, 3, seconds=300)  # joining Ray and loading two pipelines: slow on a busy machine
     proc.kill()
     proc.wait(timeout=30)
     assert proc.returncode == -signal.SIGKILL, "the batch finished before it could be killed"
