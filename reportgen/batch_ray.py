@@ -183,8 +183,5 @@ class _Actor:
             failure = {"type": type(self.error).__name__, "message": self.error.message, "hint": self.error.hint}
             return {"record": [""] * len(batch["input"]), "failure": [json.dumps(failure)] * len(batch["input"])}
         jobs = [Job(PurePosixPath(i), PurePosixPath(s)) for i, s in zip(batch["input"], batch["stem"])]
-        if self.processor.pipeline.settings.generate.model:
-            records = self.processor.many(jobs)
-        else:
-            records = [self.processor.one(job) for job in jobs]
+        records = self.processor.many(jobs)  # a model drafts the chunk in one call
         return {"record": [json.dumps(asdict(record)) for record in records], "failure": [""] * len(records)}

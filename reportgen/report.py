@@ -7,7 +7,8 @@ surrogates or coarse values (age, sex), never the note's identifiers.
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -30,9 +31,11 @@ class Code(Model):
 
 
 class Problem(Model):
-    """One item of the assessment, with the codes found for it."""
+    """One item of the assessment, with its context and the codes found for it."""
 
     text: str
+    status: Literal["active", "possible", "history", "family", "negated"] = Field(
+        "active", description="Context: under management, suspected/rule-out, past history, family history, or ruled out/denied.")
     codes: list[Code] = Field(default_factory=list)
 
 
@@ -54,7 +57,8 @@ class VitalSign(Model):
 
 class Medication(Model):
     name: str
-    dose: str | None = Field(None, description="Strength, e.g. '40 mg'.")
+    dose: str | None = Field(None, description="Strength, e.g. '40 mg' (spoken numbers as digits).")
+    route: str | None = Field(None, description="e.g. 'by mouth'.")
     frequency: str | None = None
 
 
@@ -63,11 +67,6 @@ class Patient(Model):
 
     age: str | None = Field(None, description="As stated; over 89 is '90+'.")
     sex: str | None = None
-
-
-class Encounter(Model):
-    date: str | None = Field(None, description="Shifted date when de-identification uses surrogates.")
-    kind: str | None = Field(None, description="e.g. 'annual exam', 'follow-up'.")
 
 
 class Provenance(Model):
@@ -82,7 +81,7 @@ class Provenance(Model):
     layout: str
     note_id: str
     note_sha256: str
-    created_at: datetime = Field(default_factory=lambda: datetime.now(timezone.utc))
+    created_at: datetime = Field(default_factory=lambda: datetime.now(UTC))
     reportgen_version: str = __version__
     warnings: list[str] = Field(default_factory=list)
 
@@ -106,7 +105,6 @@ class Report(Model):
     medications: list[Medication] = Field(default_factory=list)
     allergies: list[str] = Field(default_factory=list)
     patient: Patient = Field(default_factory=Patient)
-    encounter: Encounter = Field(default_factory=Encounter)
     context: list[Code] = Field(default_factory=list, description="Terminology retrieved to ground the report.")
     provenance: Provenance
 
