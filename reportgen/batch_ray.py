@@ -24,9 +24,9 @@ from dataclasses import asdict
 from pathlib import Path, PurePosixPath
 from typing import Any
 
+from reportgen import errors
 from reportgen.batch import MODEL_CHUNK, Job, Processor, Record, StopFlag
 from reportgen.config import RaySettings, Settings
-from reportgen import errors
 from reportgen.errors import ReportgenError, RuntimeFailure
 from reportgen.pipeline import Pipeline
 from reportgen.terminology.index import index_path
