@@ -80,7 +80,8 @@ def deid(
     if settings.deid.no_ner:
         app.warn("--no-ner: patterns only, names and places the model would find are missed.")
     deidentifier = build_deidentifier(settings.deid)
-    items = [Item(_note_id(note, path, rel), note.text, patient=settings.deid.patient_key) for note, (path, rel) in zip(notes, sources, strict=True)]
+    names = settings.notes.ids == "name"
+    items = [Item(_note_id(note, path, rel, names), note.text, patient=settings.deid.patient_key) for note, (path, rel) in zip(notes, sources, strict=True)]
     records: list[str] = []
     done = 0
     with click.progressbar(length=len(items), label="De-identifying", file=sys.stderr) if _show_bar(app, items) else _NoBar() as bar:
@@ -128,8 +129,9 @@ def _targets(sources: list[tuple[Path, Path]], output: Path | None, force: bool)
     return targets
 
 
-def _note_id(note: Note, path: Path, rel: Path) -> str:
-    return note.id if str(path) == "-" else str(rel.with_suffix(""))
+def _note_id(note: Note, path: Path, rel: Path, names: bool) -> str:
+    """The audit's id for a note: opaque (note-<hash of its text>) unless notes.ids = "name"."""
+    return str(rel.with_suffix("")) if names and str(path) != "-" else note.id
 
 
 def _emit(text: str, target: Path | None) -> None:

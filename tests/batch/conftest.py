@@ -63,3 +63,9 @@ def ray_address(tmp_path_factory: pytest.TempPathFactory):
     yield ray.get_runtime_context().gcs_address
     ray.shutdown()
     shutil.rmtree(temp, ignore_errors=True)
+
+
+@pytest.fixture(autouse=True)
+def _named_outputs(monkeypatch: pytest.MonkeyPatch) -> None:
+    """These tests check how outputs mirror input paths: the `name` id mode (opaque ids: test_note_ids.py)."""
+    monkeypatch.setenv("REPORTGEN_NOTES_IDS", "name")
