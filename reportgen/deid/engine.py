@@ -67,7 +67,7 @@ class Deidentifier:
 
     @property
     def policy(self) -> str:
-        mode = "ner+patterns" if self.analyzer.ner else "patterns-only"
+        mode = ("ner+patterns" if self.analyzer.ner else "patterns-only") + ("+tagger" if self.analyzer.tagger else "")
         return f"presidio-clinical/{self.operator} ({mode})"
 
     def run(self, items: Sequence[Item], batch_size: int = 32) -> list[DeidResult]:
@@ -124,4 +124,5 @@ class Deidentifier:
             "recognizer": span.recognizer,
             "operator": self.operator,
             "ner": self.analyzer.ner,
+            "tagger": self.analyzer.tagger,
         }
