@@ -21,7 +21,6 @@ from presidio_analyzer.predefined_recognizers import SpacyRecognizer
 
 from reportgen.deid import recognizers as rec
 from reportgen.deid.spans import Span
-from reportgen.deid.tagger import PhiTaggerRecognizer
 from reportgen.deid.vocab import (
     clinical_words,
     common_words,
@@ -333,14 +332,16 @@ def _keep(span: Span, text: str, shouting: bool) -> bool:
     return span.entity == rec.PERSON and not shouting and found[:1].isupper() and not found.isupper()
 
 
-def build_analyzer(model: str | None = DEFAULT_MODEL, deny: dict[str, Iterable[str]] | None = None, tagger=None) -> Analyzer:
-    """model=None: pattern-only (the --no-ner mode); tagger: the trained PHI tagger's spaCy pipeline, if any."""
+def build_analyzer(
+    model: str | None = DEFAULT_MODEL, deny: dict[str, Iterable[str]] | None = None, tagger: EntityRecognizer | None = None
+) -> Analyzer:
+    """model=None: pattern-only (the --no-ner mode); tagger: the trained PHI tagger's recognizer, if any."""
     engine = load_nlp_engine(model)
     recognizers = clinical_recognizers(deny)
     if model is not None:
         recognizers.append(SpacyRecognizer(supported_entities=sorted(set(NER_MAPPING.values())), ner_strength=NER_SCORE))
     if tagger is not None:
-        recognizers.append(PhiTaggerRecognizer(tagger, reject=is_common_word))
+        recognizers.append(tagger)
     registry = RecognizerRegistry(recognizers=recognizers, supported_languages=["en"], global_regex_flags=0)
     analyzer = AnalyzerEngine(registry=registry, nlp_engine=engine, supported_languages=["en"])
     return Analyzer(engine=analyzer, ner=model is not None, keep=_keep, tagger=tagger is not None)

@@ -100,6 +100,43 @@ _VALUES = [
     "{6}/{7} NS", "1/2 NS", "O2 {6}L", "{12} units", "{6}-{7} days", "CK {11}", "INR {6}.{9}", "Hct {10}.{6}", "at {16}",
     "{16}-{17}", "{16} hrs", "room {12}", "bed {6}", "T {18}.{6}", "RR {12}", "{6} of {7} dose", "reflexes {6}+", "ROM {12}-{13} deg",
 ]
+# Bedside shorthand with no identifier in it: body-system headers, abbreviations, drips, doses and
+# vitals, in the words any ICU or ward note uses. Written for reportgen from general clinical usage.
+_SYSTEMS = (
+    "NEURO|Neuro|CV|C/V|RESP|Resp|Pulm|GI|GU|Renal|ID|Heme|Endo|Skin|Integ|Social|Psychosocial|Activity|Access|Lines|"
+    "Pain|Plan|A|P|O|S|Assessment|Response|Action|Events|Labs|Dispo|Safety|Nutrition|FEN|Comfort|Cardiac|Pulmonary"
+).split("|")
+_DRUGS = (
+    "propofol|fentanyl|midazolam|versed|levophed|norepinephrine|levo|dopamine|dobutamine|vasopressin|neo|phenylephrine|"
+    "heparin|insulin|lasix|nitro|amiodarone|diltiazem|esmolol|nicardipine|precedex|ativan|haldol|vanco|zosyn|cefepime|"
+    "flagyl|levaquin|protonix|lopressor|captopril|hydralazine|KCL|magnesium|albumin|tylenol|morphine|dilaudid|colace|"
+    "senna|lactulose|coumadin|lovenox|solumedrol|albuterol|atrovent|zofran|reglan|ceftriaxone|bactrim|keppra|dilantin"
+).split("|")
+_SHORTHAND = [
+    "A&Ox3", "alert and oriented x{s}", "MAE", "follows commands", "PERRL {s}mm brisk", "sedated on propofol {n} mcg/kg/min",
+    "cont on {drug} gtt at {d}.{s} mcg/kg/min", "weaned {drug} to {d}", "{drug} {n} mg IV given", "NSR {hr}s, no ectopy",
+    "SR with occ PVCs", "SBP {sbp}-{sbp2}", "MAP > 65", "CVP {s}-{n}", "CI {s}.{s}", "LS clear bilat", "LS coarse, diminished at bases",
+    "sxn for thick tan secretions", "on CPAP {s}/{s}", "FiO2 {n}%", "RR {n}-{hr}", "sats {sat}-{sat2}% on {s}L NC", "ABG {abg}",
+    "abd soft, NT/ND", "+BS", "BS hypoactive", "TF at {n} cc/hr, residuals < {n}", "NPO", "OGT to LCS", "foley draining clear yellow urine",
+    "UO {n}-{hr} cc/hr", "K {s}.{s}, repleted with {n} meq KCL", "Mg {s}.{s}", "BUN/Cr {n}/{s}.{s}", "Tmax {t}", "afebrile", "WBC {n}.{s}",
+    "on vanco and zosyn", "blood cx x{s} sent", "skin intact", "coccyx reddened, duoderm applied", "turned q{s}h", "RIJ TLC intact",
+    "PIV x{s}", "a-line dampened, flushed", "family in to visit, updated on plan of care", "remains full code", "DNR/DNI",
+    "cont to monitor", "will cont to wean as tol", "medicated with morphine {s} mg IV for pain", "lasix {n} mg IV with good response",
+    "insulin gtt per protocol", "FS {n}", "hct stable at {n}", "transfused {s} unit PRBC", "episodes of desat to {sat}s", "remains on {drug}",
+    "see flow sheet for details", "resp status stable", "tol {drug} well", "no events overnight", "plan to extubate in am",
+    "PS {n}/{s}, PEEP {s}", "SIMV {n}/{hr}/{s}", "FIO2 {sat}% WITH SATS {sat2}", "{drug} D/C'D", "ON {drug} {d} MG Q{s}H",
+    "CXR SHOWS ^ INFILTRATES", "HR {hr}-{sbp} AFIB", "PAIN {s}/10", "{s}/6 MURMUR", "{s}+ PEDAL EDEMA", "GCS {t}", "T {t}.{s}",
+]
+
+
+def _shorthand_values(rng: random.Random) -> dict[str, object]:
+    n = rng.randint
+    return {
+        "s": n(1, 9), "n": n(10, 400), "d": n(1, 20), "hr": n(50, 130), "sbp": n(85, 160), "sbp2": n(100, 190), "sat": n(85, 95),
+        "sat2": n(95, 100), "t": n(96, 102), "abg": f"7.{n(20, 50)}/{n(25, 70)}/{n(55, 300)}", "drug": rng.choice(_DRUGS),
+    }
+
+
 _TIMES = ["{0:02d}00", "{0}:{1:02d}", "{0}pm", "{0} am", "{0:02d}{1:02d}", "noon", "midnight"]
 
 
@@ -318,14 +355,24 @@ class Synthesizer:
                 for text, label in self.slots[slot]():
                     w.add(text, label)
 
+    def shorthand(self) -> str:
+        """One bedside line: "RESP: LS coarse, sxn for thick tan secretions; sats 93-97% on 4L NC"."""
+        phrases = [self.fake.pick(_SHORTHAND).format(**_shorthand_values(self.rng)) for _ in range(self.rng.randint(1, 5))]
+        joined = "".join(p + self.fake.pick([", ", "; ", ". ", " "]) for p in phrases[:-1]) + phrases[-1]
+        return f"{self.fake.pick(_SYSTEMS)}{self.fake.pick([': ', ':', '- ', ' - ', '= '])}{joined}" if self.rng.random() < 0.6 else joined
+
     def note(self) -> Example:
-        """Sentences of visit notes and note sections with identifier sentences between them."""
+        """Note sentences (visit notes, note sections, bedside shorthand) with identifier sentences between them."""
         w = _Writer()
-        sep = self.rng.choice([" ", "\n", "; ", "  ", " \n"])
+        sep = self.rng.choice([" ", "\n", "; ", "  ", " \n", ". "])
+        bedside = self.rng.random() < 0.6
         for i in range(self.rng.randint(2, 9)):
             if i:
                 w.add(sep)
-            if self.rng.random() < 0.45:
+            r = self.rng.random()
+            if bedside and r < 0.5:
+                w.add(self.shorthand())
+            elif r < 0.3 or not bedside and r < 0.45:
                 sentence = self.fake.pick(self.note_text)
                 w.add(sentence, spans=[(m.start(), m.end(), DATE) for m in _YEAR.finditer(sentence)])
             else:
@@ -377,7 +424,7 @@ class Synthesizer:
 
     def examples(self, n: int) -> Iterator[Example]:
         for _ in range(n):
-            yield self.note() if self.rng.random() < 0.6 else self.dialogue()
+            yield self.note() if self.rng.random() < 0.7 else self.dialogue()
 
 
 # Years and month-day dates in the real sentences are identifiers too ("a heart attack in 2018").

@@ -72,26 +72,48 @@ def load_tagger(path: Path):
     return nlp
 
 
-_DAY_WORD = re.compile(r"(?i)\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec|(?:mon|tues|wednes|thurs|fri|satur|sun)day|christmas|thanksgiving|easter)")
+# What may sit beside the digits of a date or a phone ("July 4th", "Mon 3/2", "x204", "ext. 5").
+_DATE_WORDS = re.compile(
+    r"(?i)\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec|mon|tue|wed|thu|fri|sat|sun|christmas|thanksgiving|easter)[a-z]*\.?|(?<=\d)(?:st|nd|rd|th|s)\b|\bof\b"
+)
+_PHONE_WORDS = re.compile(r"(?i)(?:\b|(?<=\d))(?:ext(?:ension)?\.?|x)(?=\s*\d)")
+_AGE_AFTER = re.compile(r"\s*-?\s*(?i:y\b|yo|y/o|y\.o|yr|year)")
+_AGE_BEFORE = re.compile(r"(?i)\bage[d]?\s*:?\s*$")
+_WORD = re.compile(r"[A-Za-z][A-Za-z'\-]*")
+_TOKEN = re.compile(r"[^\s,;:]+")
 
 
-def plausible(label: str, text: str) -> bool:
-    """The shape an identifier of this type can have: a tagger on unfamiliar text sometimes
-    runs a span across a line or tags a dose; an age is only an identifier over 89 (HIPAA)."""
-    if "\n" in text or len(text) > 60:
+def plausible(label: str, text: str, start: int, end: int) -> bool:
+    """Whether text[start:end] has a shape an identifier of this type can have.
+
+    A tagger on unfamiliar text sometimes runs a span across a line, tags a ventilator
+    setting as a date or a heart rate as an age; these shapes rule that out. An age is an
+    identifier only over 89 (HIPAA) and only as an age ("92 yo", "aged 95").
+    """
+    span = text[start:end]
+    if "\n" in span or len(span) > 60:
         return False
-    digits = sum(c.isdigit() for c in text)
+    digits = sum(c.isdigit() for c in span)
     if label == AGE:
-        return text.isdigit() and 90 <= int(text) <= 130
+        return span.isdigit() and 90 <= int(span) <= 130 and bool(_AGE_AFTER.match(text, end) or _AGE_BEFORE.search(text, max(0, start - 8), start))
     if label == PHONE:
-        return digits >= 4
+        return digits >= 4 and not re.search("[A-Za-z]", _PHONE_WORDS.sub("", span))
     if label == DATE:
-        return digits > 0 or bool(_DAY_WORD.search(text))
+        return (digits > 0 or _DATE_WORDS.search(span) is not None) and not re.search("[A-Za-z]", _DATE_WORDS.sub("", span))
     if label == ID:
-        return digits >= 3
-    if label == PERSON:
-        return digits == 0 and any(c.isalpha() for c in text)
-    return label == LOCATION and any(c.isalnum() for c in text)
+        return digits >= 3 and all(len(w) <= 3 for w in re.findall(r"\b[A-Za-z]+\b", span))
+    if label == PERSON:  # initials alone are left to the rules, which see their cue ("WF/jk", "J. Yi")
+        return digits == 0 and any(len(w) >= 3 for w in _WORD.findall(span))
+    return label == LOCATION and any(c.isalnum() for c in span)
+
+
+def ordinary_word(word: str) -> bool:
+    """A word the tagger's PERSON/LOCATION spans may not consist of: the rules' clinical and common
+    words, and everyday English unless Title-case ("green", "SMALL"; "Rose Green" stays)."""
+    from reportgen.deid.analyzer import is_common_word
+    from reportgen.deid.vocab import everyday_english
+
+    return is_common_word(word) or (not word.istitle() and word.lower() in everyday_english())
 
 
 class PhiTaggerRecognizer(EntityRecognizer):
@@ -111,15 +133,31 @@ class PhiTaggerRecognizer(EntityRecognizer):
         pass
 
     def analyze(self, text: str, entities: list[str], nlp_artifacts=None) -> list[RecognizerResult]:
-        doc = self.nlp(text)
-        return [
-            RecognizerResult(
-                ent.label_,
-                ent.start_char,
-                ent.end_char,
-                SCORE,
-                recognition_metadata={RecognizerResult.RECOGNIZER_NAME_KEY: self.name, RecognizerResult.RECOGNIZER_IDENTIFIER_KEY: self.id},
-            )
-            for ent in doc.ents
-            if ent.label_ in entities and plausible(ent.label_, ent.text) and not (ent.label_ in (PERSON, LOCATION) and self.reject(ent.text))
-        ]
+        results = []
+        for ent in self.nlp(text).ents:
+            if ent.label_ not in entities:
+                continue
+            start, end = ent.start_char, ent.end_char
+            if ent.label_ in (PERSON, LOCATION):
+                start, end = self._trim(text, start, end)
+            if start < end and plausible(ent.label_, text, start, end):
+                results.append(RecognizerResult(ent.label_, start, end, SCORE, recognition_metadata=self._meta()))
+        return results
+
+    def _trim(self, text: str, start: int, end: int) -> tuple[int, int]:
+        """Without the ordinary words at its edges: "Rita Hickey aware" -> "Rita Hickey", "sinus r. rate" -> nothing."""
+        tokens = list(_TOKEN.finditer(text, start, end))
+        while tokens and self._ordinary(tokens[0].group()):
+            tokens.pop(0)
+        while tokens and self._ordinary(tokens[-1].group()):
+            tokens.pop()
+        if not tokens or not any(len(w) >= 2 for t in tokens for w in _WORD.findall(t.group())) and not any(c.isdigit() for t in tokens for c in t.group()):
+            return start, start
+        return tokens[0].start(), tokens[-1].end()
+
+    def _ordinary(self, token: str) -> bool:
+        word = token.strip(".'-()&")
+        return not word or word.isalpha() and self.reject(word)
+
+    def _meta(self) -> dict:
+        return {RecognizerResult.RECOGNIZER_NAME_KEY: self.name, RecognizerResult.RECOGNIZER_IDENTIFIER_KEY: self.id}
