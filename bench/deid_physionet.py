@@ -7,10 +7,9 @@ The PhysioNet deid gold corpus half in ../shared/data is split BY PATIENT
 are for one split, `test` by default. Prints token recall/precision overall
 and per PHI type, span recall, notes/s and chars/s, for reportgen's rules
 (no site lists) with and without the trained PHI tagger, and for Presidio's
-AnalyzerEngine with its predefined recognizers on the same spaCy model. Then,
-on ACI-Bench train+valid dialogues, how many metadata names (patient, doctor)
-are left after de-identification. The corpora are only measured here: no
-word list is built from them.
+AnalyzerEngine with its predefined recognizers on the same spaCy model. The
+corpus is only measured here: no word list is built from it. (Names left in
+ACI-Bench dialogues: bench/deid_aci_names.py.)
 
 Note: the rules were written while reading the whole PhysioNet half (all
 three splits), so their figures here are tuned figures; the tagger never saw
@@ -20,8 +19,6 @@ PhysioNet (the shipped model trains on synthetic data only).
 from __future__ import annotations
 
 import argparse
-import csv
-import re
 import resource
 import time
 from pathlib import Path
@@ -35,9 +32,9 @@ SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
 SPLIT_FILE = Path(__file__).resolve().parent / "physionet_split.json"
 
 
-def ours(texts: list[str], workers: int, settings: DeidSettings) -> tuple[list, float]:
+def ours(notes: list[GoldNote], workers: int, settings: DeidSettings) -> tuple[list, float]:
     deidentifier = build_deidentifier(settings)
-    items = [Item(str(i), t) for i, t in enumerate(texts)]
+    items = [Item(n.id, n.text) for n in notes]
     start = time.perf_counter()
     results = [r for chunk in run_many(deidentifier, items, workers) for r in chunk]
     return results, time.perf_counter() - start
@@ -74,32 +71,6 @@ def per_type(columns: dict[str, Scores]) -> None:
         print(f"{kind:<26}" + "".join(f"{cell:>26}" for cell in cells))
 
 
-def aci_names_left(configs: dict[str, DeidSettings], workers: int) -> None:
-    """Metadata names (patient first/last, doctor) still in ACI-Bench train+valid dialogues after de-identification."""
-    dialogues: list[tuple[str, set[str]]] = []
-    for split in ("train", "valid"):
-        with (SHARED / "aci-bench" / f"{split}.csv").open(newline="") as f:
-            rows = list(csv.DictReader(f))
-        with (SHARED / "aci-bench" / f"{split}_metadata.csv").open(newline="") as f:
-            meta = {m["encounter_id"]: m for m in csv.DictReader(f)}
-        for row in rows:
-            m = meta[row["encounter_id"]]
-            names = {m[k].strip().lower() for k in ("patient_firstname", "patient_familyname", "doctor_name") if m[k].strip()}
-            dialogues.append((row["dialogue"], names))
-    print(f"\nACI-Bench train+valid dialogues ({len(dialogues)}): metadata names left after de-identification (tag operator)")
-    for name, settings in configs.items():
-        results, elapsed = ours([d for d, _ in dialogues], workers, settings)
-        left = [
-            len(re.findall(r"(?i)(?<![\w'])(?:" + "|".join(map(re.escape, names)) + r")(?![\w'])", r.text)) if names else 0
-            for r, (_, names) in zip(results, dialogues)
-        ]
-        mentions = sum(len(re.findall(r"(?i)(?<![\w'])(?:" + "|".join(map(re.escape, n)) + r")(?![\w'])", d)) for d, n in dialogues if n)
-        print(
-            f"{name:<34} {sum(left)} of {mentions} mentions left, in {sum(1 for x in left if x)} dialogues  "
-            f"({len(dialogues) / elapsed:5.1f} dialogues/s, {workers} workers)"
-        )
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--data", type=Path, default=SHARED / "physionet-deid")
@@ -108,7 +79,6 @@ def main() -> None:
     parser.add_argument("--tagger", type=Path, help="A trained tagger directory (default: the shipped model).")
     parser.add_argument("--oob-limit", type=int, default=0, help="Score Presidio out of the box on the first N notes only (0 = all).")
     parser.add_argument("--skip-oob", action="store_true")
-    parser.add_argument("--skip-aci", action="store_true")
     args = parser.parse_args()
     notes = select(load_physionet(args.data), SPLIT_FILE, args.split)
     patients = len({n.id.split("-")[0] for n in notes})
@@ -120,7 +90,7 @@ def main() -> None:
     }
     columns: dict[str, Scores] = {}
     for name, settings in configs.items():
-        results, elapsed = ours([n.text for n in notes], args.workers, settings)
+        results, elapsed = ours(notes, args.workers, settings)
         columns[name] = score(notes, [[(a["start"], a["end"]) for a in r.audit] for r in results])
         report(f"{name} ({args.workers} workers)", notes, columns[name], elapsed)
     ours_peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
@@ -133,8 +103,6 @@ def main() -> None:
         columns["presidio out of the box"] = score(subset, found)
         report("presidio out of the box (1 proc)", subset, columns["presidio out of the box"], elapsed)
     per_type(columns)
-    if not args.skip_aci:
-        aci_names_left({k: v for k, v in configs.items() if "no-ner" not in k}, args.workers)
 
 
 if __name__ == "__main__":

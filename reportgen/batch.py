@@ -39,7 +39,7 @@ from reportgen.report import Report
 from reportgen.terminology.index import open_terminology
 
 MANIFEST = "manifest.jsonl"
-_MODEL_CHUNK = 16  # notes handed to a model generator's generate_many at a time
+MODEL_CHUNK = 16  # notes handed to a model generator's generate_many at a time
 
 
 @dataclass(frozen=True)
@@ -175,8 +175,8 @@ def safe_target(output_dir: Path, rel: PurePosixPath) -> Path:
 
 
 def settings_fingerprint(settings: Settings, formats: Sequence[str]) -> str:
-    """What decides a report's content: every setting but the batch section's, the formats, the version."""
-    data = settings.model_dump(mode="json", exclude={"batch"})
+    """What decides a report's content: every setting but how the batch runs (batch, ray), the formats, the version."""
+    data = settings.model_dump(mode="json", exclude={"batch", "ray"})
     payload = json.dumps([data, list(formats), __version__], sort_keys=True, default=str)
     return hashlib.sha256(payload.encode()).hexdigest()[:16]
 
@@ -310,14 +310,14 @@ def _work(job: Job) -> Record:
     return _worker["processor"].one(job)  # type: ignore[attr-defined]
 
 
-class _StopFlag:
+class StopFlag:
     """First Ctrl-C: finish the notes in flight, then stop. Second: stop now."""
 
     def __init__(self) -> None:
         self.set = False
         self._previous = None
 
-    def __enter__(self) -> _StopFlag:
+    def __enter__(self) -> StopFlag:
         try:
             self._previous = signal.signal(signal.SIGINT, self._handle)
         except ValueError:  # not the main thread: no handler, Ctrl-C is not ours to catch
@@ -334,21 +334,21 @@ class _StopFlag:
             signal.signal(signal.SIGINT, self._previous)
 
 
-def _run_serial(jobs: Sequence[Job], processor: Processor, stop: _StopFlag) -> Iterator[Record]:
+def _run_serial(jobs: Sequence[Job], processor: Processor, stop: StopFlag) -> Iterator[Record]:
     for job in jobs:
         if stop.set:
             return
         yield processor.one(job)
 
 
-def _run_batched(jobs: Sequence[Job], processor: Processor, stop: _StopFlag, size: int) -> Iterator[Record]:
+def _run_batched(jobs: Sequence[Job], processor: Processor, stop: StopFlag, size: int) -> Iterator[Record]:
     for start in range(0, len(jobs), size):
         if stop.set:
             return
         yield from processor.many(jobs[start : start + size])
 
 
-def _run_pool(jobs: Sequence[Job], settings: Settings, args: tuple, workers: int, stop: _StopFlag) -> Iterator[Record]:
+def _run_pool(jobs: Sequence[Job], settings: Settings, args: tuple, workers: int, stop: StopFlag) -> Iterator[Record]:
     """Keep at most 2 notes per worker in flight, so memory stays flat however long the run."""
     todo = iter(jobs)
     pending: set[Future[Record]] = set()
@@ -399,7 +399,7 @@ def _already_done(record: dict | None, source: Path, output_dir: Path, fingerpri
     if not all((output_dir / out).is_file() for out in record.get("outputs", [])):
         return False
     try:
-        if source.stat().st_size > notes_max:
+        if not source.is_file() or source.stat().st_size > notes_max:  # a FIFO would block the read
             return False
         return hashlib.sha256(source.read_bytes()).hexdigest() == record.get("sha256")
     except OSError:
@@ -424,6 +424,10 @@ def run_batch(
     on_record: Callable[[Record], None] = lambda record: None,
 ) -> Summary:
     """Process every matching note under input_dir into output_dir; see the module docstring."""
+    if settings.batch.engine == "ray":
+        from reportgen.batch_ray import require_ray
+
+        require_ray()
     if not input_dir.is_dir():
         raise InputError(f"input folder {input_dir} does not exist or is not a folder.", "Check INPUT_DIR.")
     if output_dir.resolve() == input_dir.resolve():
@@ -456,10 +460,15 @@ def run_batch(
 
     args = (input_dir, output_dir, list(formats), fingerprint)
     start = time.perf_counter()
-    with _StopFlag() as stop, manifest.open("a", encoding="utf-8") as log:
-        if settings.generate.model:  # one model in this process, fed batches
+    with StopFlag() as stop, manifest.open("a", encoding="utf-8") as log:
+        if settings.batch.engine == "ray":
+            from reportgen.batch_ray import run_ray
+
+            open_terminology(settings)  # an absent index is built here once, before the actors open it
+            stream = run_ray(todo, settings, args, stop)
+        elif settings.generate.model:  # one model in this process, fed batches
             processor = Processor(Pipeline.from_settings(settings), *args)
-            stream = _run_batched(todo, processor, stop, _MODEL_CHUNK)
+            stream = _run_batched(todo, processor, stop, MODEL_CHUNK)
         elif workers <= 1 or len(todo) <= 1:
             stream = _run_serial(todo, Processor(Pipeline.from_settings(settings), *args), stop)
         else:

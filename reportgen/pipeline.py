@@ -33,12 +33,15 @@ class Deidentified:
     also: list[str] = field(default_factory=list)
     # The original identifiers found (for --restore-phi and the PHI-leak check): in memory only, never logged.
     identifiers: list[str] = field(default_factory=list, repr=False)
-    restorer: Callable[[str, Callable[[str], str]], str] | None = field(default=None, repr=False)
+    restorer: Callable[[str], tuple[str, int]] | None = field(default=None, repr=False)
 
-    def restore(self, text: str, escape: Callable[[str], str] = str) -> str:
-        """Put the original identifiers back in text written from this note (the clinician's copy),
-        each passed through `escape` (html.escape for HTML output)."""
-        return self.restorer(text, escape) if self.restorer else text
+    def restore(self, text: str) -> str:
+        """Put the original identifiers back in text written from this note (the clinician's copy)."""
+        return self.restore_counted(text)[0]
+
+    def restore_counted(self, text: str) -> tuple[str, int]:
+        """restore(), and how many identifiers it put back (only where they were replaced)."""
+        return self.restorer(text) if self.restorer else (text, 0)
 
 
 @dataclass
@@ -63,7 +66,7 @@ class Pipeline:
         return cls(
             settings=settings,
             layout=layout,
-            generator=load_generator(settings.generate),
+            generator=load_generator(settings.generate, settings.threads),
             terminology=open_terminology(settings),
             deidentifier=build_deidentifier(settings.deid) if deidentify else None,
         )
@@ -92,7 +95,7 @@ class Pipeline:
             policy=self.deidentifier.policy,
             also=result.also,
             identifiers=result.identifiers,
-            restorer=result.restore,
+            restorer=result.restore_counted,
         )
 
     def retrieve(self, clean: Deidentified) -> list[Code]:

@@ -78,12 +78,24 @@ class Provenance(Model):
     prompt_format: str | None = None
     terminology_index: str | None = Field(None, description="Backend and version of the index used for coding.")
     deid_policy: str | None = Field(None, description="De-identification policy; None means it was switched off.")
+    phi_restored: int | None = Field(None, description="With --restore-phi: identifiers put back; None: the report holds replacements.")
     layout: str
     note_id: str
     note_sha256: str
     created_at: datetime = Field(default_factory=lambda: datetime.now(timezone.utc))
     reportgen_version: str = __version__
     warnings: list[str] = Field(default_factory=list)
+
+    @property
+    def identifiers_notice(self) -> str:
+        """The line every report opens with: whose identifiers the reader is looking at."""
+        if self.deid_policy is None:
+            return "De-identification was off: identifiers in this report are the note's own."
+        if self.phi_restored is not None:
+            return (f"{self.phi_restored} identifier(s) restored from the note; any other names, dates, places "
+                    "or numbers are replacements made by de-identification.")
+        return ("Names, dates, places and numbers in this report are replacements made by de-identification "
+                "(surrogates), not the patient's real identifiers.")
 
 
 class Report(Model):

@@ -102,7 +102,7 @@ def test_broken_user_template(tmp_path, template, fragment):
 
 def test_output_in_missing_directory(tmp_path):
     out = tmp_path / "missing" / "r.md"
-    assert_one_line_error(invoke("generate", SAMPLE, "-o", str(out)), errors.INPUT, "does not exist")
+    assert_one_line_error(invoke("generate", SAMPLE, "-o", str(out)), errors.USAGE, "does not exist")
 
 
 def test_existing_output_needs_force(tmp_path):

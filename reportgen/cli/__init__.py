@@ -105,8 +105,9 @@ def cli(ctx: click.Context, config_file: Path | None, verbose: int, quiet: bool,
     5 batch finished with failed notes, 130 interrupted.
     """
     verbosity = -1 if quiet else verbose
-    level = {-1: logging.ERROR, 0: logging.WARNING, 1: logging.INFO}.get(verbosity, logging.DEBUG)
+    level = logging.DEBUG if debug else {-1: logging.ERROR, 0: logging.WARNING, 1: logging.INFO}.get(verbosity, logging.DEBUG)
     logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
+    logging.getLogger().setLevel(level)  # also when a handler was already there (basicConfig then does nothing)
     ctx.obj = App(config_file=config_file, verbosity=verbosity, debug=debug)
 
 
@@ -120,6 +121,12 @@ def _register() -> None:
     cli.add_command(data.data)
     cli.add_command(train.train)
     cli.add_command(export.export)
+    from reportgen.cli.model import model
+
+    cli.add_command(model)
+    from reportgen.cli.examples import examples
+
+    cli.add_command(examples)
     from reportgen.cli.batch import batch
 
     cli.add_command(batch)

@@ -4,6 +4,7 @@ import os
 import sys
 import time
 from pathlib import Path
+from typing import get_args
 
 import click
 from rich.console import Console
@@ -13,6 +14,7 @@ from rich.text import Text
 from reportgen import errors
 from reportgen.batch import MANIFEST, Record, Summary, run_batch
 from reportgen.cli import App, pass_app
+from reportgen.config import Engine
 from reportgen.render import FORMATS
 
 
@@ -38,6 +40,14 @@ def _formats(ctx: click.Context, param: click.Parameter, value: str | None) -> l
 @click.option("--resume", is_flag=True, help="Continue a batch: skip notes already done with the same settings.")
 @click.option("--force", is_flag=True, help="Start over in an OUTPUT_DIR that already holds a batch.")
 @click.option("--model", help="Model directory or hub id (default: the model-free extractive generator).")
+@click.option("--engine", type=click.Choice(get_args(Engine)),
+              help="local: worker processes here (default); ray: actors on a Ray cluster (pip install 'reportgen[ray]').")
+@click.option("--address", metavar="ADDRESS",
+              help="Ray cluster to join: auto, ray://HEAD:10001 or HEAD:6379 (default: a Ray instance on this machine).")
+@click.option("--actors", type=click.IntRange(min=0), help="Ray: pipelines at once, one per actor (default: one per free CPU).")
+@click.option("--num-cpus", type=click.FloatRange(min=0, min_open=True), help="Ray: CPUs each actor reserves (default 1).")
+@click.option("--num-gpus", type=click.FloatRange(min=0),
+              help="Ray: GPUs each actor reserves (default: 1 with --model when the cluster has GPUs, else 0).")
 @pass_app
 def batch(
     app: App,
@@ -50,6 +60,11 @@ def batch(
     resume: bool,
     force: bool,
     model: str | None,
+    engine: str | None,
+    address: str | None,
+    actors: int | None,
+    num_cpus: float | None,
+    num_gpus: float | None,
 ) -> None:
     """Generate a report for every note in INPUT_DIR, into OUTPUT_DIR.
 
@@ -62,6 +77,7 @@ def batch(
       reportgen batch notes/ -o reports/
       reportgen batch notes/ -o reports/ --format md,json --recursive --workers 4
       reportgen batch notes/ -o reports/ --resume
+      reportgen batch /shared/notes -o /shared/reports --engine ray --address auto
 
     Exit status: 0 every note ok, 5 some notes failed (see the manifest),
     130 interrupted (rerun with --resume), 2-4 the batch could not run.
@@ -71,6 +87,11 @@ def batch(
         "batch.glob": pattern,
         "batch.workers": workers,
         "generate.model": model,
+        "batch.engine": engine,
+        "ray.address": address,
+        "ray.actors": actors,
+        "ray.num_cpus": num_cpus,
+        "ray.num_gpus": num_gpus,
     })
     config = settings.batch
     workers = config.workers or min(8, os.cpu_count() or 1)

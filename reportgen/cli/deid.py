@@ -11,7 +11,7 @@ from reportgen.deid import Item, build_deidentifier, read_key
 from reportgen.deid.operators import OPERATORS, decrypt_text
 from reportgen.deid.parallel import run_many
 from reportgen.errors import InputError, UsageError
-from reportgen.files import atomic_write, check_output_path
+from reportgen.files import atomic_write, check_output_path, write_stdout
 from reportgen.notes import Note, read_note
 
 NOTE_SUFFIXES = (".txt",)
@@ -131,7 +131,7 @@ def _note_id(note: Note, path: Path, rel: Path) -> str:
 
 def _emit(text: str, target: Path | None) -> None:
     if target is None:
-        click.echo(text, nl=False)
+        write_stdout(text)
     else:
         atomic_write(target, text)
 

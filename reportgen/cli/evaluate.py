@@ -7,7 +7,11 @@ from rich.console import Console
 from rich.table import Table
 
 from reportgen.cli import App, pass_app
+from reportgen.config import Settings
+from reportgen.data import Pair, read_pairs
+from reportgen.errors import UsageError
 from reportgen.evaluate import Evaluation, evaluate_pairs, write_outputs
+from reportgen.files import atomic_write
 from reportgen.layout import Layout
 from reportgen.pipeline import Pipeline
 
@@ -16,12 +20,28 @@ from reportgen.pipeline import Pipeline
 @click.option("--data", "data", type=click.Path(path_type=Path, dir_okay=False), required=True,
               help='Pairs JSONL: one {"id", "note", "report"} object per line (see `reportgen data import`).')
 @click.option("--model", help="Model directory or hub id (default: the model-free extractive generator).")
+@click.option("--examples", type=click.Path(path_type=Path, file_okay=False),
+              help="Example archive (`reportgen examples index`, built from training pairs only): worked examples in the prompt.")
+@click.option("--compare", is_flag=True,
+              help="Compare adaptation strategies instead: --base-model zero-shot and with --examples, --model (fine-tuned) "
+                   "with and without them, and the model-free generator; one table and a plot.")
+@click.option("--base-model", help="With --compare: the model before fine-tuning (a directory from `reportgen model import`).")
 @click.option("-o", "--output-dir", type=click.Path(path_type=Path, file_okay=False),
               help="Also write evaluation.jsonl (per pair), summary.md and sections.png here.")
 @click.option("--restore-phi", is_flag=True, help="Put the note's identifiers back into the output before scoring (no leak check).")
 @click.option("--limit", type=click.IntRange(min=1), help="Only the first N pairs.")
 @pass_app
-def evaluate(app: App, data: Path, model: str | None, output_dir: Path | None, restore_phi: bool, limit: int | None) -> None:
+def evaluate(
+    app: App,
+    data: Path,
+    model: str | None,
+    examples: Path | None,
+    compare: bool,
+    base_model: str | None,
+    output_dir: Path | None,
+    restore_phi: bool,
+    limit: int | None,
+) -> None:
     """Generate a report for each pair's note and score it against the pair's report.
 
     ROUGE-1/2/L/Lsum (as ACI-Bench computes them), section coverage,
@@ -32,11 +52,14 @@ def evaluate(app: App, data: Path, model: str | None, output_dir: Path | None, r
     Examples:
       reportgen data import valid.csv --format aci-bench -o valid.jsonl
       reportgen evaluate --data valid.jsonl -o eval/
+      reportgen evaluate --data valid.jsonl --compare --base-model models/smollm2 \\
+          --model runs/visit-lora --examples archive/ -o eval/
     """
-    from reportgen.data import read_pairs  # the training area's pairs loader (shared format)
-
-    settings = app.settings(**{"generate.model": model})
+    settings = app.settings(**{"generate.model": model, "generate.examples": examples})
     pairs = read_pairs(data)[:limit]
+    if compare:
+        _compare(app, settings, pairs, base_model, model, examples, output_dir)
+        return
     pipeline = Pipeline.from_settings(settings)
     app.say(f"Evaluating {len(pairs)} pairs...")
     evaluation = evaluate_pairs(pipeline, pairs, restore_phi=restore_phi)
@@ -60,3 +83,27 @@ def _print_table(evaluation: Evaluation, layout: Layout) -> None:
     for title, n, present, r1 in evaluation.per_section(layout):
         sections.add_row(title, str(n), f"{present:.2f}", f"{r1:.3f}")
     console.print(sections)
+
+
+
+def _compare(app: App, settings: Settings, pairs: list[Pair], base_model: str | None, model: str | None,
+             examples: Path | None, output_dir: Path | None) -> None:
+    from reportgen.adaptation import COLUMNS, cells, compare, plot, strategies_for, table_markdown
+
+    if not base_model and not model:
+        raise UsageError("--compare needs --base-model and/or --model.", "Pass the imported base model and/or your fine-tuned run.")
+    strategies = strategies_for(base_model, model, examples)
+    app.say(f"Comparing {len(strategies)} strategies on {len(pairs)} pairs...")
+    rows = compare(settings, pairs, strategies, say=app.say)
+    title = f"Adaptation strategies ({len(pairs)} pairs)"
+    table = Table(title=title)
+    for name, _ in COLUMNS:
+        table.add_column(name, justify="left" if name == "strategy" else "right")
+    for row in rows:
+        table.add_row(*cells(row))
+    Console().print(table)
+    if output_dir is not None:
+        output_dir.mkdir(parents=True, exist_ok=True)
+        atomic_write(output_dir / "adaptation.md", table_markdown(rows, title))
+        plot(rows, output_dir / "adaptation.png", title)
+        app.say(f"Wrote {output_dir / 'adaptation.md'} and {output_dir / 'adaptation.png'}")

@@ -1,21 +1,16 @@
 from __future__ import annotations
 
-import html
-import json
 from pathlib import Path
 
 import click
 
 from reportgen.cli import App, pass_app
 from reportgen.deid.operators import OPERATORS
-from reportgen.files import atomic_write, check_output_path
+from reportgen.deid.restore import restore_report
+from reportgen.files import atomic_write, check_output_path, write_stdout
 from reportgen.notes import read_note
 from reportgen.pipeline import Pipeline
 from reportgen.render import FORMATS, format_for, render
-
-
-# --restore-phi puts untrusted note text into a rendered file: escape it for that format.
-ESCAPES = {"md": str, "html": html.escape, "json": lambda s: json.dumps(s)[1:-1]}
 
 
 @click.command()
@@ -39,6 +34,8 @@ ESCAPES = {"md": str, "html": html.escape, "json": lambda s: json.dumps(s)[1:-1]
 @click.option("--backend", type=click.Choice(["tantivy", "elasticsearch"]), help="Terminology search engine (default: tantivy).")
 @click.option("--index-dir", type=click.Path(path_type=Path, file_okay=False), help="tantivy terminology index folder.")
 @click.option("--model", help="Write the report with a model: a `reportgen train` run dir, a model dir or a hub id.")
+@click.option("--examples", type=click.Path(path_type=Path, file_okay=False),
+              help="Example archive (`reportgen examples index`): reports of similar archived notes go into the model's prompt.")
 @click.option("--max-new-tokens", type=int, help="Longest report the model may write, in tokens (default 1024).")
 @click.option("--temperature", type=float, help="Sampling temperature; 0 (default) = greedy.")
 @click.option("--operator", type=click.Choice(OPERATORS), help="De-identification replacement (default: surrogate).")
@@ -60,6 +57,7 @@ def generate(
     backend: str | None,
     index_dir: Path | None,
     model: str | None,
+    examples: Path | None,
     max_new_tokens: int | None,
     temperature: float | None,
     operator: str | None,
@@ -80,6 +78,7 @@ def generate(
             "terms.backend": backend,
             "terms.index_dir": index_dir,
             "generate.model": model,
+            "generate.examples": examples,
             "generate.max_new_tokens": max_new_tokens,
             "generate.temperature": temperature,
             "deid.operator": operator,
@@ -94,11 +93,14 @@ def generate(
     result = pipeline.run(read_note(note, settings.notes))
     for warning in result.report.provenance.warnings:
         app.warn(warning)
-    text = render(result.report, fmt, template, settings.generate.templates_dir)
-    if restore_phi:
-        text = result.deid.restore(text, escape=ESCAPES[fmt])
+    report = result.report
+    if restore_phi:  # into the report, before rendering: the template escapes them like any note text
+        report, restored = restore_report(report, result.deid.restore_counted)
+        report = report.model_copy(update={"provenance": report.provenance.model_copy(update={"phi_restored": restored})})
+        app.say(f"Restored {restored} identifier(s) where de-identification replaced them.")
+    text = render(report, fmt, template, settings.generate.templates_dir)
     if output is None:
-        click.echo(text, nl=False)
+        write_stdout(text)
     else:
         atomic_write(output, text)
         app.say(f"Wrote {output}")

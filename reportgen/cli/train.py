@@ -11,6 +11,8 @@ from reportgen.cli import App, pass_app
 @click.option("--data", type=click.Path(path_type=Path, dir_okay=False), required=True, help="Pairs JSONL (id, note, report).")
 @click.option("--base-model", required=True, help="Model directory or hub id to fine-tune (an instruct model).")
 @click.option("-o", "--output", type=click.Path(path_type=Path, file_okay=False), required=True, help="Run directory to write.")
+@click.option("--examples", type=click.Path(path_type=Path, file_okay=False),
+              help="Example archive: put the reports of similar archived pairs into each prompt (never the pair's own).")
 @click.option("--recipe", type=click.Path(path_type=Path, dir_okay=False), help="Recipe TOML (default: built-in LoRA defaults).")
 @click.option("--set", "sets", multiple=True, metavar="KEY=VALUE", help="Override a recipe value, e.g. --set lora.r=8 (repeatable).")
 @click.option("--method", type=click.Choice(["lora", "full"]), help="Override the recipe: LoRA adapter or full fine-tune.")
@@ -25,6 +27,7 @@ def train(
     data: Path,
     base_model: str,
     output: Path,
+    examples: Path | None,
     recipe: Path | None,
     sets: tuple[str, ...],
     method: str | None,
@@ -56,7 +59,7 @@ def train(
 
     overrides = dict(parse_override(item) for item in sets)
     overrides.update({k: v for k, v in {"method": method, "epochs": epochs, "max_steps": max_steps}.items() if v is not None})
-    settings = app.settings()
+    settings = app.settings(**{"generate.examples": examples})
     result = run_train(
         data,
         base_model,

@@ -9,14 +9,15 @@ mapping (surrogates, date offset, tag numbers) shared by that patient's notes.
 from __future__ import annotations
 
 import os
-import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from faker import Faker
 
-from reportgen.deid.analyzer import Analyzer, propagate
+from reportgen.deid.analyzer import Analyzer
+from reportgen.deid.expansion import propagate
 from reportgen.deid.operators import Mapping, case_like, decrypt_text, make_replacer, normalize
+from reportgen.deid.restore import Restorer
 from reportgen.deid.spans import Span, resolve
 
 
@@ -38,16 +39,20 @@ class DeidResult:
     audit: list[dict]  # offsets, types, recognizers, operator: never text
     pairs: dict[str, str] = field(default_factory=dict, repr=False)  # replacement (lower) -> original
     key: str | None = field(default=None, repr=False)  # for encrypt: restore decrypts
+    replaced: list[tuple[int, int, str]] = field(default_factory=list, repr=False)  # spans of `text` replaced, and their originals
+    _restorer: Restorer | None = field(default=None, init=False, repr=False)
 
     def restore(self, text: str, escape: Callable[[str], str] = str) -> str:
-        """Put the original identifiers back where the replacements appear (the clinician's copy)."""
+        """Put the original identifiers back where replacements stand (the clinician's copy)."""
+        return self.restore_counted(text, escape)[0]
+
+    def restore_counted(self, text: str, escape: Callable[[str], str] = str) -> tuple[str, int]:
+        """restore(), and how many identifiers it put back."""
         if self.key is not None:
-            return decrypt_text(text, self.key, escape)
-        if not self.pairs:
-            return text
-        alternatives = sorted(self.pairs, key=len, reverse=True)
-        pattern = re.compile(r"(?<!\w)(?:" + "|".join(re.escape(a) for a in alternatives) + r")(?!\w)", re.I)
-        return pattern.sub(lambda m: escape(self._original(m.group())), text)
+            return decrypt_text(text, self.key, escape), text.count("{enc:")
+        if self._restorer is None:
+            self._restorer = Restorer(self.text, self.replaced, self.pairs, self._original)
+        return self._restorer.restore(text, escape)
 
     def _original(self, replacement: str) -> str:
         original = self.pairs[replacement.lower()]
@@ -94,13 +99,19 @@ class Deidentifier:
         spans_per_part = propagate(parts)
         resolved = [(text, resolve(spans, text)) for (text, _), spans in zip(parts, spans_per_part)]
         identifiers = [text[s.start : s.end] for text, spans in resolved for s in spans]
-        mapping.avoid.update(w for ident in identifiers for w in normalize(ident).split())
+        # Surrogates are never a word of the note ("White" for a name beside "white matter"): restore stays exact.
+        mapping.avoid.update(w for text, _ in resolved for w in normalize(text).split())
         replace = make_replacer(self.operator, mapping, self.key)
-        outputs, audit = [], []
+        outputs, audit, replaced = [], [], []
         for index, (text, spans) in enumerate(resolved):
-            pieces, last = [], 0
+            pieces, last, length = [], 0, 0
             for span in spans:
-                pieces += [text[last : span.start], replace(span.entity, text[span.start : span.end])]
+                kept, original = text[last : span.start], text[span.start : span.end]
+                new = replace(span.entity, original)
+                pieces += [kept, new]
+                length += len(kept) + len(new)
+                if index == 0:
+                    replaced.append((length - len(new), length, original))
                 last = span.end
                 audit.append(self._record(item.id, index, span))
             outputs.append("".join(pieces) + text[last:])
@@ -111,6 +122,7 @@ class Deidentifier:
             audit=audit,
             pairs=dict(mapping.pairs),
             key=self.key if self.operator == "encrypt" else None,
+            replaced=replaced,
         )
 
     def _record(self, note_id: str, part: int, span: Span) -> dict:
@@ -122,6 +134,7 @@ class Deidentifier:
             "end": span.end,
             "score": round(span.score, 3),
             "recognizer": span.recognizer,
+            "pattern": span.pattern,  # the named pattern that fired (None for NER, neighbours, propagation)
             "operator": self.operator,
             "ner": self.analyzer.ner,
             "tagger": self.analyzer.tagger,

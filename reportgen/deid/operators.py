@@ -24,6 +24,7 @@ from faker import Faker
 from presidio_anonymizer.operators import Decrypt, Encrypt
 
 from reportgen.deid import recognizers as rec
+from reportgen.deid.patterns import FACILITY_END
 from reportgen.errors import InputError, UsageError
 
 OPERATORS = ("surrogate", "tag", "mask", "redact", "encrypt")
@@ -120,7 +121,7 @@ class Mapping:
             return "90+"
         if entity in (rec.PHONE, rec.ID, rec.SSN):
             value = self._unique(entity, normalize(original), lambda: _digits_like(original, self.faker))
-        elif entity == rec.LOCATION and (facility := rec.FACILITY_END.search(original)) and facility.start() > 0:
+        elif entity == rec.LOCATION and (facility := FACILITY_END.search(original)) and facility.start() > 0:
             # "Calvert Hospital" -> "Lake Ann Hospital": the kind of place stays readable, "Calvert" maps as alone
             value = self.surrogate(entity, original[: facility.start()]) + facility.group()
         else:

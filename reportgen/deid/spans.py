@@ -12,6 +12,8 @@ from dataclasses import dataclass, replace
 
 from presidio_analyzer import RecognizerResult
 
+from reportgen.deid.recognizers import PATTERN_KEY
+
 
 @dataclass(frozen=True)
 class Span:
@@ -20,11 +22,13 @@ class Span:
     end: int
     score: float
     recognizer: str
+    pattern: str | None = None  # the named pattern that fired, for pattern recognizers
 
     @classmethod
     def from_result(cls, r: RecognizerResult) -> Span:
         meta = r.recognition_metadata or {}
-        return cls(r.entity_type, r.start, r.end, r.score, meta.get(RecognizerResult.RECOGNIZER_NAME_KEY, "unknown"))
+        name = meta.get(RecognizerResult.RECOGNIZER_NAME_KEY, "unknown")
+        return cls(r.entity_type, r.start, r.end, r.score, name, meta.get(PATTERN_KEY))
 
 
 def resolve(spans: list[Span], text: str) -> list[Span]:

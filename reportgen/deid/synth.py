@@ -28,11 +28,12 @@ from pathlib import Path
 from faker import Faker
 
 from reportgen.deid.recognizers import AGE, DATE, ID, LOCATION, PERSON, PHONE
-from reportgen.deid.vocab import _lines, general_names
+from reportgen.deid.scoring import load_aci_dialogues
+from reportgen.deid.vocab import _lines, first_names, general_names
 
 LABELS = (PERSON, LOCATION, DATE, PHONE, ID, AGE)
 # Only the train splits: ACI-Bench valid and MTS-Dialog valid are held out for report evaluation.
-ACI_TRAIN = ("aci-bench/train.csv", "aci-bench/train_metadata.csv")
+ACI_TRAIN = "aci-bench/train.csv"
 MTS_TRAIN = "mts-dialog/MTS-Dialog-TrainingSet.csv"
 
 
@@ -443,19 +444,15 @@ def _read_csv(path: Path) -> list[dict[str, str]]:
 
 
 def _aci_dialogues(data: Path) -> list[tuple[str, dict[str, str]]]:
-    """ACI-Bench train dialogues and the names their metadata gives (word -> "first" or "last")."""
-    rows = _read_csv(data / ACI_TRAIN[0])
-    meta = {m["encounter_id"]: m for m in _read_csv(data / ACI_TRAIN[1])}
+    """ACI-Bench train dialogues and the names in them (word -> "first" or "last"): the metadata's,
+    and doctors named after "dr." that are in the census name lists."""
     out = []
-    for row in rows:
-        m = meta.get(row["encounter_id"], {})
-        names = {m.get("patient_firstname", "").strip().lower(): "first"}
-        names.update({m.get(k, "").strip().lower(): "last" for k in ("patient_familyname", "doctor_name")})
-        for cue in re.finditer(r"(?i)\b(?:dr|doctor)\.?\s+([a-z][a-z'-]+)", row["dialogue"]):
-            if cue[1].lower() in general_names():  # doctors the metadata does not name
+    for d in load_aci_dialogues(data / "aci-bench", ("train",)):
+        names = {n.lower(): "first" if n.lower() in first_names() else "last" for n in d.names}
+        for cue in re.finditer(r"(?i)\b(?:dr|doctor)\.?\s+([a-z][a-z'-]+)", d.text):
+            if cue[1].lower() in general_names():
                 names.setdefault(cue[1].lower(), "last")
-        names.pop("", None)
-        out.append((row["dialogue"], names))
+        out.append((d.text, names))
     return out
 
 
@@ -463,7 +460,7 @@ def _note_sentences(data: Path) -> list[str]:
     """Sentences of ACI-Bench train visit notes (without metadata names) and MTS-Dialog train sections."""
     names = {n for _, found in _aci_dialogues(data) for n in found}
     pattern = re.compile(r"(?i)\b(?:" + "|".join(map(re.escape, names)) + r")\b|\bdr\.?\s", re.I)
-    texts = [r["note"] for r in _read_csv(data / ACI_TRAIN[0])] + [r["section_text"] for r in _read_csv(data / MTS_TRAIN)]
+    texts = [r["note"] for r in _read_csv(data / ACI_TRAIN)] + [r["section_text"] for r in _read_csv(data / MTS_TRAIN)]
     sentences = [s.strip() for t in texts for s in re.split(r"(?<=[.!?])\s+|\n+", t)]
     return [s for s in sentences if 3 <= len(s) <= 300 and not pattern.search(s)]
 

@@ -110,7 +110,7 @@ def plausible(label: str, text: str, start: int, end: int) -> bool:
 def ordinary_word(word: str) -> bool:
     """A word the tagger's PERSON/LOCATION spans may not consist of: the rules' clinical and common
     words, and everyday English unless Title-case ("green", "SMALL"; "Rose Green" stays)."""
-    from reportgen.deid.analyzer import is_common_word
+    from reportgen.deid.wordtests import is_common_word
     from reportgen.deid.vocab import everyday_english
 
     return is_common_word(word) or (not word.istitle() and word.lower() in everyday_english())

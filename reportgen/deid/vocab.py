@@ -57,9 +57,8 @@ def _icd10cm(corpora: Path) -> Iterator[str]:
     with gzip.open(path, "rt") as f:
         for line in f:
             record = json.loads(line)
-            yield from words(record.get("description", ""))
-            for term in record.get("inclusion_terms") or []:
-                yield from words(term)
+            yield record.get("description", "")
+            yield from record.get("inclusion_terms") or []
 
 
 def _doid(corpora: Path) -> Iterator[str]:
@@ -67,18 +66,41 @@ def _doid(corpora: Path) -> Iterator[str]:
     for path in sorted(folder.glob("*.tsv.gz")) if folder.is_dir() else []:
         with gzip.open(path, "rt") as f:
             for row in csv.reader(f, delimiter="\t"):
-                for cell in row[1:3]:  # id, name, synonyms...: names only
-                    yield from words(cell)
+                yield from row[1:3]  # id, name, synonyms...: names only
 
 
 @lru_cache(maxsize=1)
-def clinical_words(corpora: Path | None = None) -> frozenset[str]:
-    """Lower-cased words of the clinical vocabularies: never a name or a place on their own."""
+def vocabulary_titles(corpora: Path | None = None) -> tuple[str, ...]:
+    """The titles of the shipped vocabularies (ICD-10-CM descriptions and inclusion terms, DOID names)."""
     corpora = corpora or corpora_dir()
+    return (*_icd10cm(corpora), *_doid(corpora))
+
+
+@lru_cache(maxsize=1)
+def clinical_words() -> frozenset[str]:
+    """Lower-cased words of the clinical vocabularies: never a name or a place on their own."""
     found: set[str] = set(hand_words())
-    for source in (_abbreviations, _icd10cm, _doid):
-        found.update(source(corpora))
+    found.update(_abbreviations(corpora_dir()))
+    for title in vocabulary_titles():
+        found.update(words(title))
     return frozenset(w for w in found if len(w) > 1)
+
+
+# Capitalized inside a vocabulary title ("Crohn's disease", "von Willebrand", "Hodgkin lymphoma"): a proper noun.
+_INNER_CAPITAL = re.compile(r"(?<=[\s(\[,])([A-Z][a-z]+(?:-[A-Z][a-z]+)*)(?:'s)?(?![\w-])")
+_POSSESSIVE_HEAD = re.compile(r"[A-Z][a-z]+'s\s+([a-z]+)")
+
+
+@lru_cache(maxsize=1)
+def vocabulary_eponyms() -> frozenset[str]:
+    """Proper nouns of the vocabulary titles, lower-cased ("crohn", "hodgkin", "parkinson")."""
+    return frozenset(m.group(1).lower() for title in vocabulary_titles() for m in _INNER_CAPITAL.finditer(title))
+
+
+@lru_cache(maxsize=1)
+def vocabulary_eponym_heads() -> frozenset[str]:
+    """What follows "<Name>'s" in the vocabulary titles ("disease", "fracture", "esophagus")."""
+    return frozenset(m.group(1) for title in vocabulary_titles() for m in _POSSESSIVE_HEAD.finditer(title))
 
 
 def _lines(name: str) -> list[str]:

@@ -24,6 +24,7 @@ class Draft:
     model_version: str | None = None
     prompt_format: str | None = None
     warnings: list[str] = field(default_factory=list)
+    new_tokens: int | None = None  # tokens a model wrote (None: not a model)
 
 
 class Generator(Protocol):
@@ -32,12 +33,12 @@ class Generator(Protocol):
         ...
 
 
-def load_generator(settings: GenerateSettings) -> Generator:
-    """The extractive generator unless a model is configured."""
+def load_generator(settings: GenerateSettings, threads: int = 1) -> Generator:
+    """The extractive generator unless a model is configured (run with `threads` torch threads)."""
     if settings.model:
         from reportgen.generation.model import ModelGenerator
 
-        return ModelGenerator.from_settings(settings)
+        return ModelGenerator.from_settings(settings, threads)
     from reportgen.generation.extractive import ExtractiveGenerator
 
     return ExtractiveGenerator()

@@ -12,9 +12,10 @@ is `generation.prompt.build_messages`, the one training used; a card with anothe
 from __future__ import annotations
 
 import re
+import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from reportgen.config import GenerateSettings
 from reportgen.errors import InputError, RuntimeFailure, UsageError
@@ -23,6 +24,9 @@ from reportgen.generation.prompt import PROMPT_FORMAT, build_messages, prompt_to
 from reportgen.layout import Layout
 from reportgen.report import Code
 from reportgen.training.card import ModelCard, card_hash, read_card
+
+if TYPE_CHECKING:
+    from reportgen.archive import ExampleArchive
 
 _HUB_ID = re.compile(r"^[\w.-]+(/[\w.-]+)?$")
 _ADAPTER_CONFIG = "adapter_config.json"
@@ -50,6 +54,12 @@ class LoadedModel:
 
 def load_model(source: str, trust_remote_code: bool = False, dtype: Any = None) -> LoadedModel:
     """A run directory, merged/plain model directory or hub id -> model (adapter applied) + tokenizer + card."""
+    from reportgen.generation.importing import source_hint
+    from reportgen.generation.runtime import quiet_transformers
+
+    quiet_transformers()
+    if (hint := source_hint(source)) is not None:
+        raise UsageError(hint)
     path = Path(source).expanduser()
     if path.is_dir():
         card = read_card(path)
@@ -64,12 +74,22 @@ def load_model(source: str, trust_remote_code: bool = False, dtype: Any = None) 
             model = _with_adapter(path, card, trust_remote_code, dtype)
         else:
             model = _from_pretrained("AutoModelForCausalLM", str(path), source, trust_remote_code, dtype=dtype)
-        return LoadedModel(model, tokenizer, card, source, card_hash(path) if card else None)
+        return LoadedModel(model, _with_chat_template(tokenizer, source), card, source, card_hash(path) if card else None)
     if not _HUB_ID.match(source) or source.startswith((".", "/", "~")):
         raise InputError(f"model directory {source} does not exist.", "Check --model / generate.model.")
     tokenizer = _from_pretrained("AutoTokenizer", source, source, trust_remote_code)
     model = _from_pretrained("AutoModelForCausalLM", source, source, trust_remote_code, dtype=dtype)
-    return LoadedModel(model, tokenizer, None, source, None)
+    return LoadedModel(model, _with_chat_template(tokenizer, source), None, source, None)
+
+
+def _with_chat_template(tokenizer: Any, source: str) -> Any:
+    """reportgen prompts with chat messages: a base model without a template is refused here, clearly."""
+    if not getattr(tokenizer, "chat_template", None):
+        raise UsageError(
+            f"model {source} has no chat template (a base model?).",
+            "Import it with one: `reportgen model import SRC --chat-template plain -o DIR`.",
+        )
+    return tokenizer
 
 
 def _with_adapter(path: Path, card: ModelCard | None, trust_remote_code: bool, dtype: Any) -> Any:
@@ -105,18 +125,60 @@ def _from_pretrained(kind: str, where: str, label: str, trust_remote_code: bool,
         raise RuntimeFailure(f"cannot load {label}: {str(e).splitlines()[0][:200]}", "Check the model directory.") from None
 
 
+class Examples(NamedTuple):
+    """Worked examples for the prompt: the archive, how many reports, and their token budget."""
+
+    archive: ExampleArchive
+    k: int
+    budget: int
+
+
+def open_examples(settings: GenerateSettings) -> Examples | None:
+    """The worked-example set-up the settings ask for (training and inference), None = no examples."""
+    if settings.examples is None or settings.examples_k == 0:
+        return None
+    from reportgen.archive import ExampleArchive
+
+    return Examples(ExampleArchive.open(settings.examples), settings.examples_k, settings.examples_max_tokens)
+
+
+@dataclass
+class GenerationStats:
+    """Totals over this generator's calls, for `reportgen evaluate`'s comparison of strategies."""
+
+    prompts: int = 0
+    prompt_tokens: int = 0
+    new_tokens: int = 0
+    seconds: float = 0.0
+
+    def add(self, prompts: list[list[int]], drafts: list[Draft], seconds: float) -> None:
+        self.prompts += len(prompts)
+        self.prompt_tokens += sum(len(p) for p in prompts)
+        self.new_tokens += sum(d.new_tokens or 0 for d in drafts)
+        self.seconds += seconds
+
+
 class ModelGenerator:
     """Implements the Generator protocol with a causal LM; `generate_many` batches several notes."""
 
     name = "model"
 
-    def __init__(self, loaded: LoadedModel, max_new_tokens: int = 1024, temperature: float = 0.0, batch_size: int = 4):
+    def __init__(
+        self,
+        loaded: LoadedModel,
+        max_new_tokens: int = 1024,
+        temperature: float = 0.0,
+        batch_size: int = 4,
+        examples: Examples | None = None,
+    ):
         import torch
 
         self.loaded = loaded
         self.max_new_tokens = max_new_tokens
         self.temperature = temperature
         self.batch_size = batch_size
+        self.examples = examples
+        self.stats = GenerationStats()
         self.device = next(loaded.model.parameters()).device
         tokenizer = loaded.tokenizer
         tokenizer.padding_side = "left"  # decoder-only models continue from the right edge
@@ -126,12 +188,15 @@ class ModelGenerator:
         self._torch = torch
 
     @classmethod
-    def from_settings(cls, settings: GenerateSettings) -> ModelGenerator:
+    def from_settings(cls, settings: GenerateSettings, threads: int = 1) -> ModelGenerator:
+        from reportgen.generation.runtime import set_threads
+
         assert settings.model is not None
+        set_threads(threads)
         device, dtype = pick_device()
         loaded = load_model(settings.model, settings.trust_remote_code, dtype)
         loaded.model.to(device)
-        return cls(loaded, settings.max_new_tokens, settings.temperature)
+        return cls(loaded, settings.max_new_tokens, settings.temperature, examples=open_examples(settings))
 
     def generate(self, note_text: str, context: list[Code], layout: Layout) -> Draft:
         return self.generate_many([(note_text, context)], layout)[0]
@@ -144,20 +209,31 @@ class ModelGenerator:
 
     def _batch(self, notes: list[tuple[str, list[Code]]], layout: Layout) -> list[Draft]:
         tokenizer = self.loaded.tokenizer
-        prompts = [prompt_token_ids(tokenizer, build_messages(text, context, layout)) for text, context in notes]
+        prompts = [prompt_token_ids(tokenizer, build_messages(text, context, layout, self._examples(text, layout))) for text, context in notes]
         batch = tokenizer.pad({"input_ids": prompts}, return_tensors="pt").to(self.device)
         sampling = {"do_sample": True, "temperature": self.temperature} if self.temperature > 0 else {"do_sample": False}
+        start = time.perf_counter()
         with self._torch.inference_mode():
             output = self.loaded.model.generate(
                 **batch, max_new_tokens=self.max_new_tokens, pad_token_id=tokenizer.pad_token_id, **sampling
             )
         new_tokens = output[:, batch["input_ids"].shape[1] :]
-        return [self._draft(row) for row in new_tokens.tolist()]
+        drafts = [self._draft(row) for row in new_tokens.tolist()]
+        self.stats.add(prompts, drafts, time.perf_counter() - start)
+        return drafts
+
+    def _examples(self, note_text: str, layout: Layout) -> list[str]:
+        if self.examples is None:
+            return []
+        archive, k, budget = self.examples
+        return archive.worked_examples(note_text, layout, self.loaded.tokenizer, k, budget)
 
     def _draft(self, tokens: list[int]) -> Draft:
         tokenizer = self.loaded.tokenizer
         stops = _stop_ids(self.loaded.model, tokenizer)
         ended = any(t in stops for t in tokens)
+        if ended:
+            tokens = tokens[: next(i for i, t in enumerate(tokens) if t in stops) + 1]
         text = tokenizer.decode(tokens, skip_special_tokens=True)
         warnings = []
         if not ended and len(tokens) >= self.max_new_tokens:
@@ -172,6 +248,7 @@ class ModelGenerator:
             model_version=self.loaded.version,
             prompt_format=PROMPT_FORMAT,
             warnings=warnings,
+            new_tokens=len(tokens),
         )
 
 

@@ -10,6 +10,7 @@ another format are refused at load time.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from reportgen.layout import Layout
@@ -21,8 +22,11 @@ MAX_CONTEXT_CODES = 10  # more terms crowd the note out of the context window
 Message = dict[str, str]
 
 
-def build_messages(note_text: str, context: list[Code], layout: Layout) -> list[Message]:
-    """System + user messages asking for a report of `note_text` in the layout's section format."""
+def build_messages(note_text: str, context: list[Code], layout: Layout, examples: Sequence[str] = ()) -> list[Message]:
+    """System + user messages asking for a report of `note_text` in the layout's section format.
+
+    `examples`: reports written for similar (de-identified) notes of the site's archive, best first,
+    already fitted to the context budget (`fit_examples`); none = the prompt without them."""
     titles = ", ".join(spec.title.upper() for spec in layout.sections)
     system = (
         f"You write a {layout.title.lower()} from a de-identified clinical note or visit transcript. "
@@ -34,6 +38,9 @@ def build_messages(note_text: str, context: list[Code], layout: Layout) -> list[
     if context:
         terms = "\n".join(f"- {code.code} {code.title} ({code.system})" for code in context[:MAX_CONTEXT_CODES])
         user = f"Terminology that may apply:\n{terms}\n\n{user}"
+    if examples:
+        shown = "\n\n".join(f"Example {i}:\n{text.strip()}" for i, text in enumerate(examples, start=1))
+        user = f"Reports written for similar notes (for form and wording; their facts are about other patients):\n\n{shown}\n\n{user}"
     return [{"role": "system", "content": system}, {"role": "user", "content": user}]
 
 
@@ -55,3 +62,21 @@ def prompt_token_ids(tokenizer: Any, messages: list[Message]) -> list[int]:
 def full_token_ids(tokenizer: Any, messages: list[Message]) -> list[int]:
     """Token ids of a whole conversation (prompt + completion), as TRL tokenizes a training example."""
     return list(tokenizer.apply_chat_template(messages, tokenize=True, return_dict=True)["input_ids"])
+
+
+def fit_examples(reports: Sequence[str], tokenizer: Any, budget: int) -> list[str]:
+    """The retrieved reports, best first, that fit `budget` tokens together; the first one is
+    cut to the budget if even it is longer (a cut example still shows the form)."""
+    fitted: list[str] = []
+    left = budget
+    for text in reports:
+        ids = tokenizer(text, add_special_tokens=False)["input_ids"]
+        if len(ids) <= left:
+            fitted.append(text)
+            left -= len(ids)
+        elif not fitted and left > 0:
+            fitted.append(tokenizer.decode(ids[:left]))
+            break
+        else:
+            break
+    return fitted

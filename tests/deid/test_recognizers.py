@@ -4,38 +4,38 @@ from __future__ import annotations
 
 import pytest
 
-from reportgen.deid import recognizers as rec
-from reportgen.deid.analyzer import (
-    is_common_word,
-    is_generic_place,
-    is_not_name,
-    is_not_name_after_weak_title,
-    is_not_listed_name,
-    is_not_relative_name,
-)
+from reportgen.deid.registry import pattern_recognizers
 from reportgen.deid.spans import Span, resolve
-from reportgen.deid.vocab import general_places
 
-RECOGNIZERS = {
-    "dates": rec.dates(),
-    "ages": rec.ages(),
-    "phones": rec.phones(),
-    "ids": rec.ids(),
-    "titled": rec.titled_names(is_not_name),
-    "weak titled": rec.titled_names(is_not_name_after_weak_title, weak=True),
-    "informed": rec.informed_names(is_common_word),
-    "places": rec.GazetteerRecognizer("Places", rec.LOCATION, general_places().words, general_places().phrases, 0.4, rec.ANY_NAME),
-    "signed": rec.signed_names(is_not_name),
-    "initialed": rec.initialed_names(is_common_word, is_not_listed_name)[0],
-    "lower initialed": rec.initialed_names(is_common_word, is_not_listed_name)[1],
-    "relatives": rec.relatives(is_not_relative_name),
-    "facilities": rec.facilities(is_generic_place),
-    "transfers": rec.transfers(is_common_word),
-    "emails": rec.emails(),
-    "urls": rec.urls(),
-    "ssns": rec.ssns(),
-    "addresses": rec.addresses(),
+# The registered recognizers, under short names.
+_SHORT = {
+    "dates": "ClinicalDateRecognizer",
+    "ages": "AgeOver89Recognizer",
+    "phones": "ClinicalPhoneRecognizer",
+    "ids": "MedicalRecordNumberRecognizer",
+    "titled": "TitledNameRecognizer",
+    "weak titled": "WeakTitledNameRecognizer",
+    "informed": "InformedNameRecognizer",
+    "places": "GeneralPlaceRecognizer",
+    "signed": "SignedNameRecognizer",
+    "initialed": "InitialedNameRecognizer",
+    "lower initialed": "LowerInitialedNameRecognizer",
+    "relatives": "RelativeNameRecognizer",
+    "addressed": "AddressedNameRecognizer",
+    "greeted": "GreetedNameRecognizer",
+    "casual": "CasualNameRecognizer",
+    "dictated": "DictatedNameRecognizer",
+    "transcript titled": "TranscriptTitledNameRecognizer",
+    "facilities": "FacilityRecognizer",
+    "transfers": "TransferPlaceRecognizer",
+    "named places": "NamedPlaceRecognizer",
+    "emails": "EmailRecognizer",
+    "urls": "StrictUrlRecognizer",
+    "ssns": "SsnRecognizer",
+    "addresses": "StreetAddressRecognizer",
 }
+_BY_NAME = {r.name: r for r in pattern_recognizers()}
+RECOGNIZERS = {short: _BY_NAME[name] for short, name in _SHORT.items()}
 
 
 def found(name: str, text: str) -> list[str]:
@@ -99,6 +99,7 @@ def found(name: str, text: str) -> list[str]:
         ("urls", "see https://example.org/x", ["https://example.org/x"]),
         ("ssns", "SSN 123-45-6789", ["123-45-6789"]),
         ("addresses", "lives at 19 Clover St. in Lansdowne", ["19 Clover St."]),
+        ("named places", "had a transplant at Holy Cross; went to Harbor", ["Holy Cross", "Harbor"]),
     ],
 )
 def test_finds(name: str, text: str, expected: list[str]):
@@ -130,6 +131,7 @@ def test_finds(name: str, text: str, expected: list[str]):
         ("facilities", "to cardiac rehab; the hospital; transfer to rehab; AWAITING REHAB; 1 ST DEGREE AVB"),
         ("transfers", "transferred to ICU, sent to floor, went to OR, in NSR, at MN"),
         ("transfers", "from peep 5 to goal 10; to dilaudid 2 mg"),
+        ("named places", "went to Cath Lab, back to Floor, at Lasix drip"),
         ("urls", "on 2L o2, a&o x3"),
         ("emails", "NC 2L, sat 98%"),
     ],
@@ -143,20 +145,41 @@ def test_leaves_clinical_look_alikes(name: str, text: str):
     [
         ("[doctor] hey diana it's good to see you", ["diana"]),
         ("[doctor] hi kyle how are you today", ["kyle"]),
+        ("[doctor] hi teresa what's going on", ["teresa"]),
+        ("[doctor] okay raymond it looks like you've been having some", ["raymond"]),
         ("so logan is a 58 year old male", ["logan"]),
+        ("louis is a 58-year-old male here for follow up", ["louis"]),
         ("this is christina franco, pleasant 65-year-old", ["christina franco"]),
+        ("[doctor] next patient is christine hernandez , uh , date of birth is", ["christine hernandez"]),
+        ("[doctor] patient , bruce ward . date of birth 1/1/50", ["bruce ward"]),
+        ("okay how about any problems with karen's sleep", ["karen"]),
+        ("[doctor] hey gabriel i'm doctor scott good to see you today", ["gabriel", "scott good"]),
         # look-alikes in transcripts: ordinary words and the dictation assistant's name
         ("hey, will you sit down for me", []),
+        ("hi there , thanks so much . okay so what brings you in", []),
+        ("hey buddy , so will you lie back", []),
         ("so pain is a 7 out of 10", []),
         ("so this is a 5 year old problem", []),
-        ("thank you doctor.", []),
+        ("thank you doctor. the doctor said it's fine", []),
         ("hey dragon, show me the x-ray", []),
+        ("the patient is a 45-year-old male . date of birth is", []),
+        ("let's check the patient's sugar", []),
     ],
 )
-def test_addressed_names_in_lower_case_transcripts(text: str, expected: list[str]):
-    from reportgen.deid.vocab import general_names
+def test_names_in_lower_case_transcripts(text: str, expected: list[str]):
+    kinds = ("addressed", "greeted", "casual", "dictated", "transcript titled")
+    spans = [Span.from_result(r) for kind in kinds for r in RECOGNIZERS[kind].analyze(text, [])]
+    assert sorted(text[s.start : s.end] for s in resolve(spans, text)) == sorted(expected)
 
-    names = general_names()
-    recognizer = rec.addressed_names(lambda word: word.lower() not in names)
-    spans = resolve([Span.from_result(r) for r in recognizer.analyze(text, [])], text)
-    assert [text[s.start : s.end] for s in spans] == expected
+
+def test_every_pattern_is_named_once_per_recognizer():
+    for recognizer in _BY_NAME.values():
+        names = [p.name for p in recognizer.patterns]
+        assert all(names) and len(names) == len(set(names)), recognizer.name
+
+
+def test_the_audit_names_the_recognizer_and_the_pattern(deid):
+    result = deid("tag").deidentify("Seen by Dr. Smith on 7/22/93.")
+    fired = {(a["recognizer"], a["pattern"]) for a in result.audit}
+    assert ("TitledNameRecognizer", "title and name") in fired
+    assert ("ClinicalDateRecognizer", "month/day/year") in fired

@@ -120,4 +120,4 @@ def test_generate_codes_problems_and_records_the_index(full, data_dir: Path, tmp
     stones = next(p for p in report.problems if "stone" in p.text.lower())
     assert stones.codes[0].code.startswith("N20") and stones.codes[0].system == "icd10cm"
     assert all(c.source == "tantivy" and c.score > 0 for p in report.problems for c in p.codes)
-    assert "M54.5" in [c.code for c in report.context]  # grounding context: low back pain
+    assert any(c.code.startswith("M54.5") for c in report.context)  # grounding context: low back pain

@@ -91,6 +91,12 @@ def test_expansion_makes_abbreviations_and_lay_terms_work(built: TermIndex) -> N
         assert codes(expanded.search(query, 1, "icd10cm")) == [code]
 
 
+def test_vocabulary_is_stored_with_the_index(built: TermIndex) -> None:
+    vocabulary = built.vocabulary()
+    assert vocabulary["hypertension"] >= 1 and vocabulary["disseminated"] >= 1  # titles and notes
+    assert "pnuemonia" not in vocabulary
+
+
 def test_rebuild_replaces_the_index(built: TermIndex) -> None:
     built.build(corpus([Term("doid", "DOID:10763", "hypertension")]))
     assert built.stats().count == 1

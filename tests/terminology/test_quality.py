@@ -34,3 +34,26 @@ def test_expansion_is_what_makes_abbreviations_work(full) -> None:
     with_expansion = sum(hit(r["expected"], [h.code for h in full.search(r["query"], 5, "icd10cm")]) for r in rows)
     without = sum(hit(r["expected"], [h.code for h in plain.search(r["query"], 5, "icd10cm")]) for r in rows)
     assert with_expansion > 2 * without
+
+
+# Context queries written for this test (not taken from bench/terminology_queries.tsv):
+# query, a code prefix that must not come first (the negated, ruled-out or past condition).
+NEVER_FIRST = [
+    ("palpitations, rule out atrial fibrillation", "I48"),
+    ("sore throat, negative for strep", "J02.0"),
+    ("fatigue, no anemia", "D64"),
+    ("history of pulmonary embolism", "I26"),
+    ("family history of prostate cancer", "C61"),
+    ("hip pain, fracture excluded", "S72"),
+]
+
+
+def test_negated_and_past_conditions_are_never_the_first_code(full) -> None:
+    for query, forbidden in NEVER_FIRST:
+        hits = full.search(query, 5, "icd10cm")
+        assert hits and not hits[0].code.startswith(forbidden), (query, [h.code for h in hits])
+
+
+def test_misspelled_and_british_queries_find_the_condition(full) -> None:
+    for query, expected in [("pnemonia", "J1"), ("hypertenion", "I1"), ("haemoptysis", "R04.2"), ("oesophageal varices", "I85")]:
+        assert any(h.code.startswith(expected) for h in full.search(query, 5, "icd10cm")), query

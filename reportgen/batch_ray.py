@@ -1,0 +1,182 @@
+"""The Ray engine of `reportgen batch`: the local engine's jobs, per-note `Processor` and
+manifest, with the notes flowing through Ray Data to a pool of actors, one `Pipeline` each.
+
+The driver (this process) plans the jobs, writes the manifest and reports progress, as
+with the local engine; the actors read the notes and write the reports themselves, so
+INPUT_DIR and OUTPUT_DIR must be paths every node sees (one machine: any path; a
+cluster: a shared filesystem). A tantivy index is built once by the driver and either
+shipped to the actors through Ray's object store (`ray.index = "ship"`) or opened by
+each from `terms.index_dir` (`"shared"`); with Elasticsearch every actor queries the
+cluster. Ray is an optional dependency: `require_ray` says how to install it.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import logging
+import math
+import signal
+import tarfile
+import tempfile
+from collections.abc import Iterator, Sequence
+from dataclasses import asdict
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+from reportgen.batch import MODEL_CHUNK, Job, Processor, Record, StopFlag
+from reportgen.config import RaySettings, Settings
+from reportgen.errors import ReportgenError, RuntimeFailure
+from reportgen.pipeline import Pipeline
+from reportgen.terminology.index import index_path
+
+INSTALL = "Install it with: pip install 'reportgen[ray]'"
+# Rows are job paths and manifest lines; the object store holds them and the shipped index.
+_LOCAL_OBJECT_STORE = 512 * 2**20
+# Records come back a block at a time: small blocks keep progress and --resume fine-grained,
+# the cap keeps the driver's bookkeeping small for millions of notes.
+_MAX_BLOCKS = 20_000
+
+
+def require_ray() -> None:
+    """Fail before any work when Ray is not installed."""
+    try:
+        import ray.data  # noqa: F401
+    except ImportError:
+        raise RuntimeFailure("--engine ray needs Ray, which is not installed.", f"{INSTALL}.") from None
+
+
+def run_ray(jobs: Sequence[Job], settings: Settings, args: tuple, stop: StopFlag) -> Iterator[Record]:
+    """Process jobs on a Ray actor pool, yielding each note's record as its block finishes.
+
+    A first Ctrl-C stops taking results: notes whose records were not received are redone by
+    --resume (their reports, if written, are whole files and are written again).
+    """
+    import ray
+
+    input_dir, output_dir, *rest = args
+    args = (Path(input_dir).absolute(), Path(output_dir).absolute(), *rest)  # actors may start elsewhere
+    started = _connect(settings.ray)
+    try:
+        yield from _stream(jobs, settings, args, stop)
+    finally:
+        if started:
+            ray.shutdown()
+
+
+def _connect(options: RaySettings) -> bool:
+    """Join the configured cluster, or start a Ray instance here; True when this run started it."""
+    import ray
+
+    if ray.is_initialized():  # an embedding program (or the test session) already connected
+        return False
+    quiet: dict[str, Any] = {"log_to_driver": False, "logging_level": logging.WARNING}
+    try:
+        if options.address:
+            ray.init(address=options.address, **quiet)
+        else:
+            ray.init(include_dashboard=False, object_store_memory=_LOCAL_OBJECT_STORE, **quiet)
+    except (ConnectionError, TimeoutError, ValueError, RuntimeError) as e:
+        where = f"the Ray cluster at {options.address}" if options.address else "a local Ray instance"
+        raise RuntimeFailure(f"cannot start or reach {where} ({type(e).__name__}).",
+                             "Check ray.address (--address) and `ray status` on the head node.") from None
+    return True
+
+
+def _stream(jobs: Sequence[Job], settings: Settings, args: tuple, stop: StopFlag) -> Iterator[Record]:
+    import ray
+    import ray.data
+
+    context = ray.data.DataContext.get_current()
+    context.enable_progress_bars = False  # reportgen reports progress itself
+    context.print_on_execution_start = False
+    for handler in logging.getLogger("ray.data").handlers:  # Ray Data's own log file keeps the detail
+        if isinstance(handler, logging.StreamHandler) and not isinstance(handler, logging.FileHandler):
+            handler.setLevel(logging.ERROR)
+
+    options = settings.ray
+    gpus = options.num_gpus
+    if gpus is None:
+        gpus = 1.0 if settings.generate.model and ray.cluster_resources().get("GPU", 0) >= 1 else 0.0
+    chunk = MODEL_CHUNK if settings.generate.model else 1
+    index = None
+    if options.index == "ship" and settings.terms.backend == "tantivy":
+        index = [ray.put(_pack(index_path(settings)))]  # in a list: the actor fetches it, once
+
+    rows = [{"input": job.input.as_posix(), "stem": job.stem.as_posix()} for job in jobs]
+    dataset = ray.data.from_items(rows, override_num_blocks=min(_MAX_BLOCKS, math.ceil(len(rows) / chunk)))
+    results = dataset.map_batches(
+        _Actor,
+        fn_constructor_kwargs={"settings": settings, "args": args, "index": index},
+        batch_size=chunk,
+        compute=ray.data.ActorPoolStrategy(size=_pool_size(options, gpus, len(jobs))),
+        num_cpus=options.num_cpus,
+        num_gpus=gpus,
+    )
+    try:
+        for row in results.iter_rows():
+            if stop.set:
+                return
+            yield Record(**json.loads(row["record"]))
+    except Exception as e:  # an actor could not build its pipeline: stop the batch as the local engine does
+        raise _cause(e) from None
+
+
+def _pool_size(options: RaySettings, gpus: float, jobs: int) -> int:
+    import ray
+
+    if options.actors:
+        size = options.actors
+    else:
+        resources = ray.cluster_resources()
+        size = int(resources.get("CPU", 1) // options.num_cpus)
+        if gpus:
+            size = min(size, int(resources.get("GPU", 0) // gpus))
+    return max(1, min(size, jobs))
+
+
+def _cause(error: BaseException) -> BaseException:
+    """The ReportgenError behind Ray's wrappers (so the CLI prints its one line), else the error."""
+    seen: BaseException | None = error
+    while seen is not None:
+        if isinstance(seen, ReportgenError):
+            return seen
+        seen = getattr(seen, "cause", None) or seen.__cause__
+    return error
+
+
+def _pack(folder: Path) -> bytes:
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w") as tar:
+        tar.add(folder, arcname=".")
+    return buffer.getvalue()
+
+
+class _Actor:
+    """One actor of the pool: loads the pipeline (spaCy, the PHI model, the index, a model) once."""
+
+    def __init__(self, settings: Settings, args: tuple, index: list | None) -> None:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the driver's to handle
+        self.error: ReportgenError | None = None
+        if index is not None:
+            import ray
+
+            self._index_dir = tempfile.TemporaryDirectory(prefix="reportgen-index-")
+            with tarfile.open(fileobj=io.BytesIO(ray.get(index[0]))) as tar:
+                tar.extractall(self._index_dir.name, filter="data")
+            terms = settings.terms.model_copy(update={"index_dir": Path(self._index_dir.name)})
+            settings = settings.model_copy(update={"terms": terms})
+        try:
+            self.processor = Processor(Pipeline.from_settings(settings), *args)
+        except ReportgenError as e:  # e.g. de-identification cannot run: every note would fail closed
+            self.error = e
+
+    def __call__(self, batch: dict[str, Any]) -> dict[str, list[str]]:
+        if self.error is not None:
+            raise self.error
+        jobs = [Job(PurePosixPath(i), PurePosixPath(s)) for i, s in zip(batch["input"], batch["stem"])]
+        if self.processor.pipeline.settings.generate.model:
+            records = self.processor.many(jobs)
+        else:
+            records = [self.processor.one(job) for job in jobs]
+        return {"record": [json.dumps(asdict(record)) for record in records]}

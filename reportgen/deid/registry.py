@@ -1,0 +1,100 @@
+"""Every recognizer the analyzer runs, in one place.
+
+Each line pairs a group of named patterns (`patterns.py`) with its entity type
+and the word test that rejects ordinary words; the list recognizers read the
+general name and place lists; the user's site lists add one phrase recognizer
+each; spaCy's NER comes last when a model is configured.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from presidio_analyzer import EntityRecognizer
+
+from reportgen.deid import patterns as p
+from reportgen.deid.filters import LIST_RECOGNIZERS
+from reportgen.deid.nlp import ner_recognizer
+from reportgen.deid.recognizers import (
+    ADDRESS,
+    AGE,
+    DATE,
+    EMAIL,
+    ID,
+    LOCATION,
+    PERSON,
+    PHONE,
+    SSN,
+    URL,
+    CueRecognizer,
+    GazetteerRecognizer,
+    PhraseListRecognizer,
+    WordListRecognizer,
+)
+from reportgen.deid.vocab import general_places
+from reportgen.deid.wordtests import (
+    is_clinical_phrase,
+    is_common_word,
+    is_generic_place,
+    is_listed_name,
+    is_not_listed_name,
+    is_not_name,
+    is_not_casual_name,
+    is_not_dictated_name,
+    is_not_full_name_word,
+    is_not_greeted_name,
+    is_not_name_after_weak_title,
+    is_not_relative_name,
+    is_unlisted_word,
+)
+
+
+def pattern_recognizers() -> list[CueRecognizer]:
+    """The clinical pattern recognizers: name, entity, named patterns, word test."""
+    places = general_places()
+    return [
+        CueRecognizer("ClinicalDateRecognizer", DATE, p.DATES),
+        CueRecognizer("AgeOver89Recognizer", AGE, p.AGES),
+        CueRecognizer("ClinicalPhoneRecognizer", PHONE, p.PHONES),
+        CueRecognizer("MedicalRecordNumberRecognizer", ID, p.IDS),
+        CueRecognizer("TitledNameRecognizer", PERSON, p.TITLED_NAMES, reject=is_not_name),
+        CueRecognizer("TranscriptTitledNameRecognizer", PERSON, p.TRANSCRIPT_TITLED_NAMES, reject=is_not_full_name_word),
+        CueRecognizer("WeakTitledNameRecognizer", PERSON, p.WEAK_TITLED_NAMES, reject=is_not_name_after_weak_title),
+        CueRecognizer("SignedNameRecognizer", PERSON, p.SIGNED_NAMES, reject=is_not_name),
+        # the surname is checked first (phi1), so a rejected surname drops the initial too
+        CueRecognizer("InitialedNameRecognizer", PERSON, p.INITIALED_NAMES, reject=is_common_word),
+        CueRecognizer("LowerInitialedNameRecognizer", PERSON, p.LOWER_INITIALED_NAMES, reject=is_not_listed_name),
+        CueRecognizer("RelativeNameRecognizer", PERSON, p.RELATIVES, reject=is_not_relative_name),
+        CueRecognizer("InformedNameRecognizer", PERSON, p.INFORMED_NAMES, reject=is_common_word, whole=True),
+        CueRecognizer("AddressedNameRecognizer", PERSON, p.ADDRESSED_NAMES, reject=is_unlisted_word),
+        CueRecognizer("GreetedNameRecognizer", PERSON, p.GREETED_NAMES, reject=is_not_greeted_name),
+        CueRecognizer("CasualNameRecognizer", PERSON, p.CASUAL_NAMES, reject=is_not_casual_name),
+        CueRecognizer("DictatedNameRecognizer", PERSON, p.DICTATED_NAMES, reject=is_not_dictated_name, whole=True),
+        CueRecognizer("FacilityRecognizer", LOCATION, p.FACILITIES, reject=is_generic_place),
+        CueRecognizer("TransferPlaceRecognizer", LOCATION, p.TRANSFERS, reject=is_common_word),
+        CueRecognizer("NamedPlaceRecognizer", LOCATION, p.NAMED_PLACES, reject=is_clinical_phrase),
+        WordListRecognizer(LIST_RECOGNIZERS[0], PERSON, is_listed_name, 0.4),
+        GazetteerRecognizer(LIST_RECOGNIZERS[1], LOCATION, places.words, places.phrases, 0.4, p.ANY_NAME),
+        CueRecognizer("EmailRecognizer", EMAIL, p.EMAILS),
+        CueRecognizer("StrictUrlRecognizer", URL, p.URLS),
+        CueRecognizer("SsnRecognizer", SSN, p.SSNS),
+        CueRecognizer("StreetAddressRecognizer", ADDRESS, p.ADDRESSES),
+    ]
+
+
+def site_list_recognizers(deny: dict[str, Iterable[str]]) -> list[CueRecognizer]:
+    """One phrase recognizer per non-empty user list (staff roster, facilities, MRNs)."""
+    found: list[CueRecognizer] = []
+    for entity, phrases in deny.items():
+        phrases = list(phrases)
+        if phrases:
+            found.append(PhraseListRecognizer(f"SiteList{entity.title()}Recognizer", entity, phrases))
+    return found
+
+
+def all_recognizers(ner: bool, deny: dict[str, Iterable[str]] | None = None) -> list[EntityRecognizer]:
+    """What the analyzer registers: patterns, site lists, and spaCy's NER when `ner`."""
+    found: list[EntityRecognizer] = [*pattern_recognizers(), *site_list_recognizers(deny or {})]
+    if ner:
+        found.append(ner_recognizer())
+    return found

@@ -1,0 +1,166 @@
+"""Word tests: is this word a name, a place, or an ordinary clinical or English word?
+
+Cued recognizers pass them as `reject` (what follows "Dr." may be "aware"), and
+the filters use them on uncued hits. They read only the general lists of `vocab.py`.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+from reportgen.deid.patterns import FACILITY_END, FACILITY_NAME_WORDS, is_relation, is_title
+from reportgen.deid.vocab import (
+    clinical_words,
+    common_words,
+    english_words,
+    everyday_english,
+    faker_names,
+    first_names,
+    general_names,
+    general_places,
+    hand_words,
+    last_names,
+    stop_words,
+    words,
+)
+
+# Words that follow "Dr." or "husband" in notes and are not names ("dr aware", "son called").
+CUE_WORDS = frozenset(
+    "aware notified updated called paged here present informed made visited visiting phoned spoke stated states "
+    "came come wants requests ok okay re regarding about said team service office ordered "
+    "dr drs md np rn pa pt pts ho".split()
+)
+
+
+@lru_cache(maxsize=1)
+def _words_not_names() -> frozenset[str]:
+    """Stop words, the hand-written clinical list, and vocabulary or English words that are not also names."""
+    return stop_words() | hand_words() | CUE_WORDS | ((clinical_words() | common_words() | everyday_english()) - faker_names())
+
+
+@lru_cache(maxsize=1)
+def _medical_words() -> frozenset[str]:
+    """Clinical words that are no everyday English: ICD-10 titles also hold 'harbor', 'cross', 'heart'."""
+    return clinical_words() - english_words()
+
+
+def is_medical_word(word: str) -> bool:
+    """A word of the clinical vocabularies that is no everyday English ("thyroiditis", not "plan")."""
+    return word.lower() in _medical_words()
+
+
+@lru_cache(maxsize=1)
+def _known_words() -> frozenset[str]:
+    return english_words() | clinical_words()
+
+
+_CONTRACTION = re.compile(r"'(?:m|re|ve|ll|d|t|s)$")
+
+
+def parts(text: str) -> list[str]:
+    """Lower-cased words, hyphenated ones split ("ex-wife", "neuro-surg", "Kessler-Adventist"),
+    contractions and possessives cut ("you're" -> "you", "karen's" -> "karen")."""
+    return [_CONTRACTION.sub("", p) for w in words(text) for p in w.split("-") if p]
+
+
+def is_common_word(word: str) -> bool:
+    """A word that names nothing on its own ("times", "floor", "ativan"), while "Bill" or "Rose" still may."""
+    found = parts(word)
+    return not found or all(p in _words_not_names() for p in found)
+
+
+def is_not_name(word: str) -> bool:
+    """Rejects what follows "Dr." or "Mrs." ("dr aware", "Dr. on call") but keeps names that are
+    also words ("Dr. Foley", "dr. pica", "Dr Halfpenny")."""
+    w = word.lower()
+    if w in stop_words() or w in CUE_WORDS or not w.isalpha() and len(w) < 3:
+        return True
+    if w in faker_names():
+        return False
+    if word.istitle():  # "Dr. Art White": capitalized after a title, a word is a name
+        return False
+    return w in hand_words() or w in common_words() or word.islower() and w.endswith(("ed", "ing"))
+
+
+def is_not_name_after_weak_title(word: str) -> bool:
+    """After MR, MS, NP or nurse, any English word is rejected too ("NP. Lungs", "MR. Given")."""
+    w = word.lower()
+    return is_not_name(word) or (w in everyday_english() and w not in faker_names())
+
+
+def is_not_relative_name(word: str) -> bool:
+    """After "son", "wife": a common word, unless a capitalized first name ("Son, Ed, was updated")."""
+    w = word.lower()
+    if is_relation(word):  # "DAUGHTER AND SON CALLED"
+        return True
+    return is_common_word(word) and (word.islower() or w not in first_names() or w in stop_words())
+
+
+def is_not_listed_name(word: str) -> bool:
+    """Not an initial, nor a name of the general lists ("o'brien" as "obrien")."""
+    return len(word) > 1 and word.lower().replace("'", "") not in general_names()
+
+
+def is_unlisted_word(word: str) -> bool:
+    """No word of the general name list (lower-case transcripts: only listed names count)."""
+    return word.lower() not in general_names()
+
+
+def is_listed_name(word: str) -> bool:
+    """A name of the general list. The census lists hold ~90,000 names, so many abbreviations
+    and jargon ("VEA", "FICK", "bolus"): unless written Title-case, or under four letters, only
+    the common names count."""
+    names, w = general_names(), word.lower()
+    return w in names.common or (w in names and len(w) > 3 and word.istitle())
+
+
+def is_clinical_phrase(run: str) -> bool:
+    """'Floor', 'Cath Lab', 'Lasix': only stop words, the hand-written list, and clinical words that are
+    no everyday English (ICD-10 titles hold 'harbor', 'cross', 'heart': words of place names)."""
+    return all(p in stop_words() or p in hand_words() or p in _medical_words() or p in CUE_WORDS or is_title(p) for p in words(run))
+
+
+def is_generic_place(name: str) -> bool:
+    """'the hospital', 'cardiac rehab': stop words and the hand-written clinical list before the facility word
+    ('MEMORIAL HOSPITAL' is a name).
+
+    Lower-case and upper-case names ("transfer to rehab", "AWAITING REHAB") need more: no stop
+    word, and a word that is no English or clinical word, or one common in hospital names
+    ("sacred heart hospital").
+    """
+    found = parts(FACILITY_END.sub("", name))
+    if all(p in stop_words() or p in hand_words() for p in found):
+        return True
+    if not (name.islower() or name.isupper()) or any(p in general_places().all for p in found):
+        return False
+    return any(p in stop_words() for p in found) or all(p in _known_words() and p not in FACILITY_NAME_WORDS for p in found)
+
+
+def is_not_greeted_name(word: str) -> bool:
+    """After "hi", "hey", "hello": a first name ("louis", "teresa"), not "there" or "buddy"; an English
+    word only if Faker has it as a name ("hi may", not "hi hope")."""
+    w = word.lower()
+    if w not in first_names() or w in stop_words() or w in CUE_WORDS:
+        return True
+    return w in english_words() and w not in faker_names()
+
+
+def is_not_casual_name(word: str) -> bool:
+    """After "okay", "so", "thanks" (weaker than a greeting): a first name that is no English or clinical word."""
+    return is_not_greeted_name(word) or word.lower() in english_words() or is_common_word(word)
+
+
+def is_not_dictated_name(word: str) -> bool:
+    """In a dictated header ("next patient is bruce ward"): anything but a stop word, title or clinical word
+    that is no name ("patient , male ."); names that are words ("ward", "brown") stay."""
+    w = word.lower()
+    if w in stop_words() or w in CUE_WORDS or is_title(w):
+        return True
+    return w in clinical_words() and w not in faker_names()
+
+
+def is_not_full_name_word(word: str) -> bool:
+    """In "doctor scott good": a word of the unfiltered first or last name lists, no stop word, cue or title."""
+    w = word.lower()
+    return w in stop_words() or w in CUE_WORDS or is_title(w) or (w not in first_names() and w not in last_names())

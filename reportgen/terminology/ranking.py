@@ -1,0 +1,111 @@
+"""Ordering the candidates: reciprocal-rank fusion of the lexical and dense lists, then
+the code preferences a coder applies.
+
+- Never code an absent or ruled-out condition as present: such hits are dropped
+  (`Query.contradicts`).
+- Adult over neonatal and pregnancy codes unless the text speaks of a newborn or a pregnancy.
+- Conditions over external causes (V-Y) and health-status factors (Z) unless the text
+  is about an accident, a history, a status or an encounter ("blood in my pee" is not a blood type).
+- Billable codes over category headings; a category keeps its place only when no
+  code under it is among the candidates.
+- The side the text names (right, left, bilateral; LLE and "L hip" read by understanding).
+- "Unspecified" when the text gives no detail: a title that adds detail the query does
+  not mention ranks below a sibling that does not.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import replace
+
+from reportgen.terminology.analysis import analyze
+from reportgen.terminology.terms import Hit
+from reportgen.terminology.understanding import Query
+
+RRF_K = 60  # the usual reciprocal-rank constant: later ranks still count, the first few count most
+# Factors on a candidate's score (relative to the best candidate's), set on the dev queries.
+NEONATAL_OR_PREGNANCY = 0.5  # a newborn or pregnancy code the text gives no reason for
+CATEGORY = 0.8  # a category heading when a code under it is a candidate
+DETAIL = 0.93  # per title word of detail the query does not mention (at most 3)
+CIRCUMSTANCE = 0.6  # an external cause (V-Y) or a health-status factor (Z) the text gives no reason for
+SIDE = 1.1  # names the side the text gives (a title naming another side gets OTHER_SIDE)
+OTHER_SIDE = 0.5
+UNSPECIFIED = 1.05  # "unspecified": the code for text that gives no detail
+OTHER = 0.95  # "Other ...": a detail that was documented but has no code of its own
+_NEWBORN_OR_PREGNANT = re.compile(
+    r"\b(newborn|neonat\w*|perinatal|infant|fetus|fetal|congenital|birth|pregnan\w*|gestation\w*|"
+    r"obstetric\w*|antepartum|postpartum|puerper\w*|trimester|labou?r|delivery|childbirth|maternal)\b",
+    re.IGNORECASE,
+)
+# Words that make an external cause or a health-status factor (rather than a condition) what the text is about.
+_CIRCUMSTANTIAL = re.compile(
+    r"\b(history|family|status|screening|encounter|examination|exam|vaccination|counsel\w*|presence|absence|"
+    r"allerg\w*|bmi|body mass|long[- ]term|carrier|contact with|exposure|follow[- ]up|aftercare|transplant\w*|"
+    r"fall|fell|accident|collision|struck|bitten|bite|assault\w*|burn\w*|drown\w*|poison\w*|overdose|injur\w*|"
+    r"occupation\w*|homeless\w*|unemploy\w*|smok\w*|tobacco|alcohol|drug use|noncomplian\w*|underdos\w*)\b",
+    re.IGNORECASE,
+)
+_PAST_TITLE = re.compile(r"^(old|personal history|sequelae)\b|\bsequelae\b", re.IGNORECASE)
+_SIDE = re.compile(r"\b(left|right|bilateral)\b", re.IGNORECASE)
+# Title words that add no detail: ICD-10-CM's fillers, parenthesized nonessential modifiers, "without ..." parts.
+_NO_DETAIL = set(analyze("unspecified other specified site not elsewhere classified nos type and or due with of the disorder disease"))
+_NONESSENTIAL = re.compile(r"\([^)]*\)|\bwithout\b.*?(?=\bwith\b|[,;]|$)", re.IGNORECASE)
+
+
+def fuse(lists: Sequence[Sequence[Hit]]) -> list[Hit]:
+    """Reciprocal-rank fusion: each hit scores sum(1 / (RRF_K + rank)) over the lists it is in."""
+    scores: dict[tuple[str, str], float] = {}
+    first: dict[tuple[str, str], Hit] = {}
+    for hits in lists:
+        for rank, hit in enumerate(hits, start=1):
+            key = (hit.system, hit.code)
+            scores[key] = scores.get(key, 0.0) + 1.0 / (RRF_K + rank)
+            first.setdefault(key, hit)
+    return sorted((replace(first[key], score=score) for key, score in scores.items()), key=lambda h: -h.score)
+
+
+def prefer(hits: Sequence[Hit], query: Query | None, text: str) -> list[Hit]:
+    """Re-score `hits` (ordered, best first) with the coder's preferences."""
+    if query is not None:
+        hits = [h for h in hits if not query.contradicts(h.title)]
+    if not hits:
+        return []
+    asked = set(analyze(text))
+    special = bool(_NEWBORN_OR_PREGNANT.search(text))
+    circumstantial = bool(_CIRCUMSTANTIAL.search(text))
+    side = next((m.laterality for m in query.mentions if m.laterality), None) if query is not None else None
+    codes = {h.code for h in hits}
+    top = max(h.score for h in hits) or 1.0
+    scored = []
+    for h in hits:
+        factor = 1.0
+        if not special and _neonatal_or_pregnancy(h):
+            factor *= NEONATAL_OR_PREGNANCY
+        if not circumstantial and h.system == "icd10cm" and h.code[:1] in "VWXYZ":
+            factor *= CIRCUMSTANCE
+        elif not circumstantial and _PAST_TITLE.search(h.title):
+            factor *= CIRCUMSTANCE  # "Old myocardial infarction" for a heart attack now
+        if h.billable is False and any(c != h.code and c.startswith(h.code) for c in codes):
+            factor *= CATEGORY
+        detail = set(analyze(_NONESSENTIAL.sub(" ", h.title))) - asked - _NO_DETAIL
+        factor *= DETAIL ** min(len(detail), 3)
+        sides = _sides(h.title)
+        if side is not None and sides:
+            factor *= SIDE if side in sides else OTHER_SIDE
+        elif side is None and "unspecified" in h.title.lower():
+            factor *= UNSPECIFIED
+        elif h.title.startswith("Other"):
+            factor *= OTHER
+        scored.append(replace(h, score=h.score / top * factor))
+    return sorted(scored, key=lambda h: -h.score)
+
+
+def _sides(title: str) -> set[str]:
+    return {s.lower() for s in _SIDE.findall(title)}
+
+
+def _neonatal_or_pregnancy(hit: Hit) -> bool:
+    if hit.system == "icd10cm" and hit.code[:1] in ("O", "P"):
+        return True
+    return bool(_NEWBORN_OR_PREGNANT.search(hit.title))

@@ -1,0 +1,92 @@
+"""`reportgen batch --engine ray` on a local Ray instance: the local engine's reports and
+manifest, a killed run resumed, and the one-line error when Ray is not installed."""
+
+from __future__ import annotations
+
+import json
+import re
+import signal
+import sys
+from pathlib import Path
+
+import pytest
+
+from reportgen import errors
+from reportgen.batch import MANIFEST, read_manifest
+from tests.batch.conftest import GOOD, many_notes, run
+from tests.batch.test_batch import manifest
+from tests.batch.test_resume import assert_whole_reports, start_batch, wait_for_lines
+
+CREATED = re.compile(r"\d{4}-\d\d-\d\d \d\d:\d\d UTC")  # the creation time in a report's footer
+
+
+def add_bad_notes(folder: Path, outside: Path) -> None:
+    (folder / "empty.txt").write_text("  \n")
+    (folder / "binary.txt").write_bytes(b"\x00\x01PK\x03\x04" + bytes(range(256)))
+    outside.write_text("Chief complaint: chest pain.\n")
+    (folder / "link-outside.txt").symlink_to(outside)
+
+
+def test_ray_engine_writes_what_the_local_engine_writes(ray_address, samples, tmp_path, monkeypatch):
+    # Tags are deterministic; surrogates are drawn afresh for every note by design.
+    monkeypatch.setenv("REPORTGEN_DEID_OPERATOR", "tag")
+    add_bad_notes(samples, tmp_path / "elsewhere.txt")
+    local, distributed = tmp_path / "local", tmp_path / "ray"
+
+    by_local = run("batch", str(samples), "-o", str(local), "-f", "md,json,html", "-j", "1")
+    by_ray = run("batch", str(samples), "-o", str(distributed), "-f", "md,json,html", "--engine", "ray")
+
+    assert by_local.exit_code == by_ray.exit_code == errors.PARTIAL, by_ray.output
+    assert f"{len(GOOD)} ok, 3 failed" in by_ray.stdout
+    files = sorted(p.relative_to(local).as_posix() for p in local.rglob("*") if p.is_file())
+    assert files == sorted(p.relative_to(distributed).as_posix() for p in distributed.rglob("*") if p.is_file())
+    assert len(files) == 3 * len(GOOD) + 1
+    for name in files:
+        if name.endswith(".json"):  # the report's creation time is the only difference
+            a, b = (json.loads((d / name).read_text()) for d in (local, distributed))
+            assert a["provenance"].pop("created_at") and b["provenance"].pop("created_at")
+            assert a == b, name
+        elif name != MANIFEST:
+            a, b = (CREATED.sub("", (d / name).read_text()) for d in (local, distributed))
+            assert a == b, name
+    ours, theirs = manifest(local), manifest(distributed)
+    assert ours.keys() == theirs.keys()
+    for key, record in ours.items():
+        other = theirs[key]
+        assert record["timings"].keys() == other["timings"].keys()
+        assert {**record, "timings": None, "finished_at": None} == {**other, "timings": None, "finished_at": None}
+    assert theirs["empty.txt"]["error"] == "empty.txt is empty." and theirs["empty.txt"]["outputs"] == []
+    assert theirs["link-outside.txt"]["status"] == "failed"
+
+
+@pytest.mark.slow  # a subprocess joining the instance, then a second run: two actor start-ups (~40-90 s)
+def test_killed_ray_run_resumes(ray_address, tmp_path):
+    count = 16
+    src, out = many_notes(tmp_path / "in", count), tmp_path / "out"
+    proc = start_batch(src, out, "--engine", "ray", "--address", ray_address)
+    wait_for_lines(out, proc, 3)
+    proc.kill()
+    proc.wait(timeout=30)
+    assert proc.returncode == -signal.SIGKILL, "the batch finished before it could be killed"
+
+    done = {k: r for k, r in read_manifest(out / MANIFEST).items() if r["status"] == "ok"}
+    assert 3 <= len(done) < count
+    assert {Path(r["outputs"][0]).name for r in done.values()} <= assert_whole_reports(out)
+    mtimes = {name: (out / r["outputs"][0]).stat().st_mtime_ns for name, r in done.items()}
+
+    result = run("batch", str(src), "-o", str(out), "-f", "json", "--resume", "--engine", "ray")
+
+    assert result.exit_code == 0, result.output
+    assert f"{count - len(done)} ok, 0 failed, {len(done)} already done" in result.stdout
+    assert len(manifest(out)) == count and len(assert_whole_reports(out)) == count
+    assert not list(out.glob(".*.tmp"))
+    assert all((out / done[name]["outputs"][0]).stat().st_mtime_ns == mtime for name, mtime in mtimes.items())
+
+
+def test_without_ray_the_engine_is_a_one_line_error(samples, tmp_path, monkeypatch):
+    monkeypatch.setitem(sys.modules, "ray", None)  # what an install without the extra looks like
+    monkeypatch.setitem(sys.modules, "ray.data", None)
+    result = run("batch", str(samples), "-o", str(tmp_path / "out"), "--engine", "ray")
+    assert result.exit_code == errors.RUNTIME
+    assert result.stderr == "Error: --engine ray needs Ray, which is not installed. Install it with: pip install 'reportgen[ray]'.\n"
+    assert not (tmp_path / "out").exists()

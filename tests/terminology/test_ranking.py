@@ -1,0 +1,54 @@
+"""Fusion and the coder's preferences."""
+
+from __future__ import annotations
+
+from reportgen.terminology.ranking import fuse, prefer
+from reportgen.terminology.terms import Hit
+from reportgen.terminology.understanding import understand
+
+
+def hit(code: str, title: str, score: float = 1.0, billable: bool | None = True) -> Hit:
+    return Hit("icd10cm", code, title, score, "title", billable)
+
+
+def codes(hits: list[Hit]) -> list[str]:
+    return [h.code for h in hits]
+
+
+def test_reciprocal_rank_fusion_rewards_agreement() -> None:
+    lexical = [hit("A", "a"), hit("B", "b"), hit("C", "c")]
+    dense = [hit("B", "b"), hit("D", "d")]
+    fused = fuse([lexical, dense])
+    assert codes(fused) == ["B", "A", "D", "C"]
+    assert fused[0].score == 1 / 62 + 1 / 61
+
+
+def test_newborn_and_pregnancy_codes_only_when_the_text_says_so() -> None:
+    hits = [hit("P28.32", "Primary obstructive sleep apnea of newborn", 1.0), hit("G47.33", "Obstructive sleep apnea", 0.9)]
+    assert codes(prefer(hits, None, "obstructive sleep apnea")) == ["G47.33", "P28.32"]
+    assert codes(prefer(hits, None, "obstructive sleep apnea in a newborn"))[0] == "P28.32"
+
+
+def test_billable_code_over_its_category() -> None:
+    hits = [hit("J44", "Other chronic obstructive pulmonary disease", 1.0, billable=False),
+            hit("J44.9", "Chronic obstructive pulmonary disease, unspecified", 0.9)]
+    assert codes(prefer(hits, None, "chronic obstructive pulmonary disease")) == ["J44.9", "J44"]
+
+
+def test_a_contradicted_condition_is_dropped() -> None:
+    hits = [hit("I21.9", "Acute myocardial infarction, unspecified", 1.0), hit("R07.9", "Chest pain, unspecified", 0.5)]
+    query = understand("chest pain, rule out myocardial infarction")
+    assert codes(prefer(hits, query, query.search_text)) == ["R07.9"]
+
+
+def test_the_side_the_text_names() -> None:
+    hits = [hit("M17.12", "Unilateral primary osteoarthritis, left knee", 1.0),
+            hit("M17.11", "Unilateral primary osteoarthritis, right knee", 1.0)]
+    query = understand("osteoarthritis of R knee")
+    assert codes(prefer(hits, query, query.search_text)) == ["M17.11", "M17.12"]
+
+
+def test_conditions_over_external_causes_unless_the_text_is_about_one() -> None:
+    hits = [hit("W16.4", "Fall into water", 1.0), hit("M25.46", "Effusion, knee", 0.8)]
+    assert codes(prefer(hits, None, "water on the knee effusion")) == ["M25.46", "W16.4"]
+    assert codes(prefer(hits, None, "fall into water"))[0] == "W16.4"

@@ -1,0 +1,55 @@
+"""Spelling correction against an index vocabulary."""
+
+from __future__ import annotations
+
+import pytest
+
+from reportgen.terminology.spelling import Speller, distance, vocabulary
+from tests.terminology.conftest import corpus
+
+VOCABULARY = {
+    "pneumonia": 40, "diabetes": 90, "mellitus": 90, "anemia": 30, "edema": 20, "esophagitis": 5, "tumor": 8,
+    "cirrhosis": 6, "fibrosis": 30, "hemorrhage": 50, "pancreatitis": 12, "gastro-esophageal": 7, "reflux": 9,
+    "fever": 10, "infarction": 25, "hypertension": 15,
+}
+
+
+@pytest.fixture
+def speller() -> Speller:
+    return Speller(VOCABULARY, keep=["afib", "t2dm"])
+
+
+@pytest.mark.parametrize(
+    ("query", "corrected"),
+    [
+        ("pnuemonia", "pneumonia"),  # transposition
+        ("diabetis", "diabetes"),
+        ("pancreatitus", "pancreatitis"),
+        ("cirosis", "cirrhosis"),  # two edits; fibrosis is as close but starts with another letter
+        ("anaemia", "anemia"),  # British spellings
+        ("oedema", "edema"),
+        ("oesophagitis", "esophagitis"),
+        ("haemorrhage", "hemorrhage"),
+        ("tumour", "tumor"),
+        ("gastroesophageal reflux", "gastroesophageal gastro-esophageal reflux"),
+    ],
+)
+def test_corrects(speller: Speller, query: str, corrected: str) -> None:
+    assert speller.correct(query) == corrected
+
+
+@pytest.mark.parametrize("query", ["pneumonia", "Fever 38.5", "afib", "t2dm", "copd", "chest pain", "qzxwvtk"])
+def test_leaves_known_short_listed_and_hopeless_words_alone(speller: Speller, query: str) -> None:
+    assert speller.correct(query) == query
+
+
+def test_vocabulary_counts_every_indexed_field() -> None:
+    counts = vocabulary(corpus())
+    assert counts["hypertension"] >= 2 and counts["high"] == 1  # title and synonym ("High blood pressure")
+    assert counts["alzheimer's"] == 1
+
+
+def test_distance() -> None:
+    assert distance("pnuemonia", "pneumonia") == 1
+    assert distance("cirosis", "cirrhosis") == 2
+    assert distance("", "abc") == 3
