@@ -79,6 +79,15 @@ _DATE_WORDS = re.compile(
 _PHONE_WORDS = re.compile(r"(?i)(?:\b|(?<=\d))(?:ext(?:ension)?\.?|x)(?=\s*\d)")
 _AGE_AFTER = re.compile(r"\s*-?\s*(?i:y\b|yo|y/o|y\.o|yr|year)")
 _AGE_BEFORE = re.compile(r"(?i)\bage[d]?\s*:?\s*$")
+# Numeric shapes a tagged phone or date must have: ranges ("280-320"), clock times ("2200") and
+# vent settings ("10/650/.50") are what a tagger misreads in bedside notes.
+_PHONE_SHAPE = re.compile(
+    r"(?:\+?1[\s.-]?)?(?:\(?\d{3}\)?[\s./-]?)?\d{3}[\s.-]?\d{4}(?:\s*(?i:x|ext\.?|extension)\s*\d{1,5})?"
+)
+_M, _D = r"(?:0?[1-9]|1[0-2])", r"(?:0?[1-9]|[12]\d|3[01])"
+_NUMERIC_DATE = re.compile(
+    rf"{_M}/{_D}(?:/(?:\d\d|(?:19|20)\d\d))?|{_M}([.-]){_D}\1(?:\d\d|(?:19|20)\d\d)|{_M}/(?:\d\d|(?:19|20)\d\d)|(?:19|20)\d\d-\d\d-\d\d|(?:19\d\d|20[0-3]\d)s?|'\d\d|\d\d'"
+)
 _WORD = re.compile(r"[A-Za-z][A-Za-z'\-]*")
 _TOKEN = re.compile(r"[^\s,;:]+")
 
@@ -96,12 +105,16 @@ def plausible(label: str, text: str, start: int, end: int) -> bool:
     digits = sum(c.isdigit() for c in span)
     if label == AGE:
         return span.isdigit() and 90 <= int(span) <= 130 and bool(_AGE_AFTER.match(text, end) or _AGE_BEFORE.search(text, max(0, start - 8), start))
-    if label == PHONE:
-        return digits >= 4 and not re.search("[A-Za-z]", _PHONE_WORDS.sub("", span))
+    if label == PHONE:  # pagers (4-5 digits) are left to the rules, which see "pager" or "beeper"
+        return _PHONE_SHAPE.fullmatch(span.strip("()")) is not None or _PHONE_SHAPE.fullmatch(span) is not None
     if label == DATE:
-        return (digits > 0 or _DATE_WORDS.search(span) is not None) and not re.search("[A-Za-z]", _DATE_WORDS.sub("", span))
-    if label == ID:
-        return digits >= 3 and all(len(w) <= 3 for w in re.findall(r"\b[A-Za-z]+\b", span))
+        if _DATE_WORDS.search(span):  # "July 4th, 2019", "Mon 3/2"
+            return not re.search("[A-Za-z]", _DATE_WORDS.sub("", span))
+        return _NUMERIC_DATE.fullmatch(span) is not None
+    if label == ID:  # no range, list or ratio ("400-500", "124, 27", "95-130/60-70")
+        if re.search(r"[/,]|^\D*\d{1,4}\s*-\s*\d{1,4}$", span):
+            return False
+        return digits >= 5 and all(len(w) <= 3 for w in re.findall(r"\b[A-Za-z]+\b", span))
     if label == PERSON:  # initials alone are left to the rules, which see their cue ("WF/jk", "J. Yi")
         return digits == 0 and any(len(w) >= 3 for w in _WORD.findall(span))
     return label == LOCATION and any(c.isalnum() for c in span)
@@ -116,16 +129,33 @@ def ordinary_word(word: str) -> bool:
     return is_common_word(word) or (not word.istitle() and word.lower() in everyday_english())
 
 
+def name_like(word: str, text: str) -> bool:
+    """A word that can carry a tagged name or place: in the general name or place lists, or
+    Title-case and no English or clinical word in a note not written in capitals ("Certusi")."""
+    from reportgen.deid.filters import is_shouting
+    from reportgen.deid.vocab import clinical_words, english_words, general_names, general_places
+
+    w = word.lower().strip(".'")
+    if w in general_names() or w in general_places().all:
+        return True
+    return word.istitle() and w not in english_words() and w not in clinical_words() and not is_shouting(text)
+
+
 class PhiTaggerRecognizer(EntityRecognizer):
     """Presidio recognizer over the trained tagger; its spans carry its name in the audit.
 
-    `reject(text)` drops a PERSON or LOCATION span that is an ordinary or clinical word
-    ("resp", "remains"): the same word filter the rules apply to their uncued hits.
+    A PERSON or LOCATION span loses the words at its edges that `reject(word)` calls ordinary
+    ("resp", "remains": the word filter the rules use) and needs one word that
+    `confirm(word, text)` accepts (`name_like`): on bedside shorthand a tagger trained on
+    synthetic notes takes unknown abbreviations for names, and the lists tell them apart.
     """
 
-    def __init__(self, nlp, reject: Callable[[str], bool] = lambda text: False):
+    def __init__(
+        self, nlp, reject: Callable[[str], bool] = lambda word: False, confirm: Callable[[str, str], bool] = lambda word, text: True
+    ):
         self.nlp = nlp
         self.reject = reject
+        self.confirm = confirm
         labels = sorted(nlp.get_pipe("ner").labels)
         super().__init__(supported_entities=labels, name=NAME, supported_language="en")
 
@@ -140,6 +170,8 @@ class PhiTaggerRecognizer(EntityRecognizer):
             start, end = ent.start_char, ent.end_char
             if ent.label_ in (PERSON, LOCATION):
                 start, end = self._trim(text, start, end)
+                if not any(self.confirm(w, text) for w in _WORD.findall(text, start, end)):
+                    continue
             if start < end and plausible(ent.label_, text, start, end):
                 results.append(RecognizerResult(ent.label_, start, end, SCORE, recognition_metadata=self._meta()))
         return results

@@ -12,7 +12,7 @@ from click.testing import CliRunner
 from reportgen.cli import cli
 from reportgen.deid.scoring import load_physionet, patient_of, split_patients
 from reportgen.deid.synth import LABELS, Synthesizer
-from reportgen.deid.tagger import DEFAULT_TAGGER, NAME, PhiTaggerRecognizer, load_tagger
+from reportgen.deid.tagger import DEFAULT_TAGGER, NAME, PhiTaggerRecognizer, load_tagger, plausible
 from reportgen.deid.train import TaggerTrainConfig, read_site_data, train
 from reportgen.errors import InputError, RuntimeFailure
 from tests.conftest import REPO, shared_data
@@ -130,3 +130,22 @@ def test_stored_physionet_split_is_the_seeded_patient_split():
     expected = split_patients([patient_of(n) for n in notes])
     assert {k: stored[k] for k in expected} == expected
     assert not set(expected["test"]) & (set(expected["train"]) | set(expected["dev"]))
+
+
+@pytest.mark.parametrize(
+    ("label", "text", "ok"),
+    [
+        ("PHONE", "(617) 555-1234", True), ("PHONE", "617/555-1234 x22", True), ("PHONE", "280-320", False), ("PHONE", "550x12/5/50", False),
+        ("DATE", "7/22", True), ("DATE", "07-22-2019", True), ("DATE", "July 4th, 2019", True), ("DATE", "'92", True),
+        ("DATE", "6-8", False), ("DATE", "13/10", False), ("DATE", "1400", False), ("DATE", "cpap 10/peep 5", False),
+        ("ID", "XT368329980", True), ("ID", "12-345-67", True), ("ID", "400-500", False), ("ID", "95-130/60-70", False),
+        ("PERSON", "Jolene", True), ("PERSON", "co", False), ("LOCATION", "Pine Ridge\nHospital", False),
+    ],
+)
+def test_tagged_spans_must_have_the_shape_of_their_type(label: str, text: str, ok: bool):
+    assert plausible(label, text, 0, len(text)) is ok
+
+
+def test_an_age_is_tagged_only_over_89_and_as_an_age():
+    assert plausible("AGE", "95 yo woman", 0, 2) and plausible("AGE", "aged 95", 5, 7)
+    assert not plausible("AGE", "HR 95 bpm", 3, 5) and not plausible("AGE", "85 yo", 0, 2)
