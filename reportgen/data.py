@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import csv
 import hashlib
-import json
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -22,11 +21,12 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from reportgen.config import DATASET_FORMATS
 from reportgen.errors import InputError
 from reportgen.files import atomic_write
 from reportgen.layout import Layout
 
-FORMATS = ("aci-bench", "mts-dialog")
+FORMATS = DATASET_FORMATS
 _MAX_ERRORS_SHOWN = 5
 
 

@@ -2,17 +2,20 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
-from reportgen.cli import App, pass_app
-from reportgen.deid import Item, build_deidentifier, read_key
-from reportgen.deid.operators import OPERATORS, decrypt_text
-from reportgen.deid.parallel import run_many
+from reportgen.cli import App, choice, pass_app
+from reportgen.config import Operator
 from reportgen.errors import InputError, UsageError
 from reportgen.files import atomic_write, check_output_path, write_stdout
 from reportgen.notes import Note, read_note
+
+if TYPE_CHECKING:
+    from reportgen.deid import Item
 
 NOTE_SUFFIXES = (".txt",)
 
@@ -20,7 +23,7 @@ NOTE_SUFFIXES = (".txt",)
 @click.command()
 @click.argument("inputs", metavar="INPUT...", nargs=-1, required=True, type=click.Path(path_type=Path, allow_dash=True))
 @click.option("-o", "--output", type=click.Path(path_type=Path), help="Output file (one input) or folder (several inputs or a folder). Default: stdout.")
-@click.option("--operator", type=click.Choice(OPERATORS), help="What replaces identifiers (default: surrogate).")
+@click.option("--operator", type=choice(Operator), help="What replaces identifiers (default: surrogate).")
 @click.option("--audit", type=click.Path(path_type=Path, dir_okay=False), help="Write a JSONL audit here: offsets, types, recognizers; never the text.")
 @click.option("--workers", type=click.IntRange(min=1), help="Worker processes for many notes (default 1).")
 @click.option("--patient", "patient_key", help="Patient key: one surrogate set and date shift for all these notes.")
@@ -59,6 +62,10 @@ def deid(
       REPORTGEN_DEID_KEY=... reportgen deid note.txt --operator encrypt -o enc.txt
       REPORTGEN_DEID_KEY=... reportgen deid enc.txt --decrypt
     """
+    from reportgen.deid import Item, build_deidentifier, read_key
+    from reportgen.deid.operators import decrypt_text
+    from reportgen.deid.parallel import run_many
+
     settings = app.settings(
         **{"deid.operator": operator, "deid.workers": workers, "deid.no_ner": no_ner, "deid.no_tagger": no_tagger, "deid.patient_key": patient_key}
     )
@@ -107,7 +114,7 @@ def _expand(inputs: tuple[Path, ...]) -> list[tuple[Path, Path]]:
     return found
 
 
-def _targets(sources: list[tuple[Path, Path]], output: Path | None, force: bool) -> list[Path | None]:
+def _targets(sources: list[tuple[Path, Path]], output: Path | None, force: bool) -> Sequence[Path | None]:
     """Where each note goes: None = stdout (only for a single note)."""
     single = len(sources) == 1 and not sources[0][0].is_dir() and sources[0][1].parent == Path(".")
     if output is None:
@@ -136,7 +143,7 @@ def _emit(text: str, target: Path | None) -> None:
         atomic_write(target, text)
 
 
-def _show_bar(app: App, items: list) -> bool:
+def _show_bar(app: App, items: list[Item]) -> bool:
     return app.verbosity >= 0 and len(items) > 1
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
@@ -23,8 +23,7 @@ from reportgen.config import EsSettings
 from reportgen.errors import RuntimeFailure, UsageError
 from reportgen.terminology.analysis import FIELDS, analyze, field_texts, matched_field
 from reportgen.terminology.spelling import vocabulary
-from reportgen.terminology.tantivy_index import FORMAT
-from reportgen.terminology.terms import Corpus, Hit, Source, Stats
+from reportgen.terminology.terms import FORMAT, Corpus, Hit, Source, Stats
 
 _TEXT = {"type": "text", "analyzer": "english"}
 MAPPING = {
@@ -32,7 +31,7 @@ MAPPING = {
     "properties": {
         "system": {"type": "keyword"},
         "code": {"type": "keyword"},
-        **{name: _TEXT for name in FIELDS},
+        **dict.fromkeys(FIELDS, _TEXT),
         "billable": {"type": "boolean"},
     },
 }
@@ -54,7 +53,7 @@ def connect(settings: EsSettings, **client_options: Any) -> Elasticsearch:
     try:
         return Elasticsearch(
             settings.url,
-            ca_certs=str(settings.ca_certs) if settings.ca_certs else None,
+            ca_certs=str(settings.ca_certs) if settings.ca_certs else None,  # type: ignore[arg-type]  # None = the system CAs
             verify_certs=settings.verify_certs,
             request_timeout=settings.request_timeout,
             max_retries=settings.max_retries,
@@ -75,8 +74,11 @@ class ElasticsearchIndex:
         self.alias = alias
         self.url = _safe(str(client.transport.node_pool.get().base_url))
 
+    def ensure(self, load: Callable[[], Sequence[Corpus]], say: Callable[[str], None]) -> None:
+        """Nothing to do: a cluster's index is built on purpose (`reportgen terms index`), never on first use."""
+
     def build(self, corpora: Sequence[Corpus], progress: Callable[[int], None] | None = None) -> Stats:
-        built_at = datetime.now(timezone.utc)
+        built_at = datetime.now(UTC)
         name = f"{self.alias}-{built_at:%Y%m%d%H%M%S%f}"
         meta = {
             "format": FORMAT,

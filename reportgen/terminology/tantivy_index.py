@@ -9,7 +9,7 @@ import shutil
 import tempfile
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import tantivy
@@ -18,9 +18,8 @@ from reportgen.errors import RuntimeFailure
 from reportgen.files import atomic_write
 from reportgen.terminology.analysis import FIELDS, analyze, english_analyzer, field_texts, matched_field, normalize
 from reportgen.terminology.spelling import vocabulary
-from reportgen.terminology.terms import Corpus, Hit, Source, Stats
+from reportgen.terminology.terms import FORMAT, Corpus, Hit, Source, Stats
 
-FORMAT = 3  # bump when the schema or analysis changes: older indexes must be rebuilt
 META_FILE = "reportgen-index.json"
 VOCABULARY_FILE = "vocabulary.json"  # word counts for spelling correction
 ANALYZER = "en_lucene"
@@ -105,7 +104,10 @@ class TantivyIndex:
             fcntl.flock(lock, fcntl.LOCK_EX)
             yield
 
-    def build_if_absent(self, load: Callable[[], Sequence[Corpus]], say: Callable[[str], None]) -> None:
+    def ensure(self, load: Callable[[], Sequence[Corpus]], say: Callable[[str], None]) -> None:
+        """Build the index from `load()` if there is none yet (first use); one process builds, others wait."""
+        if self.path.exists():  # the usual case: no lock (the folder may be read-only)
+            return
         with self.locked():
             if not self.path.exists():
                 say(f"Building the terminology index in {self.path} (first use, a few seconds)...")
@@ -122,7 +124,7 @@ class TantivyIndex:
             meta = {
                 "format": FORMAT,
                 "count": _write(building, corpora, progress),
-                "built_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+                "built_at": datetime.now(UTC).isoformat(timespec="seconds"),
                 "sources": [c.source.__dict__ for c in corpora],
             }
             atomic_write(building / VOCABULARY_FILE, json.dumps(vocabulary(corpora)))
