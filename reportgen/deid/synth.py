@@ -24,6 +24,7 @@ import re
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypeVar
 
 from faker import Faker
 
@@ -67,6 +68,7 @@ class _Writer:
         return Example("".join(self.parts), sorted(self.spans))
 
 
+T = TypeVar("T")
 Piece = tuple[str, str | None]  # text, label (None: not an identifier)
 
 
@@ -152,7 +154,7 @@ class Surrogates:
         self.lasts = [n.title() for n in _lines("census_last.txt.gz")]
         self.places = [p for p in _lines("places.txt") if p[:1].isupper()]
 
-    def pick(self, items: Sequence[str]) -> str:
+    def pick(self, items: Sequence[T]) -> T:
         return self.rng.choice(items)
 
     def first(self) -> str:
@@ -280,7 +282,7 @@ class Surrogates:
 
     def value(self) -> str:
         n = self.rng.randint
-        args = [n(0, 10), n(0, 5), n(1, 6), n(90, 180), n(40, 100), self.pick([20, 25, 30, 40, 50, 70, 100, 200]), n(0, 4), n(3, 15),
+        args = [n(0, 10), n(0, 5), n(1, 6), n(90, 180), n(40, 100), self.rng.choice([20, 25, 30, 40, 50, 70, 100, 200]), n(0, 4), n(3, 15),
                 n(5, 20), n(10, 49), n(25, 60), n(50, 400), n(20, 120), n(60, 200), n(85, 95), n(96, 100), n(0, 23) * 100, n(0, 23) * 100,
                 n(96, 103)]
         return self.pick(_VALUES).format(*args)
@@ -335,7 +337,7 @@ class Synthesizer:
         self.note_text = _note_sentences(data)
         self.dialogues = _aci_dialogues(data)
         self.mts_dialogues = _mts_dialogues(data)
-        self.slots: dict[str, Callable[[], str | list[Piece]]] = {
+        self.slots: dict[str, Callable[[], list[Piece]]] = {
             "first": lambda: [(self.fake.first(), PERSON)], "last": lambda: [(self.fake.last(), PERSON)], "person": self.fake.person,
             "initials": lambda: [(self.fake.initials(), PERSON)], "title": lambda: [(self.fake.pick(_TITLES), None)],
             "relation": lambda: [(self.fake.pick(_RELATIONS), None)], "credential": lambda: [(self.fake.pick(_CREDENTIALS), None)],
@@ -373,7 +375,7 @@ class Synthesizer:
             r = self.rng.random()
             if bedside and r < 0.5:
                 w.add(self.shorthand())
-            elif r < 0.3 or not bedside and r < 0.45:
+            elif r < 0.3 or (not bedside and r < 0.45):
                 sentence = self.fake.pick(self.note_text)
                 w.add(sentence, spans=[(m.start(), m.end(), DATE) for m in _YEAR.finditer(sentence)])
             else:

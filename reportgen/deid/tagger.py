@@ -123,8 +123,8 @@ def plausible(label: str, text: str, start: int, end: int) -> bool:
 def ordinary_word(word: str) -> bool:
     """A word the tagger's PERSON/LOCATION spans may not consist of: the rules' clinical and common
     words, and everyday English unless Title-case ("green", "SMALL"; "Rose Green" stays)."""
-    from reportgen.deid.wordtests import is_common_word
     from reportgen.deid.vocab import everyday_english
+    from reportgen.deid.wordtests import is_common_word
 
     return is_common_word(word) or (not word.istitle() and word.lower() in everyday_english())
 
@@ -183,13 +183,13 @@ class PhiTaggerRecognizer(EntityRecognizer):
             tokens.pop(0)
         while tokens and self._ordinary(tokens[-1].group()):
             tokens.pop()
-        if not tokens or not any(len(w) >= 2 for t in tokens for w in _WORD.findall(t.group())) and not any(c.isdigit() for t in tokens for c in t.group()):
+        if not tokens or (not any(len(w) >= 2 for t in tokens for w in _WORD.findall(t.group())) and not any(c.isdigit() for t in tokens for c in t.group())):
             return start, start
         return tokens[0].start(), tokens[-1].end()
 
     def _ordinary(self, token: str) -> bool:
         word = token.strip(".'-()&")
-        return not word or word.isalpha() and self.reject(word)
+        return not word or (word.isalpha() and self.reject(word))
 
     def _meta(self) -> dict:
         return {RecognizerResult.RECOGNIZER_NAME_KEY: self.name, RecognizerResult.RECOGNIZER_IDENTIFIER_KEY: self.id}

@@ -114,7 +114,7 @@ def train(config: TaggerTrainConfig, say=print) -> dict:
     scores: dict = {}
     began = time.perf_counter()
     for epoch in range(1, config.epochs + 1):
-        start, losses = time.perf_counter(), {}
+        start, losses = time.perf_counter(), dict[str, float]()
         rng.shuffle(training)
         for batch in minibatch(training, size=compounding(8.0, 32.0, 1.001)):
             nlp.update(batch, drop=config.dropout, sgd=optimizer, losses=losses)

@@ -110,7 +110,7 @@ def test_corrupt_tagger_model_fails_closed(tmp_path: Path, tiny_model: Path):
 
 
 def test_missing_model_is_a_runtime_failure_not_a_rules_only_run(tmp_path: Path):
-    with pytest.raises(RuntimeFailure, match="config.cfg"):
+    with pytest.raises(RuntimeFailure, match=r"config\.cfg"):
         load_tagger(tmp_path)
 
 
