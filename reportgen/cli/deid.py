@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from reportgen.cli import App, choice, pass_app
+from reportgen.cli import App, capped_workers, choice, pass_app
 from reportgen.config import Operator
 from reportgen.errors import InputError, UsageError
 from reportgen.files import atomic_write, check_output_path, write_stdout
@@ -84,11 +84,12 @@ def deid(
     if settings.deid.no_tagger:
         app.warn("--no-tagger: without the trained PHI tagger, identifiers the rules do not know are missed.")
     deidentifier = build_deidentifier(settings.deid)
-    items = [Item(_note_id(note, path, rel), note.text, patient=settings.deid.patient_key) for note, (path, rel) in zip(notes, sources, strict=True)]
+    names = settings.notes.ids == "name"
+    items = [Item(_note_id(note, path, rel, names), note.text, patient=settings.deid.patient_key) for note, (path, rel) in zip(notes, sources, strict=True)]
     records: list[str] = []
     done = 0
     with click.progressbar(length=len(items), label="De-identifying", file=sys.stderr) if _show_bar(app, items) else _NoBar() as bar:
-        for results in run_many(deidentifier, items, settings.deid.workers):
+        for results in run_many(deidentifier, items, capped_workers(app, settings.deid.workers)):
             for result in results:
                 _emit(result.text, targets[done])
                 records += [json.dumps(r) for r in result.audit]
@@ -132,8 +133,9 @@ def _targets(sources: list[tuple[Path, Path]], output: Path | None, force: bool)
     return targets
 
 
-def _note_id(note: Note, path: Path, rel: Path) -> str:
-    return note.id if str(path) == "-" else str(rel.with_suffix(""))
+def _note_id(note: Note, path: Path, rel: Path, names: bool) -> str:
+    """The audit's id for a note: opaque (note-<hash of its text>) unless notes.ids = "name"."""
+    return str(rel.with_suffix("")) if names and str(path) != "-" else note.id
 
 
 def _emit(text: str, target: Path | None) -> None:
