@@ -15,7 +15,7 @@ import jinja2
 from jinja2.sandbox import SandboxedEnvironment
 
 from reportgen import __version__
-from reportgen.errors import InputError
+from reportgen.errors import InputError, UsageError
 from reportgen.report import Report, map_note_text
 from reportgen.resources import templates_dir
 
@@ -26,8 +26,10 @@ def format_for(output: Path | None, requested: str | None) -> str:
     """The format to write: as requested, else from the output suffix, else Markdown."""
     if requested:
         return requested
-    if output is not None:
-        return _SUFFIX_FORMAT.get(output.suffix.lower(), "md")
+    if output is not None and output.suffix:
+        if output.suffix.lower() not in _SUFFIX_FORMAT:  # `-o r.pdf` would be Markdown under a PDF name
+            raise UsageError(f"cannot write {output.suffix} files.", "Name the output .md, .html or .json, or pass --format.")
+        return _SUFFIX_FORMAT[output.suffix.lower()]
     return "md"
 
 

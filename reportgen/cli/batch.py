@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 import click
 
 from reportgen import errors
-from reportgen.cli import App, choice, pass_app
+from reportgen.cli import App, capped_workers, choice, pass_app
 from reportgen.config import FORMATS, Engine
 
 if TYPE_CHECKING:
@@ -94,7 +94,7 @@ def batch(
         "ray.num_gpus": num_gpus,
     })
     config = settings.batch
-    workers = config.workers or min(8, os.cpu_count() or 1)
+    workers = capped_workers(app, config.workers or min(8, os.cpu_count() or 1))
     reporter = reporter_for(app, config.progress_every)
     with reporter:
         summary = run_batch(

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from reportgen.cli import App, choice, pass_app
+from reportgen.cli import App, capped_workers, choice, pass_app
 from reportgen.config import Operator
 from reportgen.errors import InputError, UsageError
 from reportgen.files import atomic_write, check_output_path, write_stdout
@@ -85,7 +85,7 @@ def deid(
     records: list[str] = []
     done = 0
     with click.progressbar(length=len(items), label="De-identifying", file=sys.stderr) if _show_bar(app, items) else _NoBar() as bar:
-        for results in run_many(deidentifier, items, settings.deid.workers):
+        for results in run_many(deidentifier, items, capped_workers(app, settings.deid.workers)):
             for result in results:
                 _emit(result.text, targets[done])
                 records += [json.dumps(r) for r in result.audit]

@@ -101,8 +101,15 @@ class TantivyIndex:
     @contextmanager
     def locked(self) -> Iterator[None]:
         """One builder at a time per index folder (batch workers may all find it absent at once)."""
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        with open(self.path.with_name(f".{self.path.name}.lock"), "w") as lock:
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            lock = open(self.path.with_name(f".{self.path.name}.lock"), "w")  # closed by the with below
+        except OSError as e:  # data_dir is a file, read-only, or under /proc
+            raise RuntimeFailure(
+                f"cannot create the terminology index in {self.path.parent} ({e.strerror}).",
+                "Point data_dir (REPORTGEN_DATA_DIR) or --index-dir at a writable folder.",
+            ) from None
+        with lock:
             fcntl.flock(lock, fcntl.LOCK_EX)
             yield
 
