@@ -93,7 +93,7 @@ class RaySettings(Section):
         None,
         description="Cluster to join: 'auto' (the one `ray start` made on this machine), 'ray://HEAD:10001' or HEAD:6379; unset = a Ray instance on this machine for this run.",
     )
-    actors: int = Field(0, ge=0, description="Pipelines at once, one per actor; 0 = as many as the cluster's free CPUs (GPUs with num_gpus) allow.")
+    actors: int = Field(0, ge=0, description="Pipelines at once, one per actor; 0 = as many as the cluster's CPUs (GPUs with num_gpus) hold.")
     num_cpus: float = Field(1.0, gt=0, description="CPUs each actor reserves.")
     num_gpus: float | None = Field(
         None, ge=0, description="GPUs each actor reserves; unset = 1 when a model generates and the cluster has GPUs, else 0."
