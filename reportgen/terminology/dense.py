@@ -75,7 +75,7 @@ class Encoder:
         import torch
         from transformers import AutoModel, AutoTokenizer
 
-        from reportgen.generation.runtime import quiet_transformers, set_threads
+        from reportgen.runtime import quiet_transformers, set_threads
 
         set_threads(self.threads)
         quiet_transformers()

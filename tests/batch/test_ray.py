@@ -101,6 +101,7 @@ def test_model_reports_on_ray_match_the_local_engine(ray_address, samples, tmp_p
         assert a == b, name
 
 
+@pytest.mark.slow  # another actor start-up (~15-45 s); the default run keeps the equality test
 def test_a_pipeline_the_actors_cannot_load_stops_the_batch_with_its_error(ray_address, samples, tmp_path, monkeypatch):
     monkeypatch.setenv("REPORTGEN_DEID_MODEL", "no_such_pipeline")  # fail closed: no note passes un-de-identified
     result = run("batch", str(samples), "-o", str(tmp_path / "out"), "--engine", "ray", "--actors", "1")
