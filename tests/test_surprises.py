@@ -81,3 +81,11 @@ def test_deid_folder_follows_the_batch_rules(tmp_path):
     for name, reason in (("empty.txt", "is empty"), ("binary.txt", "binary"), ("link.txt", "outside the input folder")):
         assert f"Warning: skipped {name}: " in result.stderr and reason in result.stderr
     assert "Warning: latin1.txt: note was not valid UTF-8; decoded as Windows-1252." in result.stderr
+
+
+def test_a_csv_with_a_quote_left_open_names_the_row(tmp_path):
+    data = tmp_path / "pairs.csv"
+    data.write_text('encounter_id,dataset,dialogue,note\nD2N001,aci,[doctor] hi,Note one\nD2N002,aci,"[doctor] hello,Note two\n')
+    result = run("data", "import", str(data), "--format", "aci-bench", "-o", str(tmp_path / "p.jsonl"))
+    one_line(result, errors.INPUT, "row 2 (from line 3) is not valid CSV (unexpected end of data). Look for a quote left open there.")
+    assert not (tmp_path / "p.jsonl").exists()
