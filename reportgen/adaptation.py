@@ -64,7 +64,7 @@ class Row:
 
 def strategies_for(base_model: str | None, fine_tuned: str | None, examples: Path | None) -> list[Strategy]:
     """The strategies the given models and archive allow, in table order; the model-free one always."""
-    from reportgen.training.card import read_card
+    from reportgen.generation.card import read_card
 
     found = []
     if base_model:
@@ -138,21 +138,9 @@ def _row(strategy: Strategy, pipeline: Pipeline, pairs: Sequence[Pair], referenc
 
 
 def _reports(pipeline: Pipeline, pairs: Sequence[Pair]) -> list[Report]:
-    """One batch through the pipeline's stages, the model writing the whole batch at once."""
+    """One batch through the pipeline, the model writing the whole batch at once."""
     notes = [Note(id=p.id, text=p.note, sha256=hashlib.sha256(p.note.encode("utf-8")).hexdigest()) for p in pairs]
-    cleaned = [pipeline.deidentify(note) for note in notes]
-    contexts = [pipeline.retrieve(clean) for clean in cleaned]
-    generate_many = getattr(pipeline.generator, "generate_many", None)
-    inputs = [(clean.text, context) for clean, context in zip(cleaned, contexts, strict=True)]
-    drafts = (
-        generate_many(inputs, pipeline.layout)
-        if generate_many
-        else [pipeline.generator.generate(text, context, pipeline.layout) for text, context in inputs]
-    )
-    return [
-        pipeline.code(pipeline.parse(draft, note, clean, context))
-        for draft, note, clean, context in zip(drafts, notes, cleaned, contexts, strict=True)
-    ]
+    return [result.report for result in pipeline.run_many(notes)]
 
 
 # ---------------------------------------------------------------- outputs

@@ -87,16 +87,13 @@ def build_archive(
     """De-identify every pair of `data` (note and report together) and index the notes in `output`."""
     if output.exists() and any(output.iterdir()) and not overwrite:
         raise UsageError(f"output {output} is not empty.", "Choose a new folder or pass --force.")
-    source = read_pairs(data)
-    clean: list[Pair] = []
-    policy = None
-    for pair in source:
-        note = Note(id=pair.id, text=pair.note, sha256=hashlib.sha256(pair.note.encode("utf-8")).hexdigest())
-        result = pipeline.deidentify(note, also=[pair.report])
-        policy = result.policy
-        clean.append(Pair(id=pair.id, note=result.text, report=result.also[0]))
+    policy = pipeline.deid_policy
     if policy is None:
         raise UsageError("the example archive holds de-identified pairs only.", "Do not switch de-identification off.")
+    source = read_pairs(data)
+    notes = [Note(id=p.id, text=p.note, sha256=hashlib.sha256(p.note.encode("utf-8")).hexdigest()) for p in source]
+    prepared = pipeline.prepare(notes, also=[[pair.report] for pair in source])
+    clean = [Pair(id=pair.id, note=p.text, report=p.deid.also[0]) for pair, p in zip(source, prepared, strict=True)]
     output.mkdir(parents=True, exist_ok=True)
     write_pairs(output / PAIRS_FILE, clean)
     corpus = Corpus(

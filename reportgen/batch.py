@@ -29,12 +29,12 @@ from multiprocessing import get_context
 from pathlib import Path, PurePosixPath
 
 from reportgen import __version__
-from reportgen.config import Settings
+from reportgen.config import FORMATS, Settings
 from reportgen.errors import InputError, ReportgenError, UsageError
 from reportgen.files import atomic_write
 from reportgen.notes import Note, read_note
 from reportgen.pipeline import Pipeline, timed
-from reportgen.render import FORMATS, render
+from reportgen.render import render
 from reportgen.report import Report
 from reportgen.terminology.index import open_terminology
 
@@ -205,41 +205,27 @@ class Processor:
 
     def one(self, job: Job) -> Record:
         """Read, generate, render and write one note; any failure becomes a failed record."""
-        record = self._record(job)
-        with self._recording(record, job):
-            result = self.pipeline.run(self._read(job, record))
-            record.timings.update(result.timings)
-            self._write(job, record, result.report)
-        return _finish(record)
+        return self.many([job])[0]
 
     def many(self, jobs: Sequence[Job]) -> list[Record]:
-        """For a model generator: de-identify and retrieve each note, then generate them in one batched call."""
+        """Several notes through the pipeline's steps, the drafts in one generator call
+        (a model batches them); a failure fails only its own note, or the chunk it was drafted with."""
         pipeline, records, ready = self.pipeline, [], []
         for job in jobs:
             records.append(record := self._record(job))
             with self._recording(record, job):
-                note = self._read(job, record)
-                with timed(record.timings, "deid"):
-                    clean = pipeline.deidentify(note)
-                with timed(record.timings, "retrieve"):
-                    context = pipeline.retrieve(clean)
-                ready.append((job, record, note, clean, context))
-        start = time.perf_counter()
+                ready += [(job, record, prepared) for prepared in pipeline.prepare([self._read(job, record)])]
         try:
-            drafts = pipeline.generator.generate_many([(c.text, ctx) for *_, c, ctx in ready], pipeline.layout)  # type: ignore[attr-defined]
+            drafts = pipeline.draft([prepared for *_, prepared in ready])
         except Exception as e:  # the whole chunk failed (e.g. out of memory): each note says so
-            for job, record, *_ in ready:
+            for job, record, _ in ready:
                 self._fail(record, job, e)
             ready, drafts = [], []
-        share = (time.perf_counter() - start) / max(1, len(ready))
-        for (job, record, note, clean, context), draft in zip(ready, drafts):
-            record.timings["generate"] = share
+        for (job, record, prepared), draft in zip(ready, drafts, strict=True):
             with self._recording(record, job):
-                with timed(record.timings, "parse"):
-                    report = pipeline.parse(draft, note, clean, context)
-                with timed(record.timings, "code"):
-                    report = pipeline.code(report)
-                self._write(job, record, report)
+                result = pipeline.finish([prepared], [draft])[0]
+                record.timings.update(result.timings)
+                self._write(job, record, result.report)
         return [_finish(record) for record in records]
 
     def _record(self, job: Job) -> Record:
@@ -334,14 +320,7 @@ class StopFlag:
             signal.signal(signal.SIGINT, self._previous)
 
 
-def _run_serial(jobs: Sequence[Job], processor: Processor, stop: StopFlag) -> Iterator[Record]:
-    for job in jobs:
-        if stop.set:
-            return
-        yield processor.one(job)
-
-
-def _run_batched(jobs: Sequence[Job], processor: Processor, stop: StopFlag, size: int) -> Iterator[Record]:
+def _run_in_process(jobs: Sequence[Job], processor: Processor, stop: StopFlag, size: int) -> Iterator[Record]:
     for start in range(0, len(jobs), size):
         if stop.set:
             return
@@ -461,16 +440,16 @@ def run_batch(
     args = (input_dir, output_dir, list(formats), fingerprint)
     start = time.perf_counter()
     with StopFlag() as stop, manifest.open("a", encoding="utf-8") as log:
+        # A model is loaded once, in this process, and fed chunks of notes; a model-free
+        # generator takes notes one at a time, here, in worker processes or on Ray actors.
         if settings.batch.engine == "ray":
             from reportgen.batch_ray import run_ray
 
             open_terminology(settings)  # an absent index is built here once, before the actors open it
             stream = run_ray(todo, settings, args, stop)
-        elif settings.generate.model:  # one model in this process, fed batches
+        elif settings.generate.model or workers <= 1 or len(todo) <= 1:
             processor = Processor(Pipeline.from_settings(settings), *args)
-            stream = _run_batched(todo, processor, stop, MODEL_CHUNK)
-        elif workers <= 1 or len(todo) <= 1:
-            stream = _run_serial(todo, Processor(Pipeline.from_settings(settings), *args), stop)
+            stream = _run_in_process(todo, processor, stop, MODEL_CHUNK if settings.generate.model else 1)
         else:
             open_terminology(settings)  # an absent index is built here once, not by every worker at once
             stream = _run_pool(todo, settings, args, min(workers, len(todo)), stop)

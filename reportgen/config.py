@@ -15,11 +15,26 @@ import os
 import tomllib
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Literal, get_origin
+from typing import Any, Literal, get_args, get_origin
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
 
 from reportgen.errors import UsageError
+
+
+# Allowed values, defined once: settings validate against these, and the CLI builds its
+# click.Choice options from them (`reportgen.cli.choice`). A new value is one edit here.
+Format = Literal["md", "html", "json"]  # report formats
+Operator = Literal["surrogate", "tag", "mask", "redact", "encrypt"]  # what replaces an identifier
+Backend = Literal["tantivy", "elasticsearch"]  # terminology search engines
+DatasetFormat = Literal["aci-bench", "mts-dialog"]  # public datasets `reportgen data import` reads
+TrainMethod = Literal["lora", "full"]  # how `reportgen train` adapts a model
+Engine = Literal["local", "ray"]  # where `reportgen batch` runs its pipelines
+
+FORMATS: tuple[Format, ...] = get_args(Format)
+OPERATORS: tuple[Operator, ...] = get_args(Operator)
+BACKENDS: tuple[Backend, ...] = get_args(Backend)
+DATASET_FORMATS: tuple[DatasetFormat, ...] = get_args(DatasetFormat)
 
 
 def _user_dir(env: str, fallback: str) -> Path:
@@ -56,16 +71,13 @@ class GenerateSettings(Section):
     trust_remote_code: bool = Field(False, description="Allow a model's own Python code to run (off: safer).")
 
 
-Engine = Literal["local", "ray"]
-
-
 class BatchSettings(Section):
     """Processing folders of notes (`reportgen batch`)."""
 
     engine: Engine = Field("local", description="local: worker processes on this machine; ray: actors on a Ray cluster (see [ray]).")
     workers: int = Field(0, ge=0, description="Worker processes; 0 = one per CPU core, at most 8.")
     glob: str = Field("*.txt", description="Which file names in the input folder are notes.")
-    formats: list[Literal["md", "html", "json"]] = Field(["md"], min_length=1, description="Report formats to write per note.")
+    formats: list[Format] = Field(["md"], min_length=1, description="Report formats to write per note.")
     progress_every: float = Field(10.0, gt=0, description="Seconds between progress lines when stderr is not a terminal.")
 
 
@@ -90,7 +102,7 @@ class RaySettings(Section):
 class TermsSettings(Section):
     """Terminology retrieval (ICD-10-CM, Disease Ontology, your own vocabularies)."""
 
-    backend: Literal["tantivy", "elasticsearch"] = Field("tantivy", description="Search engine: embedded tantivy or an Elasticsearch cluster.")
+    backend: Backend = Field("tantivy", description="Search engine: embedded tantivy or an Elasticsearch cluster.")
     index_dir: Path | None = Field(None, description="tantivy index folder (default: <data_dir>/terms).")
     sources: list[Path] = Field(default_factory=list, description="Extra vocabulary files (.jsonl, .csv, .tsv, .obo) indexed with the shipped ones.")
     expand: bool = Field(True, description="Expand abbreviations and lay terms (htn, heart attack) before searching.")
@@ -120,7 +132,7 @@ class EsSettings(Section):
 class DeidSettings(Section):
     """De-identification (Presidio with clinical recognizers)."""
 
-    operator: Literal["surrogate", "tag", "mask", "redact", "encrypt"] = Field(
+    operator: Operator = Field(
         "surrogate",
         description="surrogate: realistic fake values, dates shifted per patient; tag: <PERSON_1>; mask; redact; encrypt: reversible AES.",
     )

@@ -22,11 +22,12 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from reportgen.config import DATASET_FORMATS
 from reportgen.errors import InputError
 from reportgen.files import atomic_write
 from reportgen.layout import Layout
 
-FORMATS = ("aci-bench", "mts-dialog")
+FORMATS = DATASET_FORMATS
 _MAX_ERRORS_SHOWN = 5
 
 

@@ -26,12 +26,11 @@ from statistics import mean
 
 from rouge_score import rouge_scorer
 
-from reportgen.errors import UsageError
 from reportgen.files import atomic_write
 from reportgen.generation import Draft
 from reportgen.layout import Layout
 from reportgen.notes import decode_note
-from reportgen.pipeline import Deidentified, Pipeline
+from reportgen.pipeline import Pipeline
 from reportgen.report import Report
 
 ROUGE_TYPES = ("rouge1", "rouge2", "rougeL", "rougeLsum")
@@ -72,7 +71,7 @@ class PairScore:
     section_rouge1: dict[str, float]  # per section of the reference
     reference_codes: list[str]
     output_codes: list[str]
-    phi_check: str  # "passed", "leaked", "skipped (--restore-phi)", "unavailable"
+    phi_check: str  # "passed", "leaked" or "skipped (--restore-phi)"
     phi_identifiers: int
     phi_leaked: int
     generator: str
@@ -130,14 +129,12 @@ def evaluate_pair(pipeline: Pipeline, pair_id: str, note_text: str, reference: s
     note = decode_note(note_text.encode("utf-8"), pair_id, settings.notes)
     result = pipeline.run(note)
     output = report_text(result.report)
-    identifiers = getattr(result.deid, "identifiers", None)
+    identifiers = result.deid.identifiers
     if restore_phi:
         output = result.deid.restore(output)
         phi_check, leaks = "skipped (--restore-phi)", 0
-    elif identifiers is None and not known:
-        phi_check, leaks = "unavailable", 0
     else:
-        leaks = leaked([*(identifiers or ()), *known], output)
+        leaks = leaked([*identifiers, *known], output)
         phi_check = "leaked" if leaks else "passed"
 
     ref_sections = layout.section_texts(reference)
@@ -153,10 +150,10 @@ def evaluate_pair(pipeline: Pipeline, pair_id: str, note_text: str, reference: s
         reference_codes=sorted(report_codes(_reference_report(pipeline, pair_id, reference))),
         output_codes=sorted(report_codes(result.report)),
         phi_check=phi_check,
-        phi_identifiers=len(set(identifiers or ())) + len(known),
+        phi_identifiers=len(set(identifiers)) + len(known),
         phi_leaked=leaks,
         generator=result.report.provenance.generator,
-        deid_policy=result.deid.policy,
+        deid_policy=result.report.provenance.deid_policy,
         seconds=round(time.perf_counter() - start, 4),
         warnings=list(result.report.provenance.warnings),
     )
@@ -165,17 +162,15 @@ def evaluate_pair(pipeline: Pipeline, pair_id: str, note_text: str, reference: s
 def _reference_report(pipeline: Pipeline, pair_id: str, reference: str) -> Report:
     """The reference as a coded report: de-identified first, since coding queries the index with its text."""
     note = decode_note(reference.encode("utf-8"), f"{pair_id}-reference", pipeline.settings.notes)
-    clean = pipeline.deidentify(note)
-    draft = Draft(text=pipeline.layout.format_draft(pipeline.layout.section_texts(clean.text)),
-                  generator="reference", extractive=True)
-    return pipeline.code(pipeline.parse(draft, note, clean, []))
+    prepared = pipeline.prepare([note])
+    layout = pipeline.layout
+    draft = Draft(text=layout.format_draft(layout.section_texts(prepared[0].text)), generator="reference")
+    return pipeline.finish(prepared, [draft])[0].report
 
 
 def evaluate_pairs(pipeline: Pipeline, pairs: Iterable, restore_phi: bool = False,
                    on_pair: Callable[[PairScore], None] = lambda score: None) -> Evaluation:
     """Score every pair (objects with id, note, report and optional patient identifiers)."""
-    if restore_phi and not hasattr(Deidentified, "restore"):
-        raise UsageError("this build's de-identification cannot restore PHI.", "Drop --restore-phi.")
     scores = []
     for pair in pairs:
         known = [v for k, v in (getattr(pair, "patient", None) or {}).items() if k == "name"]

@@ -1,20 +1,38 @@
-"""One note through the pipeline, one function per stage:
+"""The pipeline: the one place that knows the order of the stages.
 
-note -> de-identified note -> retrieved context -> draft -> structured report (coded).
+    note -> de-identified note -> retrieved context -> draft -> structured report (coded)
 
-Rendering is the caller's last step (`reportgen.render`). `Pipeline` loads the
-heavy resources (spaCy, the index, a model) once and is reused across notes.
+Public shape (everything else here is a private stage):
+
+    pipeline = Pipeline.from_settings(settings)      # loads spaCy, the index, a model: once
+    result = pipeline.run(note)                      # one note -> Result(report, deid, timings)
+    results = pipeline.run_many(notes)               # several: one batched de-identification,
+                                                     # one batched generator call
+    # or the same three steps, for callers that must handle each note's failure
+    # or supply their own drafts (batch, evaluation, training):
+    prepared = pipeline.prepare(notes, also=...)     # de-identify (batched) + retrieve
+    drafts = pipeline.draft(prepared)                # Generator.generate_many
+    results = pipeline.finish(prepared, drafts)      # parse + code
+
+`Prepared.deid` and `Result.deid` are the de-identifier's own `DeidResult`
+(the text, companion texts, the identifiers found and `restore`); with
+de-identification switched off it holds the note's text unchanged.
+`pipeline.deid_policy` names the policy (None = off) and `pipeline.index_version`
+the terminology index, as reports are stamped with them. Timings are seconds
+per stage per note; a batched stage's time is shared evenly by its notes.
+Rendering is the caller's last step (`reportgen.render`).
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from reportgen.config import Settings
-from reportgen.deid import Deidentifier, Item, build_deidentifier
+from reportgen.deid import DeidResult, Deidentifier, Item, build_deidentifier
 from reportgen.generation import Draft, Generator, load_generator
 from reportgen.generation.parse import parse_draft
 from reportgen.layout import Layout, load_layout
@@ -24,30 +42,24 @@ from reportgen.terminology.index import Terminology, open_terminology
 
 
 @dataclass
-class Deidentified:
-    """A note after de-identification (or with it switched off: policy None)."""
+class Prepared:
+    """A note ready for a generator: de-identified, with the terms retrieved for it."""
 
-    text: str
-    policy: str | None
-    # Companion texts (e.g. a training pair's reference report) de-identified with the same mapping.
-    also: list[str] = field(default_factory=list)
-    # The original identifiers found (for --restore-phi and the PHI-leak check): in memory only, never logged.
-    identifiers: list[str] = field(default_factory=list, repr=False)
-    restorer: Callable[[str], tuple[str, int]] | None = field(default=None, repr=False)
+    note: Note = field(repr=False)  # the original: never logged
+    deid: DeidResult
+    context: list[Code]
+    timings: dict[str, float] = field(default_factory=dict)
 
-    def restore(self, text: str) -> str:
-        """Put the original identifiers back in text written from this note (the clinician's copy)."""
-        return self.restore_counted(text)[0]
-
-    def restore_counted(self, text: str) -> tuple[str, int]:
-        """restore(), and how many identifiers it put back (only where they were replaced)."""
-        return self.restorer(text) if self.restorer else (text, 0)
+    @property
+    def text(self) -> str:
+        """The de-identified note: all a generator may see."""
+        return self.deid.text
 
 
 @dataclass
 class Result:
     report: Report
-    deid: Deidentified
+    deid: DeidResult
     timings: dict[str, float] = field(default_factory=dict)  # seconds per stage
 
 
@@ -71,56 +83,96 @@ class Pipeline:
             deidentifier=build_deidentifier(settings.deid) if deidentify else None,
         )
 
+    @property
+    def deid_policy(self) -> str | None:
+        return self.deidentifier.policy if self.deidentifier else None
+
+    @cached_property
+    def index_version(self) -> str | None:
+        """The terminology index reports are coded with (backend, versions, build time)."""
+        return self.terminology.description if self.terminology else None
+
+    # ------------------------------------------------------------ the public steps
+
     def run(self, note: Note) -> Result:
-        timings: dict[str, float] = {}
-        with timed(timings, "deid"):
-            clean = self.deidentify(note)
-        with timed(timings, "retrieve"):
-            context = self.retrieve(clean)
-        with timed(timings, "generate"):
-            draft = self.generator.generate(clean.text, context, self.layout)
-        with timed(timings, "parse"):
-            report = self.parse(draft, note, clean, context)
-        with timed(timings, "code"):
-            report = self.code(report)
-        return Result(report=report, deid=clean, timings=timings)
+        return self.run_many([note])[0]
 
-    def deidentify(self, note: Note, also: Sequence[str] = ()) -> Deidentified:
+    def run_many(self, notes: Sequence[Note]) -> list[Result]:
+        prepared = self.prepare(notes)
+        return self.finish(prepared, self.draft(prepared))
+
+    def prepare(self, notes: Sequence[Note], also: Sequence[Sequence[str]] = ()) -> list[Prepared]:
+        """De-identify the notes (one batched call) and retrieve terms for each.
+
+        `also[i]` are companion texts of note i (a training pair's reference report)
+        de-identified with the same mapping; they come back in `prepared.deid.also`.
+        """
+        start = time.perf_counter()
+        cleaned = self._deidentify(notes, also)
+        share = (time.perf_counter() - start) / max(1, len(notes))
+        prepared = []
+        for note, clean in zip(notes, cleaned, strict=True):
+            timings = {"deid": share}
+            with timed(timings, "retrieve"):
+                context = self._retrieve(clean.text)
+            prepared.append(Prepared(note, clean, context, timings))
+        return prepared
+
+    def draft(self, prepared: Sequence[Prepared]) -> list[Draft]:
+        """The generator's drafts, one batched call; its time is shared by the notes."""
+        start = time.perf_counter()
+        drafts = self.generator.generate_many([(p.text, p.context) for p in prepared], self.layout)
+        share = (time.perf_counter() - start) / max(1, len(prepared))
+        for p in prepared:
+            p.timings["generate"] = share
+        return drafts
+
+    def finish(self, prepared: Sequence[Prepared], drafts: Sequence[Draft]) -> list[Result]:
+        """Parse each draft into a report and code its problems."""
+        results = []
+        for p, draft in zip(prepared, drafts, strict=True):
+            timings = dict(p.timings)
+            with timed(timings, "parse"):
+                report = self._parse(draft, p)
+            with timed(timings, "code"):
+                report = self._code(report)
+            results.append(Result(report=report, deid=p.deid, timings=timings))
+        return results
+
+    # ------------------------------------------------------------ the stages
+
+    def _deidentify(self, notes: Sequence[Note], also: Sequence[Sequence[str]]) -> list[DeidResult]:
+        companions = list(also) or [()] * len(notes)
         if self.deidentifier is None:
-            return Deidentified(text=note.text, policy=None, also=list(also))
-        item = Item(note.id, note.text, tuple(also), self.settings.deid.patient_key)
-        result = self.deidentifier.run([item])[0]
-        return Deidentified(
-            text=result.text,
-            policy=self.deidentifier.policy,
-            also=result.also,
-            identifiers=result.identifiers,
-            restorer=result.restore_counted,
-        )
+            return [DeidResult(text=n.text, also=list(a), identifiers=[], audit=[]) for n, a in zip(notes, companions, strict=True)]
+        patient = self.settings.deid.patient_key
+        items = [Item(n.id, n.text, tuple(a), patient) for n, a in zip(notes, companions, strict=True)]
+        return self.deidentifier.run(items)
 
-    def retrieve(self, clean: Deidentified) -> list[Code]:
+    def _retrieve(self, clean_text: str) -> list[Code]:
         """Terms that ground the generator, searched with the de-identified text only."""
         if self.terminology is None or self.settings.terms.context_k == 0:
             return []
-        hits = self.terminology.search(clean.text, self.settings.terms.context_k)
+        hits = self.terminology.search(clean_text, self.settings.terms.context_k)
         return [hit.to_code(self.terminology.index.name) for hit in hits]
 
-    def parse(self, draft: Draft, note: Note, clean: Deidentified, context: list[Code]) -> Report:
+    def _parse(self, draft: Draft, prepared: Prepared) -> Report:
+        note = prepared.note
         provenance = Provenance(
             generator=draft.generator,
             extractive=draft.extractive,
             model_id=draft.model_id,
             model_version=draft.model_version,
             prompt_format=draft.prompt_format,
-            deid_policy=clean.policy,
+            deid_policy=self.deid_policy,
             layout=self.layout.name,
             note_id=note.id,
             note_sha256=note.sha256,
             warnings=[*note.warnings, *draft.warnings],
         )
-        return parse_draft(draft.text, self.layout, provenance, context)
+        return parse_draft(draft.text, self.layout, provenance, prepared.context)
 
-    def code(self, report: Report) -> Report:
+    def _code(self, report: Report) -> Report:
         """Attach the best-matching ICD-10-CM codes (with scores) to each problem of the assessment."""
         if self.terminology is None:
             return report
@@ -131,7 +183,7 @@ class Pipeline:
             )
             for problem in report.problems
         ]
-        provenance = report.provenance.model_copy(update={"terminology_index": terminology.description})
+        provenance = report.provenance.model_copy(update={"terminology_index": self.index_version})
         return report.model_copy(update={"problems": problems, "provenance": provenance})
 
 

@@ -8,8 +8,6 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
-
 import jinja2
 from jinja2.sandbox import SandboxedEnvironment
 
@@ -18,8 +16,6 @@ from reportgen.errors import InputError
 from reportgen.report import Report
 from reportgen.resources import templates_dir
 
-Format = Literal["md", "html", "json"]
-FORMATS: tuple[str, ...] = ("md", "html", "json")
 _SUFFIX_FORMAT = {".md": "md", ".markdown": "md", ".html": "html", ".htm": "html", ".json": "json"}
 
 

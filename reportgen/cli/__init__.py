@@ -1,5 +1,14 @@
 """The `reportgen` command line: a Click group; each command lives in its own
-module here and only parses options, then calls one library function."""
+module here and only parses options, then calls one library function.
+
+Start-up stays fast because nothing heavy is imported until a command runs:
+- commands are registered by name in `COMMANDS` ("module:attribute") and imported
+  only when Click asks for them (`LazyGroup`); a new command is one line there;
+- a command module imports only click and `reportgen.config` at the top; the
+  library it calls (Presidio, spaCy, torch, ...) is imported inside the command;
+- allowed values come from the `Literal`s in `reportgen.config` through `choice()`.
+tests/test_cli_startup.py holds every command module to this.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +16,8 @@ import logging
 import sys
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from importlib import import_module
+from typing import Any, get_args
 
 import click
 
@@ -41,8 +51,43 @@ class App:
 pass_app = click.make_pass_decorator(App)
 
 
+# name -> "module:attribute"; imported on first use, so `--help` loads only these small modules.
+COMMANDS = {
+    "batch": "reportgen.cli.batch:batch",
+    "config": "reportgen.cli.config_cmd:config",
+    "data": "reportgen.cli.data:data",
+    "deid": "reportgen.cli.deid:deid",
+    "evaluate": "reportgen.cli.evaluate:evaluate",
+    "examples": "reportgen.cli.examples:examples",
+    "export": "reportgen.cli.export:export",
+    "generate": "reportgen.cli.generate:generate",
+    "model": "reportgen.cli.model:model",
+    "terms": "reportgen.cli.terms:terms",
+    "train": "reportgen.cli.train:train",
+}
+
+
+def choice(literal: Any, case_sensitive: bool = True) -> click.Choice:
+    """A click.Choice of the values a `Literal` in reportgen.config allows."""
+    return click.Choice(get_args(literal), case_sensitive=case_sensitive)
+
+
 class Group(click.Group):
-    """Turns reportgen's errors into one line on stderr and an exit code."""
+    """Turns reportgen's errors into one line on stderr and an exit code;
+    subcommands named in `lazy` are imported only when used."""
+
+    def __init__(self, *args: Any, lazy: dict[str, str] | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.lazy = dict(lazy or {})
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*super().list_commands(ctx), *self.lazy})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name in self.lazy and cmd_name not in self.commands:
+            module, _, attribute = self.lazy[cmd_name].partition(":")
+            self.add_command(getattr(import_module(module), attribute), cmd_name)
+        return super().get_command(ctx, cmd_name)
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
@@ -72,7 +117,7 @@ def _debug(ctx: click.Context) -> bool:
     return bool(app and app.debug)
 
 
-@click.group(cls=Group, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.group(cls=Group, lazy=COMMANDS, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.version_option(__version__, "-V", "--version", prog_name="reportgen")
 @click.option(
     "--config",
@@ -109,39 +154,6 @@ def cli(ctx: click.Context, config_file: Path | None, verbose: int, quiet: bool,
     logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
     logging.getLogger().setLevel(level)  # also when a handler was already there (basicConfig then does nothing)
     ctx.obj = App(config_file=config_file, verbosity=verbosity, debug=debug)
-
-
-def _register() -> None:
-    from reportgen.cli import config_cmd, generate
-
-    cli.add_command(generate.generate)
-    cli.add_command(config_cmd.config)
-    from reportgen.cli import data, export, train
-
-    cli.add_command(data.data)
-    cli.add_command(train.train)
-    cli.add_command(export.export)
-    from reportgen.cli.model import model
-
-    cli.add_command(model)
-    from reportgen.cli.examples import examples
-
-    cli.add_command(examples)
-    from reportgen.cli.batch import batch
-
-    cli.add_command(batch)
-    from reportgen.cli.evaluate import evaluate
-
-    cli.add_command(evaluate)
-    from reportgen.cli.terms import terms
-
-    cli.add_command(terms)
-    from reportgen.cli.deid import deid
-
-    cli.add_command(deid)
-
-
-_register()
 
 
 def main() -> None:

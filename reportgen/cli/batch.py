@@ -2,20 +2,17 @@ from __future__ import annotations
 
 import os
 import sys
-import time
 from pathlib import Path
-from typing import get_args
+from typing import TYPE_CHECKING
 
 import click
-from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, ProgressColumn, TextColumn, TimeRemainingColumn
-from rich.text import Text
 
 from reportgen import errors
-from reportgen.batch import MANIFEST, Record, Summary, run_batch
-from reportgen.cli import App, pass_app
-from reportgen.config import Engine
-from reportgen.render import FORMATS
+from reportgen.cli import App, choice, pass_app
+from reportgen.config import FORMATS, Engine
+
+if TYPE_CHECKING:
+    from reportgen.batch import Summary
 
 
 def _formats(ctx: click.Context, param: click.Parameter, value: str | None) -> list[str] | None:
@@ -40,7 +37,7 @@ def _formats(ctx: click.Context, param: click.Parameter, value: str | None) -> l
 @click.option("--resume", is_flag=True, help="Continue a batch: skip notes already done with the same settings.")
 @click.option("--force", is_flag=True, help="Start over in an OUTPUT_DIR that already holds a batch.")
 @click.option("--model", help="Model directory or hub id (default: the model-free extractive generator).")
-@click.option("--engine", type=click.Choice(get_args(Engine)),
+@click.option("--engine", type=choice(Engine),
               help="local: worker processes here (default); ray: actors on a Ray cluster (pip install 'reportgen[ray]').")
 @click.option("--address", metavar="ADDRESS",
               help="Ray cluster to join: auto, ray://HEAD:10001 or HEAD:6379 (default: a Ray instance on this machine).")
@@ -82,6 +79,9 @@ def batch(
     Exit status: 0 every note ok, 5 some notes failed (see the manifest),
     130 interrupted (rerun with --resume), 2-4 the batch could not run.
     """
+    from reportgen.batch import MANIFEST, run_batch
+    from reportgen.cli.progress import reporter_for
+
     settings = app.settings(**{
         "batch.formats": formats,
         "batch.glob": pattern,
@@ -95,7 +95,7 @@ def batch(
     })
     config = settings.batch
     workers = config.workers or min(8, os.cpu_count() or 1)
-    reporter = _reporter(app, config.progress_every)
+    reporter = reporter_for(app, config.progress_every)
     with reporter:
         summary = run_batch(
             settings, input_dir, output_dir,
@@ -120,74 +120,3 @@ def _summary_text(summary: Summary, manifest: Path) -> str:
         lines += [f"  {count:>5}  {reason}" for reason, count in summary.reasons.most_common()]
     lines.append(f"Manifest: {manifest}")
     return "\n".join(lines)
-
-
-class _Quiet:
-    def __enter__(self) -> _Quiet:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        pass
-
-    def start(self, total: int) -> None:
-        self.total, self.done, self.failed, self.began = total, 0, 0, time.perf_counter()
-
-    def update(self, record: Record) -> None:
-        self.done += 1
-        self.failed += record.status != "ok"
-
-
-class _Lines(_Quiet):
-    """Not a terminal (a log file, CI): one plain line every few seconds, and at the end."""
-
-    def __init__(self, app: App, every: float):
-        self.app, self.every, self.last = app, every, 0.0
-
-    def update(self, record: Record) -> None:
-        super().update(record)
-        now = time.perf_counter()
-        if now - self.last >= self.every or self.done == self.total:
-            self.last = now
-            elapsed = now - self.began
-            rate = self.done / elapsed if elapsed > 0 else 0.0
-            eta = (self.total - self.done) / rate if rate > 0 else 0.0
-            self.app.say(f"batch: {self.done}/{self.total} done, {self.failed} failed, {rate:.1f} notes/s, ETA {eta:.0f} s")
-
-
-class _RateColumn(ProgressColumn):
-    def render(self, task) -> Text:
-        return Text(f"{task.speed or 0:.1f} notes/s")
-
-
-class _Bar(_Quiet):
-    """A terminal: a Rich progress bar on stderr (counts only, never a file name)."""
-
-    def __init__(self) -> None:
-        self.progress = Progress(
-            TextColumn("batch"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.fields[failed]} failed"),
-            _RateColumn(), TextColumn("ETA"), TimeRemainingColumn(),
-            console=Console(stderr=True), transient=False,
-        )
-
-    def __enter__(self) -> _Bar:
-        self.progress.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.progress.stop()
-
-    def start(self, total: int) -> None:
-        super().start(total)
-        self.task = self.progress.add_task("batch", total=total, failed=0)
-
-    def update(self, record: Record) -> None:
-        super().update(record)
-        self.progress.update(self.task, advance=1, failed=self.failed)
-
-
-def _reporter(app: App, every: float) -> _Quiet:
-    if app.verbosity < 0:
-        return _Quiet()
-    if sys.stderr.isatty():
-        return _Bar()
-    return _Lines(app, every)

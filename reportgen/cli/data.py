@@ -4,10 +4,8 @@ from pathlib import Path
 
 import click
 
-from reportgen.cli import App, pass_app
-from reportgen.data import FORMATS, import_file, write_pairs
-from reportgen.files import check_output_path
-from reportgen.layout import load_layout
+from reportgen.cli import App, choice, pass_app
+from reportgen.config import DatasetFormat
 
 
 @click.group()
@@ -17,7 +15,7 @@ def data() -> None:
 
 @data.command("import")
 @click.argument("source", metavar="FILE", type=click.Path(path_type=Path, dir_okay=False))
-@click.option("--format", "fmt", type=click.Choice(FORMATS), required=True, help="The dataset FILE comes from.")
+@click.option("--format", "fmt", type=choice(DatasetFormat), required=True, help="The dataset FILE comes from.")
 @click.option("-o", "--output", type=click.Path(path_type=Path, dir_okay=False), required=True, help="Pairs JSONL to write.")
 @click.option("--layout", help="Report layout whose section aliases map MTS-Dialog section codes.")
 @click.option("--force", is_flag=True, help="Overwrite the output file if it exists.")
@@ -36,6 +34,10 @@ def import_(app: App, source: Path, fmt: str, output: Path, layout: str | None, 
       reportgen data import --format aci-bench ../shared/data/aci-bench/train.csv -o aci-train.jsonl
       reportgen data import --format mts-dialog MTS-Dialog-TrainingSet.csv -o mts-train.jsonl
     """
+    from reportgen.data import import_file, write_pairs
+    from reportgen.files import check_output_path
+    from reportgen.layout import load_layout
+
     settings = app.settings(**{"generate.layout": layout})
     check_output_path(output, force)
     imported = import_file(fmt, source, load_layout(settings.generate.layout, settings.generate.templates_dir))

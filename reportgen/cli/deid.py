@@ -6,10 +6,8 @@ from pathlib import Path
 
 import click
 
-from reportgen.cli import App, pass_app
-from reportgen.deid import Item, build_deidentifier, read_key
-from reportgen.deid.operators import OPERATORS, decrypt_text
-from reportgen.deid.parallel import run_many
+from reportgen.cli import App, choice, pass_app
+from reportgen.config import Operator
 from reportgen.errors import InputError, UsageError
 from reportgen.files import atomic_write, check_output_path, write_stdout
 from reportgen.notes import Note, read_note
@@ -20,7 +18,7 @@ NOTE_SUFFIXES = (".txt",)
 @click.command()
 @click.argument("inputs", metavar="INPUT...", nargs=-1, required=True, type=click.Path(path_type=Path, allow_dash=True))
 @click.option("-o", "--output", type=click.Path(path_type=Path), help="Output file (one input) or folder (several inputs or a folder). Default: stdout.")
-@click.option("--operator", type=click.Choice(OPERATORS), help="What replaces identifiers (default: surrogate).")
+@click.option("--operator", type=choice(Operator), help="What replaces identifiers (default: surrogate).")
 @click.option("--audit", type=click.Path(path_type=Path, dir_okay=False), help="Write a JSONL audit here: offsets, types, recognizers; never the text.")
 @click.option("--workers", type=click.IntRange(min=1), help="Worker processes for many notes (default 1).")
 @click.option("--patient", "patient_key", help="Patient key: one surrogate set and date shift for all these notes.")
@@ -57,6 +55,10 @@ def deid(
       REPORTGEN_DEID_KEY=... reportgen deid note.txt --operator encrypt -o enc.txt
       REPORTGEN_DEID_KEY=... reportgen deid enc.txt --decrypt
     """
+    from reportgen.deid import Item, build_deidentifier, read_key
+    from reportgen.deid.operators import decrypt_text
+    from reportgen.deid.parallel import run_many
+
     settings = app.settings(
         **{"deid.operator": operator, "deid.workers": workers, "deid.no_ner": no_ner, "deid.patient_key": patient_key}
     )

@@ -1,19 +1,18 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
-from rich.console import Console
-from rich.table import Table
 
 from reportgen.cli import App, pass_app
-from reportgen.config import Settings
-from reportgen.data import Pair, read_pairs
 from reportgen.errors import UsageError
-from reportgen.evaluate import Evaluation, evaluate_pairs, write_outputs
-from reportgen.files import atomic_write
-from reportgen.layout import Layout
-from reportgen.pipeline import Pipeline
+
+if TYPE_CHECKING:
+    from reportgen.config import Settings
+    from reportgen.data import Pair
+    from reportgen.evaluate import Evaluation
+    from reportgen.layout import Layout
 
 
 @click.command()
@@ -55,6 +54,10 @@ def evaluate(
       reportgen evaluate --data valid.jsonl --compare --base-model models/smollm2 \\
           --model runs/visit-lora --examples archive/ -o eval/
     """
+    from reportgen.data import read_pairs  # the training area's pairs loader (shared format)
+    from reportgen.evaluate import evaluate_pairs, write_outputs
+    from reportgen.pipeline import Pipeline
+
     settings = app.settings(**{"generate.model": model, "generate.examples": examples})
     pairs = read_pairs(data)[:limit]
     if compare:
@@ -70,6 +73,9 @@ def evaluate(
 
 
 def _print_table(evaluation: Evaluation, layout: Layout) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
     console = Console()
     table = Table(title=f"{evaluation.generator}: {len(evaluation.scores)} pairs")
     table.add_column("metric")
@@ -85,10 +91,13 @@ def _print_table(evaluation: Evaluation, layout: Layout) -> None:
     console.print(sections)
 
 
-
 def _compare(app: App, settings: Settings, pairs: list[Pair], base_model: str | None, model: str | None,
              examples: Path | None, output_dir: Path | None) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
     from reportgen.adaptation import COLUMNS, cells, compare, plot, strategies_for, table_markdown
+    from reportgen.files import atomic_write
 
     if not base_model and not model:
         raise UsageError("--compare needs --base-model and/or --model.", "Pass the imported base model and/or your fine-tuned run.")

@@ -4,13 +4,8 @@ from pathlib import Path
 
 import click
 
-from reportgen.cli import App, pass_app
-from reportgen.deid.operators import OPERATORS
-from reportgen.deid.restore import restore_report
-from reportgen.files import atomic_write, check_output_path, write_stdout
-from reportgen.notes import read_note
-from reportgen.pipeline import Pipeline
-from reportgen.render import FORMATS, format_for, render
+from reportgen.cli import App, choice, pass_app
+from reportgen.config import Backend, Format, Operator
 
 
 @click.command()
@@ -20,7 +15,7 @@ from reportgen.render import FORMATS, format_for, render
     "-f",
     "--format",
     "fmt",
-    type=click.Choice(FORMATS, case_sensitive=False),
+    type=choice(Format, case_sensitive=False),
     help="md, html or json (default: from the output file's suffix, else md).",
 )
 @click.option(
@@ -31,14 +26,14 @@ from reportgen.render import FORMATS, format_for, render
 )
 @click.option("--layout", help="Report layout: a name in templates/layouts/ or a .toml file.")
 @click.option("--force", is_flag=True, help="Overwrite the output file if it exists.")
-@click.option("--backend", type=click.Choice(["tantivy", "elasticsearch"]), help="Terminology search engine (default: tantivy).")
+@click.option("--backend", type=choice(Backend), help="Terminology search engine (default: tantivy).")
 @click.option("--index-dir", type=click.Path(path_type=Path, file_okay=False), help="tantivy terminology index folder.")
 @click.option("--model", help="Write the report with a model: a `reportgen train` run dir, a model dir or a hub id.")
 @click.option("--examples", type=click.Path(path_type=Path, file_okay=False),
               help="Example archive (`reportgen examples index`): reports of similar archived notes go into the model's prompt.")
 @click.option("--max-new-tokens", type=int, help="Longest report the model may write, in tokens (default 1024).")
 @click.option("--temperature", type=float, help="Sampling temperature; 0 (default) = greedy.")
-@click.option("--operator", type=click.Choice(OPERATORS), help="De-identification replacement (default: surrogate).")
+@click.option("--operator", type=choice(Operator), help="De-identification replacement (default: surrogate).")
 @click.option(
     "--restore-phi",
     is_flag=True,
@@ -72,6 +67,12 @@ def generate(
       reportgen generate visit.txt -o visit.html
       cat visit.txt | reportgen generate - --format json
     """
+    from reportgen.deid.restore import restore_report
+    from reportgen.files import atomic_write, check_output_path, write_stdout
+    from reportgen.notes import read_note
+    from reportgen.pipeline import Pipeline
+    from reportgen.render import format_for, render
+
     settings = app.settings(
         **{
             "generate.layout": layout,

@@ -9,21 +9,22 @@ import time
 from collections.abc import Callable
 from dataclasses import asdict
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
-from reportgen.cli import App, pass_app
-from reportgen.config import Settings
+from reportgen.cli import App, choice, pass_app
+from reportgen.config import Backend, Settings
 from reportgen.errors import UsageError
-from reportgen.terminology.index import index_path, load_corpora, make_index, open_terminology
-from reportgen.terminology.terms import Hit
+
+if TYPE_CHECKING:
+    from reportgen.terminology.terms import Hit
 
 
 def backend_options(command: Callable[..., Any]) -> Callable[..., Any]:
     """Options naming the index: the backend, and where it is."""
     options = [
-        click.option("--backend", type=click.Choice(["tantivy", "elasticsearch"]), help="Search engine (default: tantivy, embedded)."),
+        click.option("--backend", type=choice(Backend), help="Search engine (default: tantivy, embedded)."),
         click.option("--index-dir", type=click.Path(path_type=Path, file_okay=False), help="tantivy index folder (default: <data dir>/terms)."),
         click.option("--es-url", help="Elasticsearch URL [env REPORTGEN_ES_URL]."),
         click.option("--es-index", help="Elasticsearch alias to search and build (default: reportgen-terms)."),
@@ -80,6 +81,8 @@ def terms() -> None:
 @pass_app
 def index_cmd(app: App, sources: tuple[Path, ...], system: str | None, no_shipped: bool, **options: Any) -> None:
     """Build (or rebuild) the index, replacing the old one only once the new one is complete."""
+    from reportgen.terminology.index import load_corpora, make_index
+
     settings = _settings(app, options)
     if no_shipped and not sources and not settings.terms.sources:
         raise UsageError("--no-shipped leaves nothing to index.", "Add --source FILE.")
@@ -107,6 +110,8 @@ def search_cmd(app: App, query: str, k: int, system: str | None, as_json: bool, 
     """Search the index for QUERY (any text: abbreviations, lay terms, typos)."""
     if not query.strip():
         raise UsageError("the query is empty.", 'Give some text, e.g. reportgen terms search "chest pain".')
+    from reportgen.terminology.index import open_terminology
+
     settings = _settings(app, options, **{"terms.expand": False if no_expand else None})
     hits = open_terminology(settings, app.say).search(query, k, system)
     if as_json:
@@ -136,6 +141,8 @@ def _table(hits: list[Hit]) -> str:
 @pass_app
 def info_cmd(app: App, **options: Any) -> None:
     """Show what the index holds: backend, size, build time, and each vocabulary's version and license."""
+    from reportgen.terminology.index import index_path, make_index
+
     settings = _settings(app, options)
     if settings.terms.backend == "tantivy" and not index_path(settings).exists():
         app.say(f"No index yet at {index_path(settings)}: `reportgen terms index` builds it (first use does too).")

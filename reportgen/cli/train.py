@@ -4,7 +4,8 @@ from pathlib import Path
 
 import click
 
-from reportgen.cli import App, pass_app
+from reportgen.cli import App, choice, pass_app
+from reportgen.config import TrainMethod
 
 
 @click.command()
@@ -13,9 +14,9 @@ from reportgen.cli import App, pass_app
 @click.option("-o", "--output", type=click.Path(path_type=Path, file_okay=False), required=True, help="Run directory to write.")
 @click.option("--examples", type=click.Path(path_type=Path, file_okay=False),
               help="Example archive: put the reports of similar archived pairs into each prompt (never the pair's own).")
-@click.option("--recipe", type=click.Path(path_type=Path, dir_okay=False), help="Recipe TOML (default: built-in LoRA defaults).")
+@click.option("--recipe", metavar="NAME|FILE", help="A shipped recipe (lora, full, tiny-cpu) or a recipe TOML file (default: built-in LoRA defaults).")
 @click.option("--set", "sets", multiple=True, metavar="KEY=VALUE", help="Override a recipe value, e.g. --set lora.r=8 (repeatable).")
-@click.option("--method", type=click.Choice(["lora", "full"]), help="Override the recipe: LoRA adapter or full fine-tune.")
+@click.option("--method", type=choice(TrainMethod), help="Override the recipe: LoRA adapter or full fine-tune.")
 @click.option("--epochs", type=float, help="Override the recipe's epochs.")
 @click.option("--max-steps", type=int, help="Override the recipe: stop after this many steps.")
 @click.option("--limit", type=int, help="Use only the first N pairs (quick trials).")
@@ -28,7 +29,7 @@ def train(
     base_model: str,
     output: Path,
     examples: Path | None,
-    recipe: Path | None,
+    recipe: str | None,
     sets: tuple[str, ...],
     method: str | None,
     epochs: float | None,
@@ -49,9 +50,9 @@ def train(
     \b
     Examples:
       reportgen train --data pairs.jsonl --base-model Qwen/Qwen2.5-0.5B-Instruct \\
-          --recipe training/recipes/lora.toml -o runs/visit-lora
+          --recipe lora -o runs/visit-lora
       reportgen train --data pairs.jsonl --base-model ~/models/SmolLM2-135M-Instruct -o runs/try \\
-          --recipe training/recipes/tiny-cpu.toml --set lora.r=4
+          --recipe tiny-cpu --set lora.r=4
       reportgen train ... -o runs/visit-lora --resume
     """
     from reportgen.training.recipe import load_recipe, parse_override

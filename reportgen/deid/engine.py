@@ -35,7 +35,7 @@ class Item:
 class DeidResult:
     text: str
     also: list[str]
-    identifiers: list[str]  # the originals found: in memory only, never logged or written
+    identifiers: list[str] = field(repr=False)  # the originals found: in memory only, never logged or written
     audit: list[dict]  # offsets, types, recognizers, operator: never text
     pairs: dict[str, str] = field(default_factory=dict, repr=False)  # replacement (lower) -> original
     key: str | None = field(default=None, repr=False)  # for encrypt: restore decrypts

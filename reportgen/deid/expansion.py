@@ -10,7 +10,7 @@ from reportgen.deid.guards import unguarded
 from reportgen.deid.patterns import CREDENTIAL, is_relation, is_title
 from reportgen.deid.recognizers import LOCATION, PERSON
 from reportgen.deid.spans import Span
-from reportgen.deid.vocab import last_names, stop_words
+from reportgen.deid.vocab import general_names, last_names, stop_words
 from reportgen.deid.wordtests import is_common_word
 
 _NEXT_WORD = re.compile(r" ([A-Za-z][A-Za-z'\-]+)")
@@ -48,6 +48,8 @@ def _possible_name(word: str) -> bool:
         return False
     if re.fullmatch(CREDENTIAL, word, re.I) or is_relation(word):
         return False
+    if word.islower():  # a lower-case transcript: only a listed name ("hey linda good to see you")
+        return "'" not in word and word in general_names()
     return not is_common_word(word) or (word.istitle() and word.lower() in last_names())
 
 

@@ -23,11 +23,11 @@ from functools import lru_cache
 from faker import Faker
 from presidio_anonymizer.operators import Decrypt, Encrypt
 
+from reportgen.config import OPERATORS
 from reportgen.deid import recognizers as rec
 from reportgen.deid.patterns import FACILITY_END
 from reportgen.errors import InputError, UsageError
 
-OPERATORS = ("surrogate", "tag", "mask", "redact", "encrypt")
 _TITLE = re.compile(r"^(?:drs?|doctor|mr|mrs|ms|miss|np|rn|pa|prof|nurse)\.?$", re.I)
 _ENCRYPTED = re.compile(r"\{enc:([A-Za-z0-9_\-]+=*)\}")
 

@@ -47,7 +47,8 @@ _NOT_DATE_BEFORE = not_after("psv", "ps", "cpap", "peep", "simv", "imv", "bipap"
 # Clock times ("AT 2000", "1900-0700") are not years.
 _NOT_YEAR_BEFORE = not_after("at", "@", "by", "until", "till", "about", "around", "approx", "from", "to", "and", "since") + r"(?<![\-:@])"
 
-STRONG_TITLE = r"(?:Drs|DRS|drs|Dr|DR|dr|Doctor|DOCTOR|doctor|Mr|Mrs|MRS|mrs|Ms|Miss|MISS|Prof)"
+# Transcripts write "mr . ward", "ms . jones", "miss christine": spaced dots make mr/ms titles.
+STRONG_TITLE = r"(?:Drs|DRS|drs|Dr|DR|dr|Doctor|DOCTOR|doctor|Mr|Mrs|MRS|mrs|Ms|Miss|MISS|miss|Prof|mr(?=\s\.)|ms(?=\s\.))"
 # MR, MS and NP are also mitral regurgitation, mental status and nasal prongs ("4L NP. Lungs clear").
 WEAK_TITLE = r"(?:MR\.?|mr|MS\.?|ms\.|NP|np|Nurse|NURSE|nurse)"
 TITLE = rf"(?:{STRONG_TITLE}|{WEAK_TITLE})"
@@ -193,7 +194,7 @@ def titled_names(title: str) -> list[Pattern]:
     return [
         Pattern(
             "title and name",
-            rf"\b{title}(?:\.\s*|'s\s+|'S\s+|\s+)(?:{INITIAL}\s+)?(?P<phi1>{ANY_NAME})"
+            rf"\b{title}(?:\s?\.\s*|'s\s+|'S\s+|\s+)(?:{INITIAL}\s+)?(?P<phi1>{ANY_NAME})"
             rf"(?:\s+(?!(?:and|AND)\b)(?P<phi2>{NAME}))?"
             rf"(?:\s+(?:and|AND|&)\s+(?P<phi3>{NAME}))?",
             0.85,
@@ -202,6 +203,8 @@ def titled_names(title: str) -> list[Pattern]:
 
 
 TITLED_NAMES = titled_names(STRONG_TITLE)
+# Lower-case transcripts: "doctor scott good to see you", where the surname may be a word.
+TRANSCRIPT_TITLED_NAMES = [Pattern("title, first name and surname", r"\b(?:dr|doctor)\s?\.?\s+(?P<phi1>[a-z]+)\s+(?P<phi2>[a-z]+)\b", 0.7)]
 WEAK_TITLED_NAMES = titled_names(WEAK_TITLE)  # MR, MS, NP, nurse: the stricter word test
 
 _SIGN_INITIAL = r"(?:(?P<phi0>[A-Z])\.\s*)?"
@@ -263,13 +266,35 @@ RELATIVES = [
     ),
 ]
 
-# Lower-case visit transcripts carry no capitals: only a greeting or a "<name> is a N-year-old" frame marks a name.
-_GREETING = r"(?i:\b(?:hi|hey|hello|morning|afternoon|bye|goodbye|thanks|thank you|so|okay|ok|alright|all right)\b)"
-_LOWER_WORD = r"[a-z][a-z'\-]+"
+# Lower-case visit transcripts carry no capitals: a greeting, a "<name> is a N-year-old" frame or
+# a dictated header marks a name.
+_LOWER_WORD = r"[a-z][a-z\-]+"
+_GREETING = r"(?i:\b(?:hi|hey|hello|morning|afternoon|evening|bye|goodbye|welcome(?:\s+back)?|nice\s+to\s+meet\s+you|good\s+to\s+see\s+you)\b)"
+_CASUAL = r"(?i:\b(?:so|okay|ok|alright|all\s+right|thanks|thank\s+you|well|yes|no|sorry)\b)"
+# In the header a clinician dictates: "next patient is christine hernandez", "patient , bruce ward . date of birth".
 ADDRESSED_NAMES = [
-    Pattern("greeting and name", rf"{_GREETING}[ ,]+(?P<phi>{_LOWER_WORD})(?=\s*[,.?!]|\s+(?:is|how|it's|good|nice|great)\b)", 0.6),
-    Pattern("name is an N-year-old", rf"(?<![\w'])(?P<phi>{_LOWER_WORD})\s+is\s+an?\s+\d{{1,3}}\s*-?\s*years?\s*-?\s*old", 0.6),
     Pattern("this is name", rf"(?i:\bthis is)\s+(?P<phi1>{_LOWER_WORD})(?:\s+(?P<phi2>{_LOWER_WORD}))?", 0.5),
+]
+GREETED_NAMES = [
+    Pattern("greeting and name", rf"{_GREETING}[ ,]+(?P<phi>{_LOWER_WORD})(?![\w'])", 0.6),
+    Pattern("name is an N-year-old", rf"(?<![\w'])(?P<phi>{_LOWER_WORD})\s+is\s+an?\s+\d{{1,3}}\s*-?\s*years?\s*-?\s*old", 0.6),
+]
+CASUAL_NAMES = [
+    # "alright brittany so i see", "okay raymond it looks like", "thanks , louis ."
+    Pattern("casual address and name", rf"{_CASUAL}[ ,]+(?P<phi>{_LOWER_WORD})(?=\s*[,.?!]|\s+(?:so|i|it|it's|what|what's|how|how's|you|we|let's|your)\b)", 0.5),
+    Pattern("first name possessive", rf"(?<![\w'])(?P<phi>{_LOWER_WORD})'s\b", 0.4),  # "any problems with karen's sleep"
+]
+DICTATED_NAMES = [
+    Pattern(
+        "next patient is",
+        rf"(?i:\b(?:next\s+)?patient(?:\s+is|\s+name\s+is|\s*,)\s+)(?P<phi1>{_LOWER_WORD}|{NAME})(?:\s+(?P<phi2>{_LOWER_WORD}|{NAME}))?(?=\s*[.,]|\s+(?i:date|dob|born|age)\b)",
+        0.7,
+    ),
+    Pattern(
+        "name before date of birth",
+        rf"(?<![\w'])(?P<phi1>{_LOWER_WORD}|{NAME})(?:\s+(?P<phi2>{_LOWER_WORD}|{NAME}))?\s*[.,]\s*(?:(?i:uh|um)\s*,\s*)?(?i:date\s+of\s+birth|dob)\b",
+        0.7,
+    ),
 ]
 
 _PLACE = rf"(?:{SAINT}\s+)?{NAME}"

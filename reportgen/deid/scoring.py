@@ -76,3 +76,48 @@ def score(notes: Sequence[GoldNote], detected: Sequence[Sequence[tuple[int, int]
             if any(hit[t.start() : t.end()]) and not any(gold[t.start() : t.end()]):
                 s.fp += 1
     return s
+
+
+@dataclass
+class NamedDialogue:
+    """An ACI-Bench dialogue and the names its metadata gives (patient first and family name, doctor)."""
+
+    id: str
+    text: str
+    names: list[str]
+
+
+def load_aci_dialogues(folder: Path, splits: Sequence[str] = ("train", "valid")) -> list[NamedDialogue]:
+    """The dialogues with their metadata names: the check that speakers' names are gone, never a word list."""
+    import csv
+
+    out = []
+    for split in splits:
+        with (folder / f"{split}.csv").open(newline="", encoding="utf-8") as f:
+            dialogues = {row["encounter_id"]: row["dialogue"] for row in csv.DictReader(f)}
+        with (folder / f"{split}_metadata.csv").open(newline="", encoding="utf-8") as f:
+            for row in csv.DictReader(f):
+                cells = (row["patient_firstname"], row["patient_familyname"], row["doctor_name"])
+                names = [w for cell in cells for w in _TOKEN.findall(cell) if len(w) > 2 and w.lower() not in ("dr", "doctor")]
+                out.append(NamedDialogue(row["encounter_id"], dialogues[row["encounter_id"]], names))
+    return out
+
+
+def names_left(text: str, names: Sequence[str]) -> list[str]:
+    """The names still written in `text`, as whole words, in any case. A name that is also an
+    everyday word ("Good", "Ward") counts only where it is a name: after a title or next to
+    another of the names ("doctor scott good", "mr . ward"), not in "good to see you"."""
+    from reportgen.deid.vocab import english_words
+
+    others = [re.escape(n) for n in names] + [r"dr\.?", r"doctor", r"mrs?\s?\.?", r"ms\s?\.?", r"miss"]
+    left = []
+    for n in names:
+        name = re.escape(n)
+        if n.lower() in english_words():
+            near = "|".join(others)
+            pattern = rf"(?<![\w])(?:(?:{near})\s+{name}|{name}\s+(?:{'|'.join(map(re.escape, names))}))(?![\w])"
+        else:
+            pattern = rf"(?<![\w]){name}(?![\w])"
+        if re.search(pattern, text, re.I):
+            left.append(n)
+    return left

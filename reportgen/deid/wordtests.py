@@ -6,6 +6,7 @@ the filters use them on uncued hits. They read only the general lists of `vocab.
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 
 from reportgen.deid.patterns import FACILITY_END, FACILITY_NAME_WORDS, is_relation, is_title
@@ -19,6 +20,7 @@ from reportgen.deid.vocab import (
     general_names,
     general_places,
     hand_words,
+    last_names,
     stop_words,
     words,
 )
@@ -53,9 +55,13 @@ def _known_words() -> frozenset[str]:
     return english_words() | clinical_words()
 
 
+_CONTRACTION = re.compile(r"'(?:m|re|ve|ll|d|t|s)$")
+
+
 def parts(text: str) -> list[str]:
-    """Lower-cased words, hyphenated ones split ("ex-wife", "neuro-surg", "Kessler-Adventist")."""
-    return [p for w in words(text) for p in w.split("-") if p]
+    """Lower-cased words, hyphenated ones split ("ex-wife", "neuro-surg", "Kessler-Adventist"),
+    contractions and possessives cut ("you're" -> "you", "karen's" -> "karen")."""
+    return [_CONTRACTION.sub("", p) for w in words(text) for p in w.split("-") if p]
 
 
 def is_common_word(word: str) -> bool:
@@ -129,3 +135,32 @@ def is_generic_place(name: str) -> bool:
     if not (name.islower() or name.isupper()) or any(p in general_places().all for p in found):
         return False
     return any(p in stop_words() for p in found) or all(p in _known_words() and p not in FACILITY_NAME_WORDS for p in found)
+
+
+def is_not_greeted_name(word: str) -> bool:
+    """After "hi", "hey", "hello": a first name ("louis", "teresa"), not "there" or "buddy"; an English
+    word only if Faker has it as a name ("hi may", not "hi hope")."""
+    w = word.lower()
+    if w not in first_names() or w in stop_words() or w in CUE_WORDS:
+        return True
+    return w in english_words() and w not in faker_names()
+
+
+def is_not_casual_name(word: str) -> bool:
+    """After "okay", "so", "thanks" (weaker than a greeting): a first name that is no English or clinical word."""
+    return is_not_greeted_name(word) or word.lower() in english_words() or is_common_word(word)
+
+
+def is_not_dictated_name(word: str) -> bool:
+    """In a dictated header ("next patient is bruce ward"): anything but a stop word, title or clinical word
+    that is no name ("patient , male ."); names that are words ("ward", "brown") stay."""
+    w = word.lower()
+    if w in stop_words() or w in CUE_WORDS or is_title(w):
+        return True
+    return w in clinical_words() and w not in faker_names()
+
+
+def is_not_full_name_word(word: str) -> bool:
+    """In "doctor scott good": a word of the unfiltered first or last name lists, no stop word, cue or title."""
+    w = word.lower()
+    return w in stop_words() or w in CUE_WORDS or is_title(w) or (w not in first_names() and w not in last_names())

@@ -7,6 +7,7 @@ output goes through one parser (`generation.parse`).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -18,18 +19,31 @@ from reportgen.report import Code
 @dataclass
 class Draft:
     text: str
-    generator: str  # "extractive" or "model"
-    extractive: bool
+    generator: str  # the generator's name: "extractive", "model", ...
     model_id: str | None = None
     model_version: str | None = None
     prompt_format: str | None = None
     warnings: list[str] = field(default_factory=list)
     new_tokens: int | None = None  # tokens a model wrote (None: not a model)
 
+    @property
+    def extractive(self) -> bool:
+        """Copied from the note rather than written: every generator but a language model's."""
+        return self.generator != "model"
+
 
 class Generator(Protocol):
+    """What the pipeline calls. `generate_many` is the one it uses (a model batches notes;
+    a model-free generator maps `generate` over them)."""
+
+    name: str
+
     def generate(self, note_text: str, context: list[Code], layout: Layout) -> Draft:
         """Write a draft for one de-identified note."""
+        ...
+
+    def generate_many(self, notes: Sequence[tuple[str, list[Code]]], layout: Layout) -> list[Draft]:
+        """Drafts for several de-identified notes, each with its retrieved terms, in order."""
         ...
 
 

@@ -13,7 +13,7 @@ the provenance says so.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
 from reportgen.generation import Draft
@@ -43,7 +43,10 @@ class ExtractiveGenerator:
             texts = layout.section_texts(note_text)
         else:
             texts = _sorted_sentences(_utterances(note_text), layout)
-        return Draft(text=layout.format_draft(texts), generator=self.name, extractive=True)
+        return Draft(text=layout.format_draft(texts), generator=self.name)
+
+    def generate_many(self, notes: Sequence[tuple[str, list[Code]]], layout: Layout) -> list[Draft]:
+        return [self.generate(text, context, layout) for text, context in notes]
 
 
 def _utterances(text: str) -> Iterator[Utterance]:

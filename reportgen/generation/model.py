@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
@@ -23,7 +24,7 @@ from reportgen.generation import Draft
 from reportgen.generation.prompt import PROMPT_FORMAT, build_messages, prompt_token_ids
 from reportgen.layout import Layout
 from reportgen.report import Code
-from reportgen.training.card import ModelCard, card_hash, read_card
+from reportgen.generation.card import ModelCard, card_hash, read_card
 
 if TYPE_CHECKING:
     from reportgen.archive import ExampleArchive
@@ -208,13 +209,13 @@ class ModelGenerator:
     def generate(self, note_text: str, context: list[Code], layout: Layout) -> Draft:
         return self.generate_many([(note_text, context)], layout)[0]
 
-    def generate_many(self, notes: list[tuple[str, list[Code]]], layout: Layout) -> list[Draft]:
+    def generate_many(self, notes: Sequence[tuple[str, list[Code]]], layout: Layout) -> list[Draft]:
         drafts: list[Draft] = []
         for start in range(0, len(notes), self.batch_size):
             drafts.extend(self._batch(notes[start : start + self.batch_size], layout))
         return drafts
 
-    def _batch(self, notes: list[tuple[str, list[Code]]], layout: Layout) -> list[Draft]:
+    def _batch(self, notes: Sequence[tuple[str, list[Code]]], layout: Layout) -> list[Draft]:
         tokenizer = self.loaded.tokenizer
         prompts = [prompt_token_ids(tokenizer, build_messages(text, context, layout, self._examples(text, layout))) for text, context in notes]
         batch = tokenizer.pad({"input_ids": prompts}, return_tensors="pt").to(self.device)
@@ -250,7 +251,6 @@ class ModelGenerator:
         return Draft(
             text=text,
             generator=self.name,
-            extractive=False,
             model_id=self.loaded.name,
             model_version=self.loaded.version,
             prompt_format=PROMPT_FORMAT,

@@ -23,8 +23,7 @@ from reportgen.config import EsSettings
 from reportgen.errors import RuntimeFailure, UsageError
 from reportgen.terminology.analysis import FIELDS, analyze, field_texts, matched_field
 from reportgen.terminology.spelling import vocabulary
-from reportgen.terminology.tantivy_index import FORMAT
-from reportgen.terminology.terms import Corpus, Hit, Source, Stats
+from reportgen.terminology.terms import FORMAT, Corpus, Hit, Source, Stats
 
 _TEXT = {"type": "text", "analyzer": "english"}
 MAPPING = {
@@ -74,6 +73,9 @@ class ElasticsearchIndex:
         self.client = client
         self.alias = alias
         self.url = _safe(str(client.transport.node_pool.get().base_url))
+
+    def ensure(self, load: Callable[[], Sequence[Corpus]], say: Callable[[str], None]) -> None:
+        """Nothing to do: a cluster's index is built on purpose (`reportgen terms index`), never on first use."""
 
     def build(self, corpora: Sequence[Corpus], progress: Callable[[int], None] | None = None) -> Stats:
         built_at = datetime.now(timezone.utc)

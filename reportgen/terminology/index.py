@@ -39,6 +39,10 @@ class TermIndex(Protocol):
         """Best `k` hits for the (already expanded) query, optionally from one system only."""
         ...
 
+    def ensure(self, load: Callable[[], Sequence[Corpus]], say: Callable[[str], None]) -> None:
+        """Make the index exist: an embedded one is built from `load()` on first use, saying so with `say`."""
+        ...
+
     def stats(self) -> Stats: ...
 
     def vocabulary(self) -> dict[str, int]:
@@ -107,8 +111,7 @@ def load_corpora(sources: Sequence[Path], shipped: bool = True, system: str | No
 def open_terminology(settings: Settings, say: Callable[[str], None] | None = None) -> Terminology:
     """Open the configured index; an absent embedded index is built from the shipped corpora first."""
     index = make_index(settings)
-    if isinstance(index, TantivyIndex) and not index.path.exists():
-        index.build_if_absent(lambda: load_corpora(settings.terms.sources), say or _stderr)
+    index.ensure(lambda: load_corpora(settings.terms.sources), say or _stderr)
     index.stats()  # fails now, with a clear message, if the index is missing, corrupt or unreachable
     expander = Expander.load() if settings.terms.expand else None
     speller = speller_for(index, expander) if settings.terms.spelling else None

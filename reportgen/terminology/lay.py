@@ -95,7 +95,7 @@ class LayVocabulary:
         """Clinical labels of the lay phrases found in `text`, longest phrases first."""
         stems = set(analyze(text))
         found = {p for s in stems for p in self._by_stem.get(s, ()) if p.stems <= stems}
-        longest = sorted(found, key=lambda p: -len(p.stems))
+        longest = sorted(found, key=lambda p: (-len(p.stems), p.label, sorted(p.stems)))  # ties in a fixed order, not hash order
         kept: list[Phrase] = []
         for phrase in longest:
             if not any(phrase.stems < k.stems for k in kept):

@@ -18,9 +18,8 @@ from reportgen.errors import RuntimeFailure
 from reportgen.files import atomic_write
 from reportgen.terminology.analysis import FIELDS, analyze, english_analyzer, field_texts, matched_field, normalize
 from reportgen.terminology.spelling import vocabulary
-from reportgen.terminology.terms import Corpus, Hit, Source, Stats
+from reportgen.terminology.terms import FORMAT, Corpus, Hit, Source, Stats
 
-FORMAT = 3  # bump when the schema or analysis changes: older indexes must be rebuilt
 META_FILE = "reportgen-index.json"
 VOCABULARY_FILE = "vocabulary.json"  # word counts for spelling correction
 ANALYZER = "en_lucene"
@@ -105,7 +104,10 @@ class TantivyIndex:
             fcntl.flock(lock, fcntl.LOCK_EX)
             yield
 
-    def build_if_absent(self, load: Callable[[], Sequence[Corpus]], say: Callable[[str], None]) -> None:
+    def ensure(self, load: Callable[[], Sequence[Corpus]], say: Callable[[str], None]) -> None:
+        """Build the index from `load()` if there is none yet (first use); one process builds, others wait."""
+        if self.path.exists():  # the usual case: no lock (the folder may be read-only)
+            return
         with self.locked():
             if not self.path.exists():
                 say(f"Building the terminology index in {self.path} (first use, a few seconds)...")

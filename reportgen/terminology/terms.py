@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 
 from reportgen.report import Code
 
+FORMAT = 3  # of every backend's index: bump when the schema or analysis changes, older indexes must be rebuilt
+
 
 @dataclass(frozen=True)
 class Term:

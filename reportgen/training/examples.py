@@ -1,8 +1,8 @@
 """Training examples, built exactly as inference prompts are.
 
-pair -> `pipeline.deidentify(note, also=[report])` (same surrogates in note and report)
-     -> `pipeline.retrieve(clean)` (terminology for the de-identified note)
-     -> `build_messages(...)` (THE prompt builder) + the report in the layout's draft format.
+pairs -> `pipeline.prepare(notes, also=[[report], ...])`: the inference pipeline's de-identification
+         (same surrogates in note and report) and retrieval (terms for the de-identified note)
+      -> `build_messages(...)` (THE prompt builder) + the report in the layout's draft format.
 
 Token lengths are checked here, before TRL sees the data: TRL silently drops
 examples whose prompt fills max_length and cuts long completions. Over-long
@@ -59,12 +59,11 @@ def build_examples(
     pairs: list[Pair], pipeline: Pipeline, tokenizer: Any, max_length: int, policy: str, worked: WorkedExamples | None = None
 ) -> Examples:
     """`worked`: put the reports of the nearest archived pairs into each prompt (never the pair's own)."""
-    result = Examples(items=[], deid_policy=None, max_length=max_length)
-    for pair in pairs:
-        note = Note(id=pair.id, text=pair.note, sha256=hashlib.sha256(pair.note.encode("utf-8")).hexdigest())
-        clean = pipeline.deidentify(note, also=[pair.report])
-        result.deid_policy = clean.policy
-        context = pipeline.retrieve(clean)
+    result = Examples(items=[], deid_policy=pipeline.deid_policy, max_length=max_length)
+    notes = [Note(id=p.id, text=p.note, sha256=hashlib.sha256(p.note.encode("utf-8")).hexdigest()) for p in pairs]
+    prepared = pipeline.prepare(notes, also=[[pair.report] for pair in pairs])
+    for pair, ready in zip(pairs, prepared, strict=True):
+        clean, context = ready.deid, ready.context
         completion = completion_messages(reference_draft(clean.also[0], pipeline.layout))
         shown = (
             worked.archive.worked_examples(clean.text, pipeline.layout, tokenizer, worked.k, worked.budget, exclude=pair.id)

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from reportgen.errors import InputError, UsageError
 from reportgen.generation.model import load_model
-from reportgen.training.card import read_card, write_card
+from reportgen.generation.card import read_card, write_card
 from reportgen.training.run import CHECKPOINTS
 
 

@@ -8,8 +8,9 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from reportgen.config import TrainMethod
 from reportgen.errors import InputError, UsageError
-from reportgen.resources import templates_dir
+from reportgen.resources import recipes_dir
 
 
 class LoraRecipe(BaseModel):
@@ -35,7 +36,7 @@ class Recipe(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     name: str = "custom"
-    method: Literal["lora", "full"] = Field("lora", description="LoRA adapter (default) or full fine-tuning.")
+    method: TrainMethod = Field("lora", description="LoRA adapter (default) or full fine-tuning.")
     lora: LoraRecipe = Field(default_factory=LoraRecipe)
     max_length: int = Field(2048, gt=16, description="Longest example (prompt + completion) in tokens.")
     overlong: Literal["truncate", "skip"] = Field(
@@ -60,10 +61,11 @@ class Recipe(BaseModel):
     seed: int = 42
 
 
-def load_recipe(path: Path | None, overrides: dict[str, Any] | None = None) -> Recipe:
-    """A recipe file (default: training/recipes/lora.toml) with dotted overrides on top ('lora.r': 8)."""
+def load_recipe(name_or_path: str | Path | None, overrides: dict[str, Any] | None = None) -> Recipe:
+    """A recipe (a shipped name or a file; None = the built-in LoRA defaults) with dotted overrides on top ('lora.r': 8)."""
     data: dict[str, Any] = {}
-    if path is not None:
+    if name_or_path is not None:
+        path = find_recipe(str(name_or_path))
         try:
             data = tomllib.loads(path.read_text(encoding="utf-8"))
         except FileNotFoundError:
@@ -96,5 +98,13 @@ def parse_override(item: str) -> tuple[str, Any]:
     return key.strip(), value
 
 
-def recipes_dir() -> Path:
-    return templates_dir().parent / "training" / "recipes"
+def find_recipe(name_or_path: str) -> Path:
+    """A shipped recipe by name ('tiny-cpu', see training/recipes/) or a TOML file path."""
+    candidate = Path(name_or_path)
+    if candidate.suffix == ".toml" or candidate.is_file():
+        return candidate  # load_recipe says so if it does not exist
+    shipped = recipes_dir() / f"{name_or_path}.toml"
+    if shipped.is_file():
+        return shipped
+    names = sorted(p.stem for p in recipes_dir().glob("*.toml"))
+    raise InputError(f"no recipe named '{name_or_path}'.", f"Shipped recipes: {', '.join(names)}; or pass a .toml path.")

@@ -20,12 +20,10 @@ from reportgen.data import file_sha256, read_pairs
 from reportgen.errors import UsageError
 from reportgen.files import atomic_write
 from reportgen.generation.model import load_model, open_examples, pick_device
-from reportgen.generation.parse import parse_draft
 from reportgen.generation.prompt import PROMPT_FORMAT
 from reportgen.generation.runtime import set_threads
 from reportgen.pipeline import Pipeline
-from reportgen.report import Provenance
-from reportgen.training.card import DataSummary, ExamplesUsed, ModelCard, library_versions, write_card
+from reportgen.generation.card import DataSummary, ExamplesUsed, ModelCard, library_versions, write_card
 from reportgen.training.examples import Example, Examples, build_examples
 from reportgen.training.recipe import Recipe
 
@@ -87,7 +85,7 @@ def train(
         prompt_format=PROMPT_FORMAT,
         layout=pipeline.layout.name,
         deid_policy=examples.deid_policy,
-        terminology_index=_index_version(pipeline, examples.items[0]),
+        terminology_index=pipeline.index_version,
         examples=ExamplesUsed(archive=worked.archive.version, k=worked.k, max_tokens=worked.budget) if worked else None,
         data=DataSummary(
             path=str(data),
@@ -205,10 +203,3 @@ def _portable(base_model: str) -> str:
     """A local base model as an absolute path (the run dir must find it from anywhere); a hub id as is."""
     path = Path(base_model).expanduser()
     return str(path.resolve()) if path.is_dir() else base_model
-
-
-def _index_version(pipeline: Pipeline, example: Example) -> str | None:
-    """The terminology index version, as the pipeline's coding stage stamps it on a report."""
-    provenance = Provenance(generator="reference", extractive=True, layout=pipeline.layout.name, note_id="-", note_sha256="-")
-    report = parse_draft(example.completion[0]["content"], pipeline.layout, provenance, [])
-    return pipeline.code(report).provenance.terminology_index

@@ -113,14 +113,15 @@ def test_pipeline_deidentifies_and_restores(tmp_path):
     settings = load_settings(overrides={"deid.operator": "tag", "data_dir": tmp_path}, env={})
     pipeline = Pipeline(settings=settings, layout=None, generator=None, deidentifier=build_deidentifier(settings.deid))
     note = Note(id="n", text=NOTE, sha256="0")
-    clean = pipeline.deidentify(note, also=["Dr. Smith agrees."])
-    assert clean.policy == "presidio-clinical/tag (ner+patterns)"
+    prepared = pipeline.prepare([note], also=[["Dr. Smith agrees."]])[0]
+    clean = prepared.deid
+    assert pipeline.deid_policy == "presidio-clinical/tag (ner+patterns)"
     assert clean.also == ["Dr. <PERSON_1> agrees."]
     assert "Smith" in clean.identifiers
     assert clean.restore("Plan by <PERSON_1>.") == "Plan by Smith."
-    assert "Smith" not in repr(clean)
-    off = Pipeline(settings=settings, layout=None, generator=None).deidentify(note)
-    assert off.policy is None and off.text == NOTE
+    assert "Smith" not in repr(clean) and "Smith" not in repr(prepared)
+    off = Pipeline(settings=settings, layout=None, generator=None)
+    assert off.deid_policy is None and off.prepare([note])[0].text == NOTE
 
 
 def test_generate_no_deid_warns(tmp_path):

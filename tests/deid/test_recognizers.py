@@ -22,6 +22,10 @@ _SHORT = {
     "lower initialed": "LowerInitialedNameRecognizer",
     "relatives": "RelativeNameRecognizer",
     "addressed": "AddressedNameRecognizer",
+    "greeted": "GreetedNameRecognizer",
+    "casual": "CasualNameRecognizer",
+    "dictated": "DictatedNameRecognizer",
+    "transcript titled": "TranscriptTitledNameRecognizer",
     "facilities": "FacilityRecognizer",
     "transfers": "TransferPlaceRecognizer",
     "named places": "NamedPlaceRecognizer",
@@ -141,18 +145,31 @@ def test_leaves_clinical_look_alikes(name: str, text: str):
     [
         ("[doctor] hey diana it's good to see you", ["diana"]),
         ("[doctor] hi kyle how are you today", ["kyle"]),
+        ("[doctor] hi teresa what's going on", ["teresa"]),
+        ("[doctor] okay raymond it looks like you've been having some", ["raymond"]),
         ("so logan is a 58 year old male", ["logan"]),
+        ("louis is a 58-year-old male here for follow up", ["louis"]),
         ("this is christina franco, pleasant 65-year-old", ["christina franco"]),
+        ("[doctor] next patient is christine hernandez , uh , date of birth is", ["christine hernandez"]),
+        ("[doctor] patient , bruce ward . date of birth 1/1/50", ["bruce ward"]),
+        ("okay how about any problems with karen's sleep", ["karen"]),
+        ("[doctor] hey gabriel i'm doctor scott good to see you today", ["gabriel", "scott good"]),
         # look-alikes in transcripts: ordinary words and the dictation assistant's name
         ("hey, will you sit down for me", []),
+        ("hi there , thanks so much . okay so what brings you in", []),
+        ("hey buddy , so will you lie back", []),
         ("so pain is a 7 out of 10", []),
         ("so this is a 5 year old problem", []),
-        ("thank you doctor.", []),
+        ("thank you doctor. the doctor said it's fine", []),
         ("hey dragon, show me the x-ray", []),
+        ("the patient is a 45-year-old male . date of birth is", []),
+        ("let's check the patient's sugar", []),
     ],
 )
-def test_addressed_names_in_lower_case_transcripts(text: str, expected: list[str]):
-    assert found("addressed", text) == expected
+def test_names_in_lower_case_transcripts(text: str, expected: list[str]):
+    kinds = ("addressed", "greeted", "casual", "dictated", "transcript titled")
+    spans = [Span.from_result(r) for kind in kinds for r in RECOGNIZERS[kind].analyze(text, [])]
+    assert sorted(text[s.start : s.end] for s in resolve(spans, text)) == sorted(expected)
 
 
 def test_every_pattern_is_named_once_per_recognizer():

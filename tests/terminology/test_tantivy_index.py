@@ -81,7 +81,7 @@ def test_concurrent_first_use_builds_once(index_dir: Path) -> None:
         loads.append(1)
         return corpus()
 
-    threads = [threading.Thread(target=TantivyIndex(index_dir).build_if_absent, args=(load, lambda m: None)) for _ in range(3)]
+    threads = [threading.Thread(target=TantivyIndex(index_dir).ensure, args=(load, lambda m: None)) for _ in range(3)]
     for t in threads:
         t.start()
     for t in threads:

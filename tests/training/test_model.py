@@ -19,8 +19,8 @@ from reportgen.generation.model import ModelGenerator, load_model
 from reportgen.generation.prompt import PROMPT_FORMAT
 from reportgen.layout import load_layout
 from reportgen.notes import Note
-from reportgen.pipeline import Deidentified, Pipeline
-from reportgen.training.card import CARD_FILE, card_hash
+from reportgen.pipeline import Pipeline
+from reportgen.generation.card import CARD_FILE, card_hash
 from reportgen.training.run import TrainResult, train
 from tests.training.conftest import make_pairs, quick_recipe
 
@@ -120,8 +120,8 @@ def test_a_report_cut_off_at_max_new_tokens_is_parsed_with_a_warning(tiny_model:
 )
 def test_malformed_model_output_never_crashes(pipeline: Pipeline, text: str, warning: str | None, documented: list[str]) -> None:
     note = Note(id="n1", text=NOTE, sha256="0" * 64)
-    draft = Draft(text=text, generator="model", extractive=False, model_id="m", prompt_format=PROMPT_FORMAT)
-    report = pipeline.parse(draft, note, Deidentified(text=NOTE, policy=None), [])
+    draft = Draft(text=text, generator="model", model_id="m", prompt_format=PROMPT_FORMAT)
+    report = pipeline.finish(pipeline.prepare([note]), [draft])[0].report
     assert [s.id for s in report.sections if s.documented] == documented
     assert {"chief_complaint", "hpi"} <= {s.id for s in report.sections}  # required sections are always there
     if warning:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
 
@@ -23,12 +24,17 @@ from tests.training.conftest import make_pairs, quick_recipe
 class PromptRecorder:
     """A generator that keeps the messages inference would send a model."""
 
+    name = "recorder"
+
     def __init__(self) -> None:
         self.messages: list[list[dict[str, str]]] = []
 
     def generate(self, note_text: str, context: list[Code], layout: Layout) -> Draft:
         self.messages.append(build_messages(note_text, context, layout))
-        return Draft(text="", generator="model", extractive=False)
+        return Draft(text="", generator="model")
+
+    def generate_many(self, notes: Sequence[tuple[str, list[Code]]], layout: Layout) -> list[Draft]:
+        return [self.generate(text, context, layout) for text, context in notes]
 
 
 def test_training_prompt_equals_inference_prompt(tiny_model: Path, pipeline: Pipeline, tmp_path: Path) -> None:

@@ -10,7 +10,7 @@ from click.testing import CliRunner
 
 from reportgen.cli import cli
 from reportgen.data import read_pairs
-from reportgen.errors import UsageError
+from reportgen.errors import InputError, UsageError
 from reportgen.training.recipe import load_recipe, parse_override
 from tests.conftest import REPO
 
@@ -55,3 +55,9 @@ def test_train_cli_with_the_tiny_cpu_recipe(tiny_model: Path, tmp_path: Path, da
     assert card["recipe"]["name"] == "tiny-cpu" and card["data"]["truncated"] + card["data"]["skipped"] == 3
     again = CliRunner().invoke(cli, args)
     assert again.exit_code == 2 and "already holds a run" in again.output
+
+
+def test_shipped_recipes_by_name() -> None:
+    assert load_recipe("tiny-cpu").name == "tiny-cpu"
+    with pytest.raises(InputError, match="no recipe named 'tiny'.*tiny-cpu"):
+        load_recipe("tiny")
