@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 PYTEST_ARGS ?=
 
-.PHONY: demo test bench install clean
+.PHONY: demo test lint bench install clean
 
 install: $(STAMP)
 
@@ -23,8 +23,13 @@ $(STAMP): pyproject.toml requirements/constraints.txt requirements/spacy-model.t
 demo: $(STAMP)
 	$(VENV)/bin/reportgen generate corpora/samples/annual-exam.txt
 
-test: $(STAMP)
+# Lint, import rules and types first (seconds), then the tests.
+test: lint
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check reportgen tests bench
+	$(VENV)/bin/mypy
 
 clean:
 	rm -rf $(VENV) .pytest_cache

@@ -19,7 +19,7 @@ import json
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from reportgen.data import Pair, file_sha256, read_pairs, write_pairs
 from reportgen.errors import RuntimeFailure, UsageError
@@ -27,10 +27,12 @@ from reportgen.files import atomic_write
 from reportgen.generation.prompt import fit_examples, reference_draft
 from reportgen.layout import Layout
 from reportgen.notes import Note
-from reportgen.pipeline import Pipeline
 from reportgen.terminology.index import TermIndex
 from reportgen.terminology.tantivy_index import TantivyIndex
 from reportgen.terminology.terms import Corpus, Source, Term
+
+if TYPE_CHECKING:
+    from reportgen.pipeline import Pipeline  # build_archive is handed one; the archive itself sits below it
 
 PAIRS_FILE = "pairs.jsonl"
 META_FILE = "archive.json"

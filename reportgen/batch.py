@@ -21,12 +21,14 @@ import signal
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from multiprocessing import get_context
 from pathlib import Path, PurePosixPath
+from types import FrameType
+from typing import Any
 
 from reportgen import __version__
 from reportgen.config import FORMATS, Settings
@@ -272,7 +274,7 @@ class Processor:
 
 def _finish(record: Record) -> Record:
     record.timings = {k: round(v, 6) for k, v in record.timings.items()}
-    record.finished_at = datetime.now(timezone.utc).isoformat(timespec="seconds")
+    record.finished_at = datetime.now(UTC).isoformat(timespec="seconds")
     return record
 
 
@@ -301,7 +303,7 @@ class StopFlag:
 
     def __init__(self) -> None:
         self.set = False
-        self._previous = None
+        self._previous: Callable[[int, FrameType | None], Any] | int | None = None
 
     def __enter__(self) -> StopFlag:
         try:

@@ -21,7 +21,6 @@ from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
 
 from reportgen.errors import UsageError
 
-
 # Allowed values, defined once: settings validate against these, and the CLI builds its
 # click.Choice options from them (`reportgen.cli.choice`). A new value is one edit here.
 Format = Literal["md", "html", "json"]  # report formats

@@ -49,9 +49,6 @@ class Layout(BaseModel):
             raise ValueError(f"unknown section ids {sorted(unknown)}")
         return self
 
-    def spec(self, section_id: str) -> SectionSpec:
-        return next(s for s in self.sections if s.id == section_id)
-
     @cached_property
     def _alias_to_id(self) -> dict[str, str]:
         table: dict[str, str] = {}

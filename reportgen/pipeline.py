@@ -32,7 +32,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 
 from reportgen.config import Settings
-from reportgen.deid import DeidResult, Deidentifier, Item, build_deidentifier
+from reportgen.deid import Deidentifier, DeidResult, Item, build_deidentifier
 from reportgen.generation import Draft, Generator, load_generator
 from reportgen.generation.parse import parse_draft
 from reportgen.layout import Layout, load_layout

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
+from types import TracebackType
+
 import jinja2
 from jinja2.sandbox import SandboxedEnvironment
 
@@ -29,7 +31,7 @@ def format_for(output: Path | None, requested: str | None) -> str:
 
 
 def _autoescape(name: str | None) -> bool:
-    return bool(name) and any(part in (".html", ".htm", ".xml") for part in Path(name).suffixes)
+    return name is not None and any(part in (".html", ".htm", ".xml") for part in Path(name).suffixes)
 
 
 @lru_cache(maxsize=16)
@@ -69,7 +71,7 @@ def render(report: Report, fmt: str, template: Path | None = None, user_template
         raise InputError(f"template {name}{where}: {type(e).__name__}: {e}.", "Fix the template.") from None
 
 
-def _template_line(tb, name: str) -> int | None:
+def _template_line(tb: TracebackType | None, name: str) -> int | None:
     line = None
     while tb is not None:
         if tb.tb_frame.f_code.co_filename.endswith(name):

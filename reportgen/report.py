@@ -7,7 +7,7 @@ surrogates or coarse values (age, sex), never the note's identifiers.
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -65,11 +65,6 @@ class Patient(Model):
     sex: str | None = None
 
 
-class Encounter(Model):
-    date: str | None = Field(None, description="Shifted date when de-identification uses surrogates.")
-    kind: str | None = Field(None, description="e.g. 'annual exam', 'follow-up'.")
-
-
 class Provenance(Model):
     generator: str = Field(description="'extractive' or 'model'.")
     extractive: bool = Field(description="True when the text was copied from the note, not written by a model.")
@@ -82,7 +77,7 @@ class Provenance(Model):
     layout: str
     note_id: str
     note_sha256: str
-    created_at: datetime = Field(default_factory=lambda: datetime.now(timezone.utc))
+    created_at: datetime = Field(default_factory=lambda: datetime.now(UTC))
     reportgen_version: str = __version__
     warnings: list[str] = Field(default_factory=list)
 
@@ -106,7 +101,6 @@ class Report(Model):
     medications: list[Medication] = Field(default_factory=list)
     allergies: list[str] = Field(default_factory=list)
     patient: Patient = Field(default_factory=Patient)
-    encounter: Encounter = Field(default_factory=Encounter)
     context: list[Code] = Field(default_factory=list, description="Terminology retrieved to ground the report.")
     provenance: Provenance
 

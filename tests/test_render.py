@@ -4,11 +4,11 @@ from pathlib import Path
 
 import pytest
 
+from reportgen.config import load_settings
 from reportgen.errors import InputError
 from reportgen.layout import load_layout
-from reportgen.pipeline import Pipeline
-from reportgen.config import load_settings
 from reportgen.notes import decode_note
+from reportgen.pipeline import Pipeline
 from reportgen.render import format_for, render
 
 HOSTILE = "CHIEF COMPLAINT\n<script>alert('x')</script> & chest pain\n"

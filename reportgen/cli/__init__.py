@@ -15,8 +15,8 @@ from __future__ import annotations
 import logging
 import sys
 from dataclasses import dataclass
-from pathlib import Path
 from importlib import import_module
+from pathlib import Path
 from typing import Any, get_args
 
 import click
@@ -67,7 +67,7 @@ COMMANDS = {
 }
 
 
-def choice(literal: Any, case_sensitive: bool = True) -> click.Choice:
+def choice(literal: Any, case_sensitive: bool = True) -> click.Choice[str]:
     """A click.Choice of the values a `Literal` in reportgen.config allows."""
     return click.Choice(get_args(literal), case_sensitive=case_sensitive)
 

@@ -2,7 +2,9 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
@@ -11,6 +13,9 @@ from reportgen.config import Operator
 from reportgen.errors import InputError, UsageError
 from reportgen.files import atomic_write, check_output_path, write_stdout
 from reportgen.notes import Note, read_note
+
+if TYPE_CHECKING:
+    from reportgen.deid import Item
 
 NOTE_SUFFIXES = (".txt",)
 
@@ -105,7 +110,7 @@ def _expand(inputs: tuple[Path, ...]) -> list[tuple[Path, Path]]:
     return found
 
 
-def _targets(sources: list[tuple[Path, Path]], output: Path | None, force: bool) -> list[Path | None]:
+def _targets(sources: list[tuple[Path, Path]], output: Path | None, force: bool) -> Sequence[Path | None]:
     """Where each note goes: None = stdout (only for a single note)."""
     single = len(sources) == 1 and not sources[0][0].is_dir() and sources[0][1].parent == Path(".")
     if output is None:
@@ -134,7 +139,7 @@ def _emit(text: str, target: Path | None) -> None:
         atomic_write(target, text)
 
 
-def _show_bar(app: App, items: list) -> bool:
+def _show_bar(app: App, items: list[Item]) -> bool:
     return app.verbosity >= 0 and len(items) > 1
 
 

@@ -10,7 +10,7 @@ from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from reportgen.deid.engine import DeidResult, Deidentifier, Item
+    from reportgen.deid.engine import Deidentifier, DeidResult, Item
     from reportgen.deid.factory import build_deidentifier, read_key
 
 # Resolved on first use, so that importing a light submodule (the word lists in

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from presidio_analyzer import AnalyzerEngine, RecognizerRegistry
 
 from reportgen.deid.expansion import extend_names
-from reportgen.deid.filters import is_shouting, keep, trim
+from reportgen.deid.filters import is_shouting, keep, ner_view, trim
 from reportgen.deid.guards import unguarded
 from reportgen.deid.nlp import DEFAULT_MODEL, load_nlp_engine
 from reportgen.deid.registry import all_recognizers
@@ -26,7 +26,8 @@ class Analyzer:
     def analyze_many(self, texts: Sequence[str], batch_size: int = 32) -> list[list[Span]]:
         nlp = self.engine.nlp_engine
         out = []
-        for text, artifacts in nlp.process_batch(list(texts), "en", batch_size=batch_size):
+        views = [ner_view(t) for t in texts] if self.ner else list(texts)
+        for text, (_, artifacts) in zip(texts, nlp.process_batch(views, "en", batch_size=batch_size)):
             results = self.engine.analyze(text, language="en", nlp_artifacts=artifacts)
             spans = [trim(Span.from_result(r), text) for r in results]
             shouting = is_shouting(text)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from reportgen.config import DeidSettings
 from reportgen.deid import recognizers as rec
 from reportgen.deid.analyzer import build_analyzer
@@ -21,7 +23,7 @@ def read_key(settings: DeidSettings) -> str | None:
 
 
 def build_deidentifier(settings: DeidSettings, secret: bytes | None = None) -> Deidentifier:
-    deny = {
+    deny: dict[str, Iterable[str]] = {
         rec.PERSON: [p for path in settings.person_lists for p in read_site_list(path)],
         rec.LOCATION: [p for path in settings.location_lists for p in read_site_list(path)],
         rec.ID: [p for path in settings.id_lists for p in read_site_list(path)],

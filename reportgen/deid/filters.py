@@ -13,6 +13,7 @@ from dataclasses import replace
 from reportgen.deid.patterns import is_title
 from reportgen.deid.recognizers import PERSON
 from reportgen.deid.spans import Span
+from reportgen.deid.vocab import general_names
 from reportgen.deid.wordtests import is_common_word, is_listed_name
 
 NER_RECOGNIZER = "SpacyRecognizer"
@@ -41,6 +42,41 @@ def is_shouting(text: str) -> bool:
     """A note written mostly in capitals, where capitals say nothing about names."""
     letters = [c for c in text if c.isalpha()]
     return sum(c.isupper() for c in letters) > 0.6 * max(1, len(letters))
+
+
+_SEGMENT = re.compile(r"[^\n.?!]*(?:[.?!]+|\n|$)")
+_LOWER_WORD = re.compile(r"[a-z]+")
+# spaCy's small pipeline sees about four tokens either side of a word (tok2vec window 1, depth 4):
+# this much text around a kept sentence keeps its predictions as they were on the whole text.
+_CONTEXT = 48
+
+
+def ner_view(text: str) -> str:
+    """The text spaCy needs to see, same length and offsets: lower-case sentences holding no
+    common name are blanked, except the context next to a kept one, since `keep` drops every
+    spaCy span there anyway (a lower-case span stays only when it holds a common listed name).
+    A visit transcript is mostly such sentences, and spaCy is most of the time a note takes."""
+    common = general_names().common
+    kept: list[tuple[int, int]] = []  # character ranges spaCy sees
+    for m in _SEGMENT.finditer(text):
+        segment = m.group()
+        if any(c.isupper() for c in segment) or any(w in common for w in _LOWER_WORD.findall(segment)):
+            kept.append((max(0, m.start() - _CONTEXT), min(len(text), m.end() + _CONTEXT)))
+    pieces, last = [], 0
+    for start, end in kept:
+        if start > last:
+            pieces.append(_blank(text[last:start]))
+        pieces.append(text[max(start, last) : end])
+        last = max(last, end)
+    pieces.append(_blank(text[last:]))
+    return "".join(pieces)
+
+
+def _blank(gap: str) -> str:
+    """Spaces for the gap's characters (newlines kept), opened by a full stop so that no entity runs across it."""
+    if len(gap) < 2:
+        return gap
+    return "." + re.sub(r"[^\n]", " ", gap[1:])
 
 
 def keep(span: Span, text: str, shouting: bool) -> bool:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import multiprocessing
 from collections.abc import Iterator, Sequence
 
-from reportgen.deid.engine import DeidResult, Deidentifier, Item
+from reportgen.deid.engine import Deidentifier, DeidResult, Item
 
 _WORKER: Deidentifier | None = None
 

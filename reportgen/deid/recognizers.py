@@ -55,7 +55,7 @@ class CueRecognizer(LocalRecognizer):
                 if _inside_word(text, match.start()):  # "ROM CALVERT HOSPITAL", searching again inside "FROM"
                     pos = match.start() + 1
                     continue
-                found = []
+                found: list[RecognizerResult] = []
                 for start, end in _phi_spans(match):
                     if self.reject and self.reject(text[start:end]):
                         # Later groups continue this one ("husband ON FLOOR"); the rejected word may

@@ -17,6 +17,7 @@ import bisect
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 from pydantic import BaseModel
 
@@ -102,7 +103,10 @@ def _find_all(haystack: str, needle: str) -> list[int]:
     return places
 
 
-def restore_report(report: BaseModel, restore: Callable[[str], tuple[str, int]]) -> tuple[BaseModel, int]:
+M = TypeVar("M", bound=BaseModel)
+
+
+def restore_report(report: M, restore: Callable[[str], tuple[str, int]]) -> tuple[M, int]:
     """The report with identifiers restored in every text field it took from the note, and how many."""
     total = 0
 
@@ -120,4 +124,5 @@ def restore_report(report: BaseModel, restore: Callable[[str], tuple[str, int]])
         return value
 
     restored = walk(report)
-    return restored, total  # type: ignore[return-value]
+    assert isinstance(restored, type(report))
+    return restored, total

@@ -74,13 +74,13 @@ def is_not_name(word: str) -> bool:
     """Rejects what follows "Dr." or "Mrs." ("dr aware", "Dr. on call") but keeps names that are
     also words ("Dr. Foley", "dr. pica", "Dr Halfpenny")."""
     w = word.lower()
-    if w in stop_words() or w in CUE_WORDS or not w.isalpha() and len(w) < 3:
+    if w in stop_words() or w in CUE_WORDS or (not w.isalpha() and len(w) < 3):
         return True
     if w in faker_names():
         return False
     if word.istitle():  # "Dr. Art White": capitalized after a title, a word is a name
         return False
-    return w in hand_words() or w in common_words() or word.islower() and w.endswith(("ed", "ing"))
+    return w in hand_words() or w in common_words() or (word.islower() and w.endswith(("ed", "ing")))
 
 
 def is_not_name_after_weak_title(word: str) -> bool:

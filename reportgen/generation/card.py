@@ -9,7 +9,6 @@ hash (`provenance.model_version`).
 from __future__ import annotations
 
 import hashlib
-import json
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any

@@ -201,7 +201,7 @@ def _load(found: Source) -> tuple[Any, Any]:
     from reportgen.generation.runtime import quiet_transformers
 
     quiet_transformers()
-    where, options = str(found.path), {}
+    where, options = str(found.path), dict[str, Any]()
     if found.kind == "gguf":
         _require_gguf()
         where, options = str(found.path.parent), {"gguf_file": found.path.name}

@@ -21,10 +21,10 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 from reportgen.config import GenerateSettings
 from reportgen.errors import InputError, RuntimeFailure, UsageError
 from reportgen.generation import Draft
+from reportgen.generation.card import ModelCard, card_hash, read_card
 from reportgen.generation.prompt import PROMPT_FORMAT, build_messages, prompt_token_ids
 from reportgen.layout import Layout
 from reportgen.report import Code
-from reportgen.generation.card import ModelCard, card_hash, read_card
 
 if TYPE_CHECKING:
     from reportgen.archive import ExampleArchive

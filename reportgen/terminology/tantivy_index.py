@@ -9,7 +9,7 @@ import shutil
 import tempfile
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import tantivy
@@ -124,7 +124,7 @@ class TantivyIndex:
             meta = {
                 "format": FORMAT,
                 "count": _write(building, corpora, progress),
-                "built_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+                "built_at": datetime.now(UTC).isoformat(timespec="seconds"),
                 "sources": [c.source.__dict__ for c in corpora],
             }
             atomic_write(building / VOCABULARY_FILE, json.dumps(vocabulary(corpora)))

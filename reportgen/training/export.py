@@ -6,8 +6,8 @@ import shutil
 from pathlib import Path
 
 from reportgen.errors import InputError, UsageError
-from reportgen.generation.model import load_model
 from reportgen.generation.card import read_card, write_card
+from reportgen.generation.model import load_model
 from reportgen.training.run import CHECKPOINTS
 
 

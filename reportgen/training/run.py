@@ -19,11 +19,11 @@ from reportgen.config import Settings
 from reportgen.data import file_sha256, read_pairs
 from reportgen.errors import UsageError
 from reportgen.files import atomic_write
+from reportgen.generation.card import DataSummary, ExamplesUsed, ModelCard, library_versions, write_card
 from reportgen.generation.model import load_model, open_examples, pick_device
 from reportgen.generation.prompt import PROMPT_FORMAT
 from reportgen.generation.runtime import set_threads
 from reportgen.pipeline import Pipeline
-from reportgen.generation.card import DataSummary, ExamplesUsed, ModelCard, library_versions, write_card
 from reportgen.training.examples import Example, Examples, build_examples
 from reportgen.training.recipe import Recipe
 

@@ -74,7 +74,7 @@ def test_ctrl_c_finishes_notes_in_flight_then_resume_completes(tmp_path):
     proc = start_batch(src, out, "-j", "2")
     wait_for_lines(out, proc, 20)
     proc.send_signal(signal.SIGINT)
-    stdout, stderr = proc.communicate(timeout=60)
+    _, stderr = proc.communicate(timeout=60)
     assert proc.returncode == errors.INTERRUPTED, stderr.decode()
     assert b"--resume" in stderr
     # The manifest was compacted on the way out: whole lines, one per finished note, each with its file.

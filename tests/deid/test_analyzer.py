@@ -40,3 +40,14 @@ def test_a_found_place_is_found_again_before_a_hyphen(analyzer):
 
     spans = propagate([(text, analyzer.analyze(text))])[0]
     assert any(text[s.start : s.end] == "CALVERT" and s.start > text.index("7/23") for s in spans)
+
+
+def test_spacy_sees_only_what_it_can_add_at_the_same_offsets():
+    from reportgen.deid.filters import ner_view
+
+    far = " and the knee pain is better with ice and rest, and we will keep doing that for now ."
+    text = "[doctor] hi linda , how are you ?" + far * 3 + "\n[patient] Seen by Dr. Smith today ."
+    view = ner_view(text)
+    assert len(view) == len(text)
+    assert "hi linda" in view and "Dr. Smith" in view  # a common name, capitals: kept
+    assert view.count("knee pain") < text.count("knee pain")  # sentences far from both: blanked

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from reportgen.config import EsSettings, load_settings, Settings
+from reportgen.config import EsSettings, Settings, load_settings
 from reportgen.terminology.index import TermIndex, Terminology, open_terminology
 from reportgen.terminology.tantivy_index import TantivyIndex
 from reportgen.terminology.terms import Corpus, Source, Term

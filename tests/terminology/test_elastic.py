@@ -40,7 +40,7 @@ def test_alias_name_taken_by_an_index(es: ElasticsearchIndex) -> None:
     es.client.indices.create(index=es.alias)
     with pytest.raises(RuntimeFailure, match="is an index, not an alias"):
         es.build(corpus())
-    assert [name for name in es.client.indices.get(index=f"{es.alias}*")] == [es.alias]  # the new index was dropped
+    assert list(es.client.indices.get(index=f"{es.alias}*")) == [es.alias]  # the new index was dropped
 
 
 class _Answer(BaseHTTPRequestHandler):

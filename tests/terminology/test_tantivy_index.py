@@ -68,7 +68,7 @@ def test_bad_source_leaves_the_old_index_untouched(index_dir: Path, tmp_path: Pa
     built_index(index_dir)
     bad = tmp_path / "local.csv"
     bad.write_text("code,title,synonyms\nL1,Fine,\nL2\n")
-    with pytest.raises(InputError, match="local.csv line 3"):
+    with pytest.raises(InputError, match=r"local\.csv line 3"):
         TantivyIndex(index_dir).build(load_corpora([bad]))
     index = TantivyIndex(index_dir)
     assert index.stats().count == 12 and index.search("covid-19", 1)[0].code == "U07.1"

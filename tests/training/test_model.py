@@ -15,12 +15,12 @@ from reportgen.cli import cli
 from reportgen.config import GenerateSettings, Settings
 from reportgen.errors import InputError, RuntimeFailure, UsageError
 from reportgen.generation import Draft, load_generator
+from reportgen.generation.card import CARD_FILE, card_hash
 from reportgen.generation.model import ModelGenerator, load_model
 from reportgen.generation.prompt import PROMPT_FORMAT
 from reportgen.layout import load_layout
 from reportgen.notes import Note
 from reportgen.pipeline import Pipeline
-from reportgen.generation.card import CARD_FILE, card_hash
 from reportgen.training.run import TrainResult, train
 from tests.training.conftest import make_pairs, quick_recipe
 

@@ -59,5 +59,5 @@ def test_train_cli_with_the_tiny_cpu_recipe(tiny_model: Path, tmp_path: Path, da
 
 def test_shipped_recipes_by_name() -> None:
     assert load_recipe("tiny-cpu").name == "tiny-cpu"
-    with pytest.raises(InputError, match="no recipe named 'tiny'.*tiny-cpu"):
+    with pytest.raises(InputError, match=r"no recipe named 'tiny'.*tiny-cpu"):
         load_recipe("tiny")

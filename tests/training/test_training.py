@@ -10,8 +10,8 @@ import pytest
 
 from reportgen.config import Settings
 from reportgen.errors import UsageError
-from reportgen.generation.prompt import PROMPT_FORMAT
 from reportgen.generation.card import CARD_FILE, read_card
+from reportgen.generation.prompt import PROMPT_FORMAT
 from reportgen.training.run import TrainResult, train
 from tests.training.conftest import quick_recipe
 
