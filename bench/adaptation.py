@@ -17,6 +17,10 @@ Steps (each training run in its own process, so its peak RSS is its own):
   5. the table (markdown) and a plot, in --out
 
     PYTHONPATH=$PWD .venv/bin/python bench/adaptation.py [--pairs 99] [--out bench-out/adaptation]
+
+The figures in training/README.md came from a reduced run on a 2-core machine shared by ~8 people:
+    bench/adaptation.py --pairs 20 --train-pairs 24 --steps 6 --speed-steps 1 --max-length 512 \
+        --max-new-tokens 64 --examples-max-tokens 192 --learning-rate 2e-3 --ft-pairs 10
 """
 
 from __future__ import annotations
@@ -207,9 +211,9 @@ def main() -> None:
     parser.add_argument("--examples-k", type=int, default=2)
     parser.add_argument("--examples-max-tokens", type=int, default=384)
     parser.add_argument("--batch-size", type=int, default=8)
-    parser.add_argument("--ft-pairs", type=int, default=10,
-                        help="the fine-tuned strategies write reports for the first N valid pairs only (CPU time); "
-                             "the report then also compares every strategy on those N")
+    parser.add_argument("--ft-pairs", type=int,
+                        help="the fine-tuned strategies write reports for the first N valid pairs only (when CPU time "
+                             "is short); the report then also compares every strategy on those N. Default: all")
     parser.add_argument("--work", type=Path, default=REPO / ".cache" / "bench-adaptation", help="cache: converted model, archive, runs")
     parser.add_argument("--out", type=Path, default=REPO / "bench-out" / "adaptation")
     parser.add_argument("--data", type=Path, default=REPO.parent / "shared" / "data")

@@ -169,7 +169,7 @@ def cells(row: Row) -> list[str]:
             out.append(LABELS.get(value, value))
         elif value is None:
             out.append("-")
-        elif isinstance(value, int):
+        elif attr == "pairs":
             out.append(str(value))
         elif attr in ("rouge1", "rouge2", "rougeL", "code_precision", "code_recall"):
             out.append(f"{value:.3f}")
