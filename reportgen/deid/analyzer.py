@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 
-from presidio_analyzer import AnalyzerEngine, RecognizerRegistry
+from presidio_analyzer import AnalyzerEngine, EntityRecognizer, RecognizerRegistry
 
 from reportgen.deid.expansion import extend_names
 from reportgen.deid.filters import is_shouting, keep, ner_view, trim
@@ -22,6 +22,7 @@ class Analyzer:
 
     engine: AnalyzerEngine
     ner: bool
+    tagger: bool = False
 
     def analyze_many(self, texts: Sequence[str], batch_size: int = 32) -> list[list[Span]]:
         nlp = self.engine.nlp_engine
@@ -71,9 +72,13 @@ def windows_of(text: str) -> list[tuple[int, int]]:
     return windows
 
 
-def build_analyzer(model: str | None = DEFAULT_MODEL, deny: dict[str, Iterable[str]] | None = None) -> Analyzer:
-    """model=None: pattern-only (the --no-ner mode). Regexes are case-sensitive: no global IGNORECASE."""
+def build_analyzer(
+    model: str | None = DEFAULT_MODEL, deny: dict[str, Iterable[str]] | None = None, tagger: EntityRecognizer | None = None
+) -> Analyzer:
+    """model=None: pattern-only (the --no-ner mode); tagger: the trained PHI tagger's recognizer (tagger.py).
+    Regexes are case-sensitive: no global IGNORECASE."""
     engine = load_nlp_engine(model)
-    registry = RecognizerRegistry(recognizers=all_recognizers(model is not None, deny), supported_languages=["en"], global_regex_flags=0)
+    recognizers = all_recognizers(model is not None, deny) + ([tagger] if tagger is not None else [])
+    registry = RecognizerRegistry(recognizers=recognizers, supported_languages=["en"], global_regex_flags=0)
     analyzer = AnalyzerEngine(registry=registry, nlp_engine=engine, supported_languages=["en"])
-    return Analyzer(engine=analyzer, ner=model is not None)
+    return Analyzer(engine=analyzer, ner=model is not None, tagger=tagger is not None)

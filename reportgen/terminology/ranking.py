@@ -81,7 +81,8 @@ def prefer(hits: Sequence[Hit], query: Query | None, text: str) -> list[Hit]:
     side = next((m.laterality for m in query.mentions if m.laterality), None) if query is not None else None
     # "history of stroke": nothing is asserted present now, so a present-condition code is the wrong kind.
     past_only = query is not None and bool(query.mentions) and all(m.assertion in PAST for m in query.mentions)
-    codes = {h.code for h in hits}
+    # Every proper prefix of a candidate code: a category is one of them when a code under it is a candidate.
+    parents = {h.code[:i] for h in hits for i in range(1, len(h.code))}
     top = max(h.score for h in hits) or 1.0
     scored = []
     for h in hits:
@@ -94,7 +95,7 @@ def prefer(hits: Sequence[Hit], query: Query | None, text: str) -> list[Hit]:
             factor *= CIRCUMSTANCE  # "Old myocardial infarction" for a heart attack now
         if past_only and not (h.code[:1] == "Z" or _ABOUT_THE_PAST.search(h.title)):
             factor *= CIRCUMSTANCE
-        if h.billable is False and any(c != h.code and c.startswith(h.code) for c in codes):
+        if h.billable is False and h.code in parents:
             factor *= CATEGORY
         detail = set(analyze(_NONESSENTIAL.sub(" ", h.title))) - asked - _NO_DETAIL
         factor *= DETAIL ** min(len(detail), 3)
