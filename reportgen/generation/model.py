@@ -110,8 +110,12 @@ def _from_pretrained(kind: str, where: str, label: str, trust_remote_code: bool,
         options["use_safetensors"] = True
         if kwargs.get("dtype") is not None:
             options["dtype"] = kwargs["dtype"]
+    from safetensors import SafetensorError
+
     try:
         return cls.from_pretrained(where, **options)
+    except SafetensorError:  # a truncated or corrupt model.safetensors
+        raise RuntimeFailure(f"the weights of {label} are corrupt or incomplete.", "Copy or export the model again.") from None
     except OSError as e:
         if Path(where).is_dir():
             raise RuntimeFailure(
