@@ -3,6 +3,7 @@ or export that would overwrite, an unusable data dir, more workers than cores.""
 
 from __future__ import annotations
 
+import logging
 import os
 
 from click.testing import CliRunner
@@ -102,3 +103,13 @@ def test_an_index_build_says_which_vocabulary_it_leaves_out(tmp_path):
     assert "Warning: the index being replaced also held formulary.csv, which this build leaves out" in result.stderr
     again = run("-q", "terms", "index", "--no-shipped", "--source", str(first), "--source", str(second), env=env)
     assert "Warning" not in again.stderr
+
+
+def test_verbose_logs_more(caplog):
+    caplog.set_level(logging.NOTSET)
+    assert run("generate", str(NOTE)).exit_code == 0
+    assert not [r for r in caplog.records if r.name == "reportgen" and r.levelno == logging.INFO]
+    caplog.clear()
+    assert run("-v", "generate", str(NOTE)).exit_code == 0
+    lines = [r.getMessage() for r in caplog.records if r.name == "reportgen" and r.levelno == logging.INFO]
+    assert any(line.startswith("seconds per stage: deid ") for line in lines), lines
