@@ -2,8 +2,13 @@
 
 Both rows are scored by reportgen.evaluate the same way ACI-Bench's
 evaluate_fullnote.py does (rouge-score, no stemmer, F-measure, mean over
-encounters): the model-free pipeline's report text, and the raw transcript as
-the "report" (ACI-Bench's own baseline; 32.8 ROUGE-1 on its test set 1).
+encounters): the report as plain text and as the Markdown users get, whole and
+per division, and the raw transcript as the "report" (ACI-Bench's own
+baseline; 32.8 ROUGE-1 on its test set 1). Also: report length against the
+reference, the problem list against the hand-labelled set
+bench/data/aci_valid_problems.json, written-note language (speaker prefixes,
+fillers, voice-assistant commands left in the reports) and generation time
+(without de-identification).
 
     .venv/bin/python bench/evaluate_aci.py [--split valid] [--data ../shared/data/aci-bench] [-o DIR]
 """
@@ -11,16 +16,28 @@ the "report" (ACI-Bench's own baseline; 32.8 ROUGE-1 on its test set 1).
 from __future__ import annotations
 
 import argparse
+import json
+import re
 import time
 from pathlib import Path
-from statistics import mean
+from statistics import mean, median
 
 from reportgen.config import load_settings
 from reportgen.data import import_file
 from reportgen.evaluate import ROUGE_TYPES, evaluate_pairs, rouge, write_outputs
+from reportgen.notes import decode_note
 from reportgen.pipeline import Pipeline
+from reportgen.render import render
 
 REPO = Path(__file__).resolve().parents[1]
+LABELS = REPO / "bench/data/aci_valid_problems.json"
+# Transcript talk that must not reach a written report.
+TALK = {
+    "speaker prefix": re.compile(r"^\s*(?:\[?(?:doctor|patient|patient_guest)\]?:?)\s", re.I | re.M),
+    "filler": re.compile(r"\b(?:um+|uh+|mm-?hmm|uh-?huh)\b", re.I),
+    "voice-assistant command": re.compile(r"\b(?:hey,? dragon|dax)\b", re.I),
+    "[patient_guest] tag": re.compile(r"\[\w+\]"),
+}
 
 
 def main() -> None:
@@ -30,25 +47,65 @@ def main() -> None:
     parser.add_argument("-o", "--output-dir", type=Path, help="Also write evaluation.jsonl, summary.md, sections.png.")
     args = parser.parse_args()
 
-    pipeline = Pipeline.from_settings(load_settings())
+    settings = load_settings()
+    pipeline = Pipeline.from_settings(settings)
     pairs = import_file("aci-bench", args.data / f"{args.split}.csv", pipeline.layout).pairs
+    labels = json.loads(LABELS.read_text())["encounters"] if args.split == "valid" else None
     start = time.perf_counter()
-    evaluation = evaluate_pairs(pipeline, pairs)
+    evaluation = evaluate_pairs(pipeline, pairs, problem_labels=labels)
     seconds = time.perf_counter() - start
     summary = evaluation.summary()
     copied = {name: mean(rouge(p.report, p.note)[name] for p in pairs) for name in ROUGE_TYPES}
+    copied_divisions = _copy_divisions(pipeline, pairs)
 
     print(f"ACI-Bench {args.split}: {len(pairs)} encounters; evaluated in {seconds:.1f} s; "
           f"de-identification: {evaluation.deid_policy or 'off'}")
-    print(f"{'':26}" + "".join(f"{name:>10}" for name in ROUGE_TYPES))
-    print(f"{'reportgen ' + evaluation.generator:26}" + "".join(f"{100 * summary[n]:10.1f}" for n in ROUGE_TYPES))
-    print(f"{'copy the transcript':26}" + "".join(f"{100 * copied[n]:10.1f}" for n in ROUGE_TYPES))
-    for key in ("section_coverage", "code_precision", "code_recall", "phi_checked", "phi_notes_leaking"):
+    print(f"{'':34}" + "".join(f"{name:>10}" for name in ROUGE_TYPES))
+    print(f"{'reportgen ' + evaluation.generator + ' (Markdown)':34}" + "".join(f"{100 * summary['markdown_' + n]:10.1f}" for n in ROUGE_TYPES))
+    print(f"{'reportgen ' + evaluation.generator + ' (plain text)':34}" + "".join(f"{100 * summary[n]:10.1f}" for n in ROUGE_TYPES))
+    print(f"{'copy the transcript':34}" + "".join(f"{100 * copied[n]:10.1f}" for n in ROUGE_TYPES))
+    print("ROUGE-1 per division (Markdown; copy the transcript):")
+    for division in pipeline.layout.divisions:
+        ours = summary.get(f"division_rouge1_{division}")
+        print(f"  {division:22} {'n/a' if ours is None else f'{100 * ours:.1f}':>6}   {100 * copied_divisions.get(division, 0.0):.1f}")
+    print(f"median length, Markdown / reference: {summary['length_ratio_median']:.2f} (copy the transcript: "
+          f"{median(len(p.note.split()) / len(p.report.split()) for p in pairs):.2f})")
+    for key in ("problem_precision", "problem_recall", "problem_first_code_right", "section_coverage", "phi_checked", "phi_notes_leaking"):
         value = summary[key]
         print(f"{key}: {'n/a' if value is None else f'{value:.3f}' if isinstance(value, float) else value}")
+    _talk_and_speed(pipeline, pairs, settings)
     if args.output_dir:
         for path in write_outputs(evaluation, pipeline.layout, args.output_dir):
             print(f"wrote {path}")
+
+
+def _copy_divisions(pipeline: Pipeline, pairs) -> dict[str, float]:
+    """Copy-the-transcript per division: the whole transcript against each division of the reference."""
+    layout = pipeline.layout
+    scores: dict[str, list[float]] = {}
+    for pair in pairs:
+        for division, text in layout.division_texts(layout.section_texts(pair.report)).items():
+            if text:
+                scores.setdefault(division, []).append(rouge(text, pair.note)["rouge1"])
+    return {d: mean(v) for d, v in scores.items()}
+
+
+def _talk_and_speed(pipeline: Pipeline, pairs, settings) -> None:
+    """Transcript talk left in the Markdown reports, and generation time per dialogue (no de-identification)."""
+    found = dict.fromkeys(TALK, 0)
+    generate_ms = []
+    for pair in pairs:
+        note = decode_note(pair.note.encode(), pair.id, settings.notes)
+        prepared = pipeline.prepare([note])
+        start = time.perf_counter()
+        report = pipeline.finish(prepared, pipeline.draft(prepared))[0].report
+        generate_ms.append(1000 * (time.perf_counter() - start))
+        markdown = render(report, "md")
+        for name, pattern in TALK.items():
+            found[name] += len(pattern.findall(markdown))
+    print("left in the reports: " + ", ".join(f"{name} {n}" for name, n in found.items()))
+    print(f"generation + parsing + problem list and coding, per dialogue: median {median(generate_ms):.1f} ms, "
+          f"max {max(generate_ms):.1f} ms")
 
 
 if __name__ == "__main__":

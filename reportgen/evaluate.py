@@ -10,6 +10,13 @@
 - PHI leak check: no identifier de-identification found in the note (nor a
   known patient identifier given with the pair) may appear in the output,
   unless PHI was restored on purpose.
+- What users get: the rendered Markdown report scored the same way, whole and
+  per division (the layout's `division` of each section; ACI-Bench's
+  subjective / objective_exam / objective_results / assessment_and_plan), and
+  its length against the reference's.
+- Problem list: with a labelled set (`--problems`, e.g. bench/data/aci_valid_problems.json),
+  precision and recall of the listed problems and how often the first code is
+  an acceptable one (`score_problems`).
 
 Per-note records hold scores and counts only: never note, report or identifier text.
 """
@@ -31,7 +38,8 @@ from reportgen.generation import Draft
 from reportgen.layout import Layout
 from reportgen.notes import decode_note
 from reportgen.pipeline import Pipeline
-from reportgen.report import Report
+from reportgen.render import render
+from reportgen.report import Problem, Report
 
 ROUGE_TYPES = ("rouge1", "rouge2", "rougeL", "rougeLsum")
 _scorer = rouge_scorer.RougeScorer(list(ROUGE_TYPES), use_stemmer=False)
@@ -62,6 +70,59 @@ def leaked(identifiers: Iterable[str], text: str) -> int:
 
 
 @dataclass
+class ProblemScore:
+    listed: int  # active, possible and history problems the report lists
+    correct: int  # of those, matching a labelled problem
+    neutral: int  # matching an item labelled acceptable but not a problem of its own
+    labelled: int
+    found: int  # labelled problems matched by some listed problem
+    first_code_right: int  # of the found ones: the first listed code is acceptable
+
+
+def score_problems(problems: Sequence[Problem], labels: dict) -> ProblemScore:
+    """Listed problems against one encounter's labels ({"problems": [{"text", "aliases", "codes"}], "also_acceptable"})."""
+    gold = labels["problems"]
+    listed = [p for p in problems if p.status in ("active", "possible", "history")]
+    found: set[int] = set()
+    correct = neutral = first_right = 0
+    for problem in listed:
+        match = next((i for i, g in enumerate(gold) if _same_problem(problem, g)), None)
+        if match is None:
+            neutral += any(_words_match(problem.text, alias) for alias in labels.get("also_acceptable", []))
+            continue
+        correct += 1
+        if match not in found:
+            found.add(match)
+            first_right += bool(problem.codes) and _code_ok(problem.codes[0].code, gold[match]["codes"])
+    return ProblemScore(len(listed), correct, neutral, len(gold), len(found), first_right)
+
+
+def _same_problem(problem: Problem, gold: dict) -> bool:
+    if any(_words_match(problem.text, name) for name in (gold["text"], *gold.get("aliases", []))):
+        return True
+    return bool(problem.codes) and _code_ok(problem.codes[0].code, gold["codes"])
+
+
+def _words_match(text: str, name: str) -> bool:
+    """At least half of the name's words are in the text (plural 's' ignored)."""
+    ours, theirs = _stems(text), _stems(name)
+    return bool(theirs) and len(ours & theirs) / len(theirs) >= 0.5
+
+
+def _stems(text: str) -> set[str]:
+    words = re.findall(r"[a-z0-9]+", text.lower())
+    return {w[:-1] if len(w) > 3 and w.endswith("s") else w for w in words if w not in _STOP}
+
+
+_STOP = frozenset("the a an of and or with in on to for right left".split())
+
+
+def _code_ok(code: str, acceptable: list[str]) -> bool:
+    """An acceptable entry is a code or a category prefix ('I50' accepts I50.9)."""
+    return any(code == entry or code.startswith(entry) for entry in acceptable)
+
+
+@dataclass
 class PairScore:
     id: str
     rouge: dict[str, float]
@@ -78,6 +139,11 @@ class PairScore:
     deid_policy: str | None
     seconds: float
     warnings: list[str] = field(default_factory=list)
+    markdown_rouge: dict[str, float] = field(default_factory=dict)  # the rendered Markdown against the reference
+    division_rouge1: dict[str, float] = field(default_factory=dict)  # Markdown, per division the reference has
+    words: int = 0  # of the rendered Markdown
+    reference_words: int = 0
+    problems: ProblemScore | None = None  # None: no labels for this pair
 
 
 @dataclass
@@ -95,6 +161,11 @@ class Evaluation:
 
     def summary(self) -> dict[str, float | int | None]:
         n = len(self.scores)
+        rendered = n > 0 and all(s.markdown_rouge for s in self.scores)
+        ratios = sorted(s.words / s.reference_words for s in self.scores if s.reference_words)
+        divisions = sorted({d for s in self.scores for d in s.division_rouge1})
+        problem_scores = [s.problems for s in self.scores if s.problems is not None]
+        scored = {k: sum(getattr(p, k) for p in problem_scores) for k in ("listed", "correct", "neutral", "labelled", "found", "first_code_right")}
         covered = [s.section_coverage for s in self.scores if s.section_coverage is not None]
         ref_codes = sum(len(s.reference_codes) for s in self.scores)
         out_codes = sum(len(s.output_codes) for s in self.scores)
@@ -109,6 +180,12 @@ class Evaluation:
             "phi_checked": len(checked),
             "phi_notes_leaking": sum(s.phi_leaked > 0 for s in checked),
             "phi_leaked_identifiers": sum(s.phi_leaked for s in checked),
+            **{f"markdown_{name}": mean(s.markdown_rouge[name] for s in self.scores) if rendered else None for name in ROUGE_TYPES},
+            **{f"division_rouge1_{d}": mean(s.division_rouge1[d] for s in self.scores if d in s.division_rouge1) for d in divisions},
+            "length_ratio_median": ratios[len(ratios) // 2] if ratios else None,
+            "problem_precision": scored["correct"] / (scored["listed"] - scored["neutral"]) if scored["listed"] > scored["neutral"] else None,
+            "problem_recall": scored["found"] / scored["labelled"] if scored["labelled"] else None,
+            "problem_first_code_right": scored["first_code_right"] / scored["found"] if scored["found"] else None,
         }
 
     def per_section(self, layout: Layout) -> list[tuple[str, int, float, float]]:
@@ -123,15 +200,17 @@ class Evaluation:
 
 
 def evaluate_pair(pipeline: Pipeline, pair_id: str, note_text: str, reference: str, known: Sequence[str] = (),
-                  restore_phi: bool = False) -> PairScore:
+                  restore_phi: bool = False, problem_labels: dict | None = None) -> PairScore:
     start = time.perf_counter()
     settings, layout = pipeline.settings, pipeline.layout
     note = decode_note(note_text.encode("utf-8"), pair_id, settings.notes)
     result = pipeline.run(note)
     output = report_text(result.report)
+    markdown = render(result.report, "md", user_templates=settings.generate.templates_dir)
     identifiers = result.deid.identifiers
     if restore_phi:
         output = result.deid.restore(output)
+        markdown = result.deid.restore(markdown)
         phi_check, leaks = "skipped (--restore-phi)", 0
     else:
         leaks = leaked([*identifiers, *known], output)
@@ -156,7 +235,19 @@ def evaluate_pair(pipeline: Pipeline, pair_id: str, note_text: str, reference: s
         deid_policy=result.report.provenance.deid_policy,
         seconds=round(time.perf_counter() - start, 4),
         warnings=list(result.report.provenance.warnings),
+        markdown_rouge=rouge(reference, markdown),
+        division_rouge1=_division_rouge1(layout, reference, markdown),
+        words=len(markdown.split()),
+        reference_words=len(reference.split()),
+        problems=score_problems(result.report.problems, problem_labels) if problem_labels else None,
     )
+
+
+def _division_rouge1(layout: Layout, reference: str, markdown: str) -> dict[str, float]:
+    """ROUGE-1 per division that the reference has (the output's missing divisions score 0)."""
+    ours = layout.division_texts(layout.section_texts(markdown))
+    theirs = layout.division_texts(layout.section_texts(reference))
+    return {d: rouge(text, ours.get(d, ""))["rouge1"] for d, text in theirs.items() if text}
 
 
 def _reference_report(pipeline: Pipeline, pair_id: str, reference: str) -> Report:
@@ -169,13 +260,16 @@ def _reference_report(pipeline: Pipeline, pair_id: str, reference: str) -> Repor
 
 
 def evaluate_pairs(pipeline: Pipeline, pairs: Iterable, restore_phi: bool = False,
-                   on_pair: Callable[[PairScore], None] = lambda score: None) -> Evaluation:
-    """Score every pair (objects with id, note, report and optional patient identifiers)."""
+                   on_pair: Callable[[PairScore], None] = lambda score: None,
+                   problem_labels: dict[str, dict] | None = None) -> Evaluation:
+    """Score every pair (objects with id, note, report and optional patient identifiers);
+    `problem_labels`: pair id -> labelled problems (see `score_problems`)."""
     scores = []
     for pair in pairs:
         known = [v for k, v in (getattr(pair, "patient", None) or {}).items() if k == "name"]
         known += [part for name in known for part in name.split()]
-        score = evaluate_pair(pipeline, pair.id, pair.note, pair.report, known, restore_phi)
+        labels = (problem_labels or {}).get(pair.id)
+        score = evaluate_pair(pipeline, pair.id, pair.note, pair.report, known, restore_phi, labels)
         scores.append(score)
         on_pair(score)
     return Evaluation(scores=scores, model=pipeline.settings.generate.model)

@@ -28,6 +28,8 @@ class SectionSpec(BaseModel):
     required: bool = False
     cues: list[str] = Field(default_factory=list, description="Phrases that suggest a sentence belongs here.")
     opens: list[str] = Field(default_factory=list, description="Spoken phrases that start this section.")
+    division: str | None = Field(None, description="Scoring division the section belongs to (ACI-Bench: subjective, "
+                                 "objective_exam, objective_results, assessment_and_plan).")
 
 
 class Layout(BaseModel):
@@ -90,6 +92,18 @@ class Layout(BaseModel):
             if body:
                 texts.setdefault(section_id or self.fallback, []).append(body)
         return {sid: "\n\n".join(bodies) for sid, bodies in texts.items()}
+
+    @property
+    def divisions(self) -> list[str]:
+        return list(dict.fromkeys(s.division for s in self.sections if s.division))
+
+    def division_texts(self, texts: dict[str, str]) -> dict[str, str]:
+        """Division -> its sections (section id -> text) written as a draft: ACI-Bench scores notes by division."""
+        out = {}
+        for division in self.divisions:
+            part = {s.id: texts[s.id] for s in self.sections if s.division == division and texts.get(s.id, "").strip()}
+            out[division] = self.format_draft(part) if part else ""
+        return out
 
     def format_draft(self, texts: dict[str, str]) -> str:
         """Sections as a model writes them: the TITLE in capitals, the text, a blank line."""

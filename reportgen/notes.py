@@ -27,11 +27,12 @@ class Note:
     warnings: list[str] = field(default_factory=list)
 
 
-def read_note(source: str | Path, settings: NotesSettings) -> Note:
-    """Read one note from a file path, or from stdin when source is '-'."""
+def read_note(source: str | Path, settings: NotesSettings, note_id: str | None = None) -> Note:
+    """Read one note from a file path, or from stdin when source is '-'. Its id is `note_id`, else
+    note-<hash of its bytes>, or its file name when notes.ids = "name"."""
     if str(source) == "-":
         data = sys.stdin.buffer.read(settings.max_bytes + 1)
-        return decode_note(data, "stdin", settings)
+        return decode_note(data, note_id or _name_id("stdin", data, settings), settings, label="stdin")
     path = Path(source)
     if path.is_dir():
         raise InputError(f"{path} is a folder, not a note file.", f"Use `reportgen batch {path} -o OUT` for folders.")
@@ -47,7 +48,16 @@ def read_note(source: str | Path, settings: NotesSettings) -> Note:
             data = f.read(settings.max_bytes + 1)
     except OSError as e:
         raise InputError(f"cannot read note file {path} ({e.strerror}).", "Check its permissions.") from None
-    return decode_note(data, path.stem, settings, label=str(path))
+    return decode_note(data, note_id or _name_id(path.stem, data, settings), settings, label=str(path))
+
+
+def opaque_id(text: str | bytes) -> str:
+    """A note id that says nothing about the file it came from."""
+    return "note-" + hashlib.sha256(text.encode() if isinstance(text, str) else text).hexdigest()[:12]
+
+
+def _name_id(name: str, data: bytes, settings: NotesSettings) -> str:
+    return name if settings.ids == "name" else opaque_id(data)
 
 
 def _no_wait(path: str, flags: int) -> int:

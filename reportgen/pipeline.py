@@ -35,6 +35,7 @@ from reportgen.config import Settings
 from reportgen.deid import Deidentifier, DeidResult, Item, build_deidentifier
 from reportgen.generation import Draft, Generator, load_generator
 from reportgen.generation.parse import parse_draft
+from reportgen.generation.problems import find_problems
 from reportgen.layout import Layout, load_layout
 from reportgen.notes import Note
 from reportgen.report import Code, Provenance, Report
@@ -173,18 +174,14 @@ class Pipeline:
         return parse_draft(draft.text, self.layout, provenance, prepared.context)
 
     def _code(self, report: Report) -> Report:
-        """Attach the best-matching ICD-10-CM codes (with scores) to each problem of the assessment."""
-        if self.terminology is None:
-            return report
-        terminology, k = self.terminology, self.settings.terms.codes_per_problem
-        problems = [
-            problem.model_copy(
-                update={"codes": [h.to_code(terminology.index.name) for h in terminology.search(problem.text, k, "icd10cm")]}
-            )
-            for problem in report.problems
-        ]
-        provenance = report.provenance.model_copy(update={"terminology_index": self.index_version})
-        return report.model_copy(update={"problems": problems, "provenance": provenance})
+        """The problem list from the assessment and chief complaint, each problem with its context and ICD-10-CM codes."""
+        texts = [s.text for sid in self.layout.problems if (s := report.section(sid)) is not None and s.documented]
+        complaint = report.section("chief_complaint")
+        problems = find_problems(texts, complaint.text if complaint else "", self.terminology, self.settings.terms.codes_per_problem)
+        update: dict[str, object] = {"problems": problems}
+        if self.terminology is not None:
+            update["provenance"] = report.provenance.model_copy(update={"terminology_index": self.index_version})
+        return report.model_copy(update=update)
 
 
 @contextmanager

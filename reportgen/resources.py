@@ -30,3 +30,8 @@ def corpora_dir() -> Path:
 
 def recipes_dir() -> Path:
     return _shipped("recipes", "training/recipes")
+
+
+def shipped_model(name: str) -> Path:
+    """A model trained by the project and shipped inside the package (reportgen/models/)."""
+    return _PACKAGE / "models" / f"{name}.safetensors"

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from reportgen.cli import App, choice, pass_app
+from reportgen.cli import App, capped_workers, choice, pass_app
 from reportgen.config import Operator
 from reportgen.errors import InputError, UsageError
 from reportgen.files import atomic_write, check_output_path, write_stdout
@@ -28,6 +28,7 @@ NOTE_SUFFIXES = (".txt",)
 @click.option("--workers", type=click.IntRange(min=1), help="Worker processes for many notes (default 1).")
 @click.option("--patient", "patient_key", help="Patient key: one surrogate set and date shift for all these notes.")
 @click.option("--no-ner", is_flag=True, default=None, help="Patterns only, without the spaCy model (lower recall; recorded in the audit).")
+@click.option("--no-tagger", is_flag=True, default=None, help="Without the trained PHI tagger (lower recall on unseen notes; recorded in the audit).")
 @click.option("--decrypt", is_flag=True, help="Undo --operator encrypt with the same key (deid.key_file or REPORTGEN_DEID_KEY).")
 @click.option("--force", is_flag=True, help="Overwrite output files that exist.")
 @pass_app
@@ -40,6 +41,7 @@ def deid(
     workers: int | None,
     patient_key: str | None,
     no_ner: bool | None,
+    no_tagger: bool | None,
     decrypt: bool,
     force: bool,
 ) -> None:
@@ -65,7 +67,7 @@ def deid(
     from reportgen.deid.parallel import run_many
 
     settings = app.settings(
-        **{"deid.operator": operator, "deid.workers": workers, "deid.no_ner": no_ner, "deid.patient_key": patient_key}
+        **{"deid.operator": operator, "deid.workers": workers, "deid.no_ner": no_ner, "deid.no_tagger": no_tagger, "deid.patient_key": patient_key}
     )
     sources = _expand(inputs)
     targets = _targets(sources, output, force)
@@ -79,12 +81,15 @@ def deid(
         return
     if settings.deid.no_ner:
         app.warn("--no-ner: patterns only, names and places the model would find are missed.")
+    if settings.deid.no_tagger:
+        app.warn("--no-tagger: without the trained PHI tagger, identifiers the rules do not know are missed.")
     deidentifier = build_deidentifier(settings.deid)
-    items = [Item(_note_id(note, path, rel), note.text, patient=settings.deid.patient_key) for note, (path, rel) in zip(notes, sources, strict=True)]
+    names = settings.notes.ids == "name"
+    items = [Item(_note_id(note, path, rel, names), note.text, patient=settings.deid.patient_key) for note, (path, rel) in zip(notes, sources, strict=True)]
     records: list[str] = []
     done = 0
     with click.progressbar(length=len(items), label="De-identifying", file=sys.stderr) if _show_bar(app, items) else _NoBar() as bar:
-        for results in run_many(deidentifier, items, settings.deid.workers):
+        for results in run_many(deidentifier, items, capped_workers(app, settings.deid.workers)):
             for result in results:
                 _emit(result.text, targets[done])
                 records += [json.dumps(r) for r in result.audit]
@@ -128,8 +133,9 @@ def _targets(sources: list[tuple[Path, Path]], output: Path | None, force: bool)
     return targets
 
 
-def _note_id(note: Note, path: Path, rel: Path) -> str:
-    return note.id if str(path) == "-" else str(rel.with_suffix(""))
+def _note_id(note: Note, path: Path, rel: Path, names: bool) -> str:
+    """The audit's id for a note: opaque (note-<hash of its text>) unless notes.ids = "name"."""
+    return str(rel.with_suffix("")) if names and str(path) != "-" else note.id
 
 
 def _emit(text: str, target: Path | None) -> None:

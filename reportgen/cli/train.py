@@ -10,13 +10,15 @@ from reportgen.config import TrainMethod
 
 @click.command()
 @click.option("--data", type=click.Path(path_type=Path, dir_okay=False), required=True, help="Pairs JSONL (id, note, report).")
-@click.option("--base-model", required=True, help="Model directory or hub id to fine-tune (an instruct model).")
-@click.option("-o", "--output", type=click.Path(path_type=Path, file_okay=False), required=True, help="Run directory to write.")
+@click.option("--base-model", help="Model directory or hub id to fine-tune (an instruct model); not for --method extractive.")
+@click.option("-o", "--output", type=click.Path(path_type=Path), required=True,
+              help="Run directory to write (--method extractive: one .safetensors file).")
 @click.option("--examples", type=click.Path(path_type=Path, file_okay=False),
               help="Example archive: put the reports of similar archived pairs into each prompt (never the pair's own).")
 @click.option("--recipe", metavar="NAME|FILE", help="A shipped recipe (lora, full, tiny-cpu) or a recipe TOML file (default: built-in LoRA defaults).")
 @click.option("--set", "sets", multiple=True, metavar="KEY=VALUE", help="Override a recipe value, e.g. --set lora.r=8 (repeatable).")
-@click.option("--method", type=choice(TrainMethod), help="Override the recipe: LoRA adapter or full fine-tune.")
+@click.option("--method", type=click.Choice([*choice(TrainMethod).choices, "extractive"]),
+              help="Override the recipe: LoRA adapter or full fine-tune; 'extractive' trains the model-free generator (CPU, minutes).")
 @click.option("--epochs", type=float, help="Override the recipe's epochs.")
 @click.option("--max-steps", type=int, help="Override the recipe: stop after this many steps.")
 @click.option("--limit", type=int, help="Use only the first N pairs (quick trials).")
@@ -26,7 +28,7 @@ from reportgen.config import TrainMethod
 def train(
     app: App,
     data: Path,
-    base_model: str,
+    base_model: str | None,
     output: Path,
     examples: Path | None,
     recipe: str | None,
@@ -54,7 +56,17 @@ def train(
       reportgen train --data pairs.jsonl --base-model ~/models/SmolLM2-135M-Instruct -o runs/try \\
           --recipe tiny-cpu --set lora.r=4
       reportgen train ... -o runs/visit-lora --resume
+      reportgen train --method extractive --data pairs.jsonl -o site-extractive.safetensors
     """
+    if method == "extractive":
+        from reportgen.training.extractive import train_extractive
+
+        tagger = train_extractive(data, output, app.settings(), overwrite=overwrite, limit=limit, say=app.say)
+        app.say(f"Wrote extractive model to {output} ({tagger.sentences} sentences, {tagger.content} with report content). "
+                f"Use it with generate.extractive_model = \"{output}\".")
+        return
+    if base_model is None:
+        raise click.UsageError("--base-model is required (except with --method extractive).")
     from reportgen.training.recipe import load_recipe, parse_override
     from reportgen.training.run import train as run_train
 

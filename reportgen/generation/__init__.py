@@ -55,4 +55,4 @@ def load_generator(settings: GenerateSettings, threads: int = 1) -> Generator:
         return ModelGenerator.from_settings(settings, threads)
     from reportgen.generation.extractive import ExtractiveGenerator
 
-    return ExtractiveGenerator()
+    return ExtractiveGenerator.from_path(settings.extractive_model)

@@ -1,16 +1,21 @@
 """Structured bits that patterns find reliably: vital signs, medications with a
-dose, allergies, age and sex. Used on every draft, whichever generator wrote it."""
+dose, allergies, age and sex. Used on every draft, whichever generator wrote it.
+
+Spoken numbers ("five hundred milligrams", "one thirty over eighty") are read
+as digits (`generation.spoken`) on a copy of the text; the report's wording is
+not changed."""
 
 from __future__ import annotations
 
 import re
 
+from reportgen.generation.spoken import digits
 from reportgen.report import Medication, Patient, VitalSign
 
 _NUM = r"(\d{2,3}(?:\.\d)?)"
 _GAP = r"[^0-9\n]{0,25}?"  # "blood pressure today was 120/80"
 _VITALS: list[tuple[str, re.Pattern[str], str | None]] = [
-    ("blood pressure", re.compile(rf"\b(?:bp|blood pressure){_GAP}(\d{{2,3}}\s*/\s*\d{{2,3}})", re.I), "mmHg"),
+    ("blood pressure", re.compile(rf"\b(?:bp|blood pressure){_GAP}(\d{{2,3}}\s*(?:/|over)\s*\d{{2,3}})", re.I), "mmHg"),
     ("heart rate", re.compile(rf"\b(?:hr|heart rate|pulse(?! ox)){_GAP}(\d{{2,3}})\b", re.I), "bpm"),
     ("respiratory rate", re.compile(rf"\b(?:rr|resp(?:iratory)? rate|respirations){_GAP}(\d{{1,2}})\b", re.I), "/min"),
     ("temperature", re.compile(rf"\b(?:temp|temperature){_GAP}(\d{{2,3}}(?:\.\d)?)\b", re.I), None),
@@ -24,8 +29,10 @@ _FREQ = (
     r"(?:once|twice|three times|four times) (?:a|per) (?:day|week)|(?:once|twice) daily|daily|nightly|weekly|"
     r"bid|tid|qid|qd|qhs|prn|as needed|every \d+ (?:hours|days)|at (?:night|bedtime)|in the morning"
 )
+_ROUTE = r"by mouth|po|orally|iv|intravenously|subcutaneously|topically|inhaled|sublingually"
 _MED = re.compile(
-    rf"\b([A-Za-z][A-Za-z-]{{2,}})\s+(\d+(?:\.\d+)?\s*{_DOSE_UNITS})(?![A-Za-z])(?:\s+(?:(?:by mouth|po|orally|iv)\s+)?({_FREQ})\b)?",
+    rf"\b([A-Za-z][A-Za-z-]{{2,}}),?\s+(\d+(?:,\d{{3}})*(?:\.\d+)?\s*{_DOSE_UNITS})(?![A-Za-z])"
+    rf"(?:,?\s+({_ROUTE}))?(?:,?\s+({_FREQ})\b)?",
     re.I,
 )
 # Words that precede a dose but are not drug names.
@@ -42,36 +49,44 @@ _SEX = {
     "male": re.compile(r"\b(?:male|man|boy|gentleman)\b", re.I),
 }
 _NKDA = re.compile(r"\b(?:nkda|no known (?:drug )?allergies|no (?:drug )?allergies|denies (?:any )?allergies)\b", re.I)
+_ENVIRONMENTAL = re.compile(r"\b(?:seasonal|season|pollen|hay fever|dust|mold|grass|trees?|ragweed|cats?|dogs?|"
+                            r"pets?|environmental|spring|fall|allergy season)\b", re.I)
+_CLAUSE = re.compile(r"\b(?:is|are|was|has|have|had|takes?|reports?|denies|states?|the patient)\b", re.I)
 _ALLERGIC_TO = re.compile(r"\ballergic to ([a-z][a-z ,/-]{1,60}?)(?=[.;\n]|$| and (?:it|they|i|she|he)\b)", re.I)
 
 
 def vitals(text: str) -> list[VitalSign]:
+    text = digits(text)
     found: list[VitalSign] = []
     for name, pattern, unit in _VITALS:
         if m := pattern.search(text):
-            found.append(VitalSign(name=name, value=re.sub(r"\s+", "", m.group(1)), unit=unit))
+            value = re.sub(r"\s*(?:/|over)\s*", "/", m.group(1).strip())
+            found.append(VitalSign(name=name, value=value, unit=unit))
     return found
 
 
 def medications(text: str) -> list[Medication]:
     meds: dict[tuple[str, str], Medication] = {}
-    for m in _MED.finditer(text):
-        name, dose, freq = m.group(1), " ".join(m.group(2).split()), m.group(3)
+    for m in _MED.finditer(digits(text)):
+        name, dose, route, freq = m.group(1), " ".join(m.group(2).split()), m.group(3), m.group(4)
         if name.lower() in _NOT_DRUGS:
             continue
         key = (name.lower(), dose.lower())
         if key not in meds:
-            meds[key] = Medication(name=name, dose=dose, frequency=freq.lower() if freq else None)
+            meds[key] = Medication(name=name, dose=dose, route=route.lower() if route else None,
+                                   frequency=freq.lower() if freq else None)
     return list(meds.values())
 
 
 def allergies(text: str, allergy_section: str = "") -> list[str]:
+    """Drug and other allergies the note states; environmental ones ("seasonal allergies", pollen) are not listed."""
     if _NKDA.search(allergy_section) or _NKDA.search(text):
         return ["No known drug allergies"]
     found = [m.group(1).strip(" ,") for m in _ALLERGIC_TO.finditer(text)]
     if not found and allergy_section.strip():
-        found = [item.strip(" .") for item in re.split(r"[,;\n]| and ", allergy_section) if item.strip(" .")]
-    return list(dict.fromkeys(found))
+        items = [item.strip(" .") for item in re.split(r"[,;\n]| and ", allergy_section)]
+        found = [item for item in items if item and len(item.split()) <= 4 and not _CLAUSE.search(item)]
+    return list(dict.fromkeys(item for item in found if not _ENVIRONMENTAL.search(item)))
 
 
 def patient(text: str) -> Patient:

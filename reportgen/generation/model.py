@@ -56,7 +56,7 @@ class LoadedModel:
 def load_model(source: str, trust_remote_code: bool = False, dtype: Any = None) -> LoadedModel:
     """A run directory, merged/plain model directory or hub id -> model (adapter applied) + tokenizer + card."""
     from reportgen.generation.importing import source_hint
-    from reportgen.generation.runtime import quiet_transformers
+    from reportgen.runtime import quiet_transformers
 
     quiet_transformers()
     if (hint := source_hint(source)) is not None:
@@ -190,7 +190,7 @@ class ModelGenerator:
 
     @classmethod
     def from_settings(cls, settings: GenerateSettings, threads: int = 1) -> ModelGenerator:
-        from reportgen.generation.runtime import set_threads
+        from reportgen.runtime import set_threads
 
         assert settings.model is not None
         set_threads(threads)

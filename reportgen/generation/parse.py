@@ -7,15 +7,9 @@ are marked not documented, and a warning says what happened.
 
 from __future__ import annotations
 
-import re
-
 from reportgen.generation import extract
 from reportgen.layout import Layout
-from reportgen.report import Code, Problem, Provenance, Report, Section
-
-_BULLET = re.compile(r"^\s*(?:[-*•]|\d+[.)])\s*")
-_SPEAKER = re.compile(r"^(?:Doctor|Patient): ")
-_MAX_PROBLEMS = 12
+from reportgen.report import Code, Provenance, Report, Section
 
 
 def parse_draft(text: str, layout: Layout, provenance: Provenance, context: list[Code]) -> Report:
@@ -44,7 +38,6 @@ def parse_draft(text: str, layout: Layout, provenance: Provenance, context: list
     return Report(
         title=layout.title,
         sections=sections,
-        problems=problems([merged[sid] for sid in layout.problems if sid in merged]),
         vitals=extract.vitals(body),
         medications=extract.medications(body),
         allergies=extract.allergies(body, merged.get("allergies", "")),
@@ -52,21 +45,3 @@ def parse_draft(text: str, layout: Layout, provenance: Provenance, context: list
         context=context,
         provenance=provenance.model_copy(update={"warnings": warnings}),
     )
-
-
-def problems(assessment_texts: list[str]) -> list[Problem]:
-    """Problem items: short headline lines ("Hypertension.", "1. Knee pain"), else first sentences."""
-    items: list[str] = []
-    for text in assessment_texts:
-        lines = [line.strip() for line in text.splitlines() if line.strip()]
-        for line in lines:
-            if line.startswith(("•", "-", "*")) and ":" in line[:40]:
-                continue  # "• Medical Reasoning: ..." belongs to the problem above
-            item = _BULLET.sub("", line).rstrip(".:")
-            if item and len(item.split()) <= 10 and not item.endswith("?"):
-                items.append(item)
-    if not items:
-        sentences = re.split(r"(?<=[.!?])\s+", " ".join(assessment_texts))
-        items = [_SPEAKER.sub("", s).rstrip(".") for s in sentences if len(s.split()) >= 2][:3]
-    unique = list(dict.fromkeys(items))[:_MAX_PROBLEMS]
-    return [Problem(text=item) for item in unique]

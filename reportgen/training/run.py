@@ -22,8 +22,8 @@ from reportgen.files import atomic_write
 from reportgen.generation.card import DataSummary, ExamplesUsed, ModelCard, library_versions, write_card
 from reportgen.generation.model import load_model, open_examples, pick_device
 from reportgen.generation.prompt import PROMPT_FORMAT
-from reportgen.generation.runtime import set_threads
 from reportgen.pipeline import Pipeline
+from reportgen.runtime import set_threads
 from reportgen.training.examples import Example, Examples, build_examples
 from reportgen.training.recipe import Recipe
 

@@ -1,0 +1,73 @@
+"""A note as a sequence of sentences, each with who said it and where.
+
+Visit transcripts (`[doctor] ...`, `Doctor: ...`, `[patient_guest] ...`) become
+one `Sentence` per sentence of each turn; plain notes become sentences with no
+speaker. Transcript tokenisation is undone here ("do n't" -> "don't",
+"i , i think" -> "I, I think") so every later step sees written text.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+# "[doctor]", "[patient_guest]", "Doctor:", "PT:", "Guest_family:" at the start of a line.
+_SPEAKER = re.compile(
+    r"^\s*(?:\[(?P<tag>[a-z_]+)\]|(?P<label>doctor|patient|clinician|provider|nurse|physician|dr|pt|guest[_ ]?\w*)\s*:)\s*",
+    re.I,
+)
+_ROLES = {"dr": "doctor", "pt": "patient", "clinician": "doctor", "provider": "doctor", "physician": "doctor", "nurse": "doctor"}
+# A sentence ends at . ! ? followed by space, unless the period belongs to a number or a title ("dr.").
+_SENTENCE_END = re.compile(r"(?<!\bdr\.)(?<!\bmr\.)(?<!\bms\.)(?<!\bmrs\.)(?<=[.!?])\s+(?=\S)", re.I)
+_CONTRACTIONS = [
+    (re.compile(r"\b(\w+) n't\b", re.I), r"\1n't"),
+    (re.compile(r"\b(\w+) '(s|re|ve|ll|d|m)\b", re.I), r"\1'\2"),
+    (re.compile(r"\bgon na\b", re.I), "going to"),
+    (re.compile(r"\bwan na\b", re.I), "want to"),
+    (re.compile(r"\bgot ta\b", re.I), "got to"),
+    (re.compile(r"\bca n't\b", re.I), "can't"),
+]
+
+
+@dataclass(frozen=True)
+class Sentence:
+    text: str  # written form: tokenisation undone, nothing else changed
+    speaker: str | None  # "doctor", "patient", "guest" or None for plain notes
+    turn: int  # index of the speaker turn (line) it came from
+    index: int  # index among all sentences of the note
+    turn_start: bool  # first sentence of its turn
+
+
+def sentences(note_text: str) -> list[Sentence]:
+    found: list[Sentence] = []
+    for turn, line in enumerate(line for line in note_text.splitlines() if line.strip()):
+        speaker = None
+        if m := _SPEAKER.match(line):
+            speaker = _role(m.group("tag") or m.group("label"))
+            line = line[m.end() :]
+        for position, text in enumerate(s for s in _SENTENCE_END.split(untokenize(line)) if s.strip()):
+            found.append(Sentence(text.strip(), speaker, turn, len(found), position == 0))
+    return found
+
+
+def is_transcript(items: list[Sentence]) -> bool:
+    return sum(s.speaker is not None for s in items) >= max(2, len(items) // 2)
+
+
+def untokenize(text: str) -> str:
+    """Undo transcript tokenisation: 'i , i do n't know .' -> 'I, I don't know.'"""
+    for pattern, replacement in _CONTRACTIONS:
+        text = pattern.sub(replacement, text)
+    text = re.sub(r"\s+([,.!?;:%])", r"\1", text)
+    text = re.sub(r"([(\[$])\s+", r"\1", text)
+    text = re.sub(r"\s+([)\]])", r"\1", text)
+    text = re.sub(r"\bi\b", "I", text)
+    text = re.sub(r"\bi'(m|ve|ll|d)\b", r"I'\1", text)
+    return re.sub(r"\s{2,}", " ", text).strip()
+
+
+def _role(raw: str) -> str:
+    raw = raw.lower()
+    if raw.startswith("guest") or raw.endswith("_guest"):
+        return "guest"
+    return _ROLES.get(raw, raw if raw in ("doctor", "patient") else "doctor")

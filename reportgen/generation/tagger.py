@@ -1,0 +1,160 @@
+"""The learned part of the model-free generator: for each sentence of a note,
+which report section it belongs to, or none (talk the report does not use).
+
+A linear model over sparse features of the sentence and its neighbours
+(word uni- and bigrams, the speaker, the neighbouring sentences' words, the
+position in the note). Weights and vocabulary live in one safetensors file
+(no pickle): `TaggerModel.save` / `TaggerModel.load`. Inference is a sparse
+dot product in numpy; scikit-learn is needed only to train.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from reportgen.errors import RuntimeFailure
+from reportgen.generation.align import NONE
+from reportgen.generation.dialogue import Sentence
+
+FORMAT = "reportgen-extractive-tagger/1"
+_TOKEN = re.compile(r"[a-z0-9]+(?:'[a-z]+)?|[?]")
+REBUILD = "Rebuild it with `reportgen train --method extractive --data PAIRS.jsonl -o FILE` (see training/README.md)."
+
+
+def features(items: Sequence[Sentence]) -> list[dict[str, float]]:
+    """Sparse features of every sentence, in context."""
+    tokens = [_TOKEN.findall(s.text.lower()) for s in items]
+    n = len(items)
+    rows = []
+    for i, sentence in enumerate(items):
+        row: dict[str, float] = {"bias": 1.0, f"spk={sentence.speaker}": 1.0, f"pos={int(10 * i / max(n, 1))}": 1.0}
+        words = tokens[i]
+        row[f"len={min(len(words), 12) // 3}"] = 1.0
+        _add(row, "w", words)
+        _add(row, "b", [f"{a}_{b}" for a, b in zip(words, words[1:])])
+        if words:
+            row[f"first={words[0]}"] = 1.0
+        for offset, prefix in ((-1, "p"), (1, "n"), (-2, "pp")):
+            j = i + offset
+            if 0 <= j < n:
+                _add(row, prefix, tokens[j], weight=0.5)
+                row[f"{prefix}spk={items[j].speaker}"] = 1.0
+        rows.append(row)
+    return rows
+
+
+def _add(row: dict[str, float], prefix: str, words: list[str], weight: float = 1.0) -> None:
+    if not words:
+        return
+    share = weight / len(words) ** 0.5
+    for word in words:
+        key = f"{prefix}:{word}"
+        row[key] = row.get(key, 0.0) + share
+
+
+@dataclass
+class TaggerModel:
+    classes: list[str]  # section ids and NONE
+    vocabulary: dict[str, int]
+    weight: np.ndarray  # (classes, features)
+    bias: np.ndarray  # (classes,)
+    info: dict  # training data summary, chosen threshold and cross-validation figures, written into the file
+    sha256: str = ""  # of the file it was loaded from
+
+    @property
+    def threshold(self) -> float:
+        """A sentence is report content when P(none) is at most this (chosen by cross-validation in training)."""
+        return float(self.info.get("content_threshold", 0.5))
+
+    def probabilities(self, items: Sequence[Sentence]) -> np.ndarray:
+        """(sentences, classes) class probabilities."""
+        if not items:
+            return np.zeros((0, len(self.classes)))
+        rows = features(items)
+        scores = np.tile(self.bias, (len(rows), 1))
+        for r, row in enumerate(rows):
+            idx = [(self.vocabulary[k], v) for k, v in row.items() if k in self.vocabulary]
+            if idx:
+                cols, values = zip(*idx)
+                scores[r] += self.weight[:, list(cols)] @ np.asarray(values, dtype=np.float32)
+        scores -= scores.max(axis=1, keepdims=True)
+        exp = np.exp(scores)
+        return exp / exp.sum(axis=1, keepdims=True)
+
+    def save(self, path: Path) -> None:
+        from safetensors.numpy import save_file
+
+        from reportgen.files import atomic_write
+
+        vocab = sorted(self.vocabulary, key=self.vocabulary.__getitem__)
+        metadata = {"format": FORMAT, "classes": json.dumps(self.classes), "vocabulary": json.dumps(vocab),
+                    "info": json.dumps(self.info)}
+        tmp = path.with_name(path.name + ".tmp")
+        save_file({"weight": self.weight.astype(np.float16), "bias": self.bias.astype(np.float32)}, str(tmp), metadata)
+        atomic_write(path, tmp.read_bytes())
+        tmp.unlink()
+
+    @classmethod
+    def load(cls, path: Path) -> TaggerModel:
+        from safetensors import SafetensorError, safe_open
+
+        if not path.is_file():
+            raise RuntimeFailure(f"extractive generator model {path} does not exist.", REBUILD)
+        try:
+            digest = hashlib.sha256(path.read_bytes()).hexdigest()
+            with safe_open(str(path), framework="numpy") as f:
+                metadata = f.metadata() or {}
+                if metadata.get("format") != FORMAT:
+                    raise RuntimeFailure(f"{path} is not a {FORMAT} model (format {metadata.get('format')!r}).", REBUILD)
+                weight, bias = f.get_tensor("weight").astype(np.float32), f.get_tensor("bias")
+            classes = json.loads(metadata["classes"])
+            vocab = json.loads(metadata["vocabulary"])
+            info = json.loads(metadata.get("info", "{}"))
+        except (SafetensorError, OSError, KeyError, ValueError) as e:
+            raise RuntimeFailure(f"extractive generator model {path} is unreadable ({type(e).__name__}).", REBUILD) from None
+        if weight.shape != (len(classes), len(vocab)) or bias.shape != (len(classes),) or NONE not in classes:
+            raise RuntimeFailure(f"extractive generator model {path} is inconsistent (shapes do not match).", REBUILD)
+        return cls(classes, {k: i for i, k in enumerate(vocab)}, weight, bias, info, digest)
+
+
+def vocabulary(rows: list[dict[str, float]], min_count: int = 2) -> dict[str, int]:
+    """Features seen at least `min_count` times, numbered."""
+    from collections import Counter
+
+    counts = Counter(k for row in rows for k in row)
+    return {k: i for i, k in enumerate(sorted(k for k, n in counts.items() if n >= min_count))}
+
+
+def matrix(rows: list[dict[str, float]], vocab: dict[str, int]):  # -> scipy.sparse.csr_matrix
+    from scipy.sparse import csr_matrix
+
+    data, indices, indptr = [], [], [0]
+    for row in rows:
+        for key, value in row.items():
+            if key in vocab:
+                indices.append(vocab[key])
+                data.append(value)
+        indptr.append(len(indices))
+    return csr_matrix((data, indices, indptr), shape=(len(rows), len(vocab)), dtype=np.float32)
+
+
+def fit(rows: list[dict[str, float]], labels: list[str], alpha: float = 1e-4, min_count: int = 2) -> TaggerModel:
+    """Logistic regression (log loss, one-vs-rest) by stochastic gradient descent (scikit-learn), over the
+    features seen at least `min_count` times. Deterministic (fixed seed, fixed epochs)."""
+    from sklearn.linear_model import SGDClassifier
+
+    vocab = vocabulary(rows, min_count)
+    learner = SGDClassifier(loss="log_loss", alpha=alpha, max_iter=30, tol=None, random_state=0)
+    learner.fit(matrix(rows, vocab), labels)
+    classes = [str(x) for x in learner.classes_]
+    weight, bias = learner.coef_, learner.intercept_
+    if len(classes) == 2:  # binary: sklearn keeps one row; expand to one per class
+        weight, bias = np.vstack([-weight[0] / 2, weight[0] / 2]), np.array([-bias[0] / 2, bias[0] / 2])
+    return TaggerModel(classes, vocab, weight.astype(np.float32), bias.astype(np.float32), {})

@@ -1,0 +1,195 @@
+"""Written-note language for sentences taken from a visit transcript.
+
+Rules that are safe on their own: each one removes talk (fillers, back-channel,
+commands to a scribe or voice assistant) or changes only who is speaking
+("I have had a cough" -> "The patient has had a cough"). No rule adds a
+finding, and no rule touches a number, a unit or a clinical term: the words
+that carry the content are the speaker's own.
+"""
+
+from __future__ import annotations
+
+import re
+
+from reportgen.generation.dialogue import Sentence
+
+# Commands to the voice assistant or scribe ("hey dragon, show me the x-ray"): talk about the note, not the patient.
+_COMMAND = re.compile(
+    r"\b(?:hey|hi|okay|ok)\W+(?:dragon|dax)\b|\bdax\b|\b(?:dragon|scribe)\b|"
+    r"\b(?:finalize|sign|end|close|start|open|save) (?:the |this |my )?(?:note|recording|dictation|template|encounter)\b|"
+    r"\b(?:show|pull up|bring up|insert|load) (?:me )?(?:the |my |her |his |their )?(?:vital signs|vitals|results|x-?ray|template|labs|lab results|image|images|mri|ct|note)\b|"
+    r"\bnew paragraph\b|\bnext (?:section|bullet)\b",
+    re.I,
+)
+_BACKCHANNEL_WORD = (
+    r"ok(?:ay)?|alright|all right|yeah|yep|yes|yup|no|nope|um+|uh+|hmm+|mm-?hmm|uh-?huh|sure|great|thanks?|"
+    r"thank you|right|good|nice|wow|oh|cool|perfect|wonderful|awesome|excellent|gotcha|got it|i see|mhm|so|well|"
+    r"and|bye|hi|hello|sounds good|that's good|that sounds good|that's great|of course|definitely|absolutely|"
+    r"exactly|correct|true|fine|really|hey|sorry"
+)
+_BACKCHANNEL = re.compile(rf"^(?:(?:{_BACKCHANNEL_WORD})\W*)+$", re.I)
+# Fillers inside a sentence; each pattern keeps the text around it.
+_FILLERS = [
+    re.compile(r"\b(?:um+|uh+|erm|hmm+|mm-?hmm)\b,?\s*", re.I),  # not "er": the ER
+    re.compile(r"(?:^|(?<=[,.]\s))(?:so|okay|ok|alright|all right|well|yeah|now|and|oh|you know|i mean|like|right)\s*,\s*", re.I),
+    re.compile(r",\s*(?:you know|i mean|like|right|okay|ok|kind of|sort of)\s*(?=,)", re.I),
+    re.compile(r"^(?:so|and|but|well|now|okay|ok|alright|all right)\s+(?=\w)", re.I),
+]
+_STUTTER = re.compile(r"\b(\w+(?:'\w+)?)(?:,? \1\b)+", re.I)  # "my, my vaccine", "I, I think"
+_TAG_QUESTION = re.compile(r",?\s*\b(?:okay|ok|right|alright|all right|yeah|you know|correct)\s*\?$", re.I)
+
+# First person -> the patient, third person. Verbs after "I" that change form.
+_VERB_3RD = {
+    "am": "is", "'m": "is", "have": "has", "'ve": "has", "do": "does", "don't": "does not", "haven't": "has not",
+    "can't": "cannot", "'ll": "will", "'d": "would", "was": "was", "were": "was", "go": "goes", "try": "tries",
+    "feel": "feels", "take": "takes", "think": "thinks", "get": "gets", "need": "needs", "want": "wants",
+    "like": "likes", "use": "uses", "notice": "notices", "know": "knows", "see": "sees", "hurt": "hurts",
+    "work": "works", "live": "lives", "drink": "drinks", "smoke": "smokes", "eat": "eats", "wake": "wakes",
+    "sleep": "sleeps", "walk": "walks", "run": "runs", "check": "checks", "exercise": "exercises",
+    "wear": "wears", "play": "plays", "love": "loves", "guess": "guesses", "mean": "means", "say": "says",
+    "remember": "remembers", "forget": "forgets", "deny": "denies", "usually": "usually", "still": "still",
+}
+_ADVERBS = frozenset("really just also still usually always never only actually definitely probably sometimes "
+                     "even generally mostly normally often".split())
+_FIRST_PERSON = re.compile(r"\bI(?:'(?:m|ve|ll|d))?\b(?:\s+(?:really|just|also|still|usually|always|never|only|"
+                           r"actually|definitely|probably|sometimes|even|generally|mostly|normally|often))?"
+                           r"(?:\s+(?:am|have|do|don't|haven't|can't|was|were|\w+))?")
+_POSSESSIVE = {"female": ("her", "her", "herself"), "male": ("his", "him", "himself"), None: ("their", "them", "themselves")}
+_YOU = [
+    (re.compile(r"\byou're\b", re.I), "the patient is"),
+    (re.compile(r"\byou've\b", re.I), "the patient has"),
+    (re.compile(r"\byou'll\b", re.I), "the patient will"),
+    (re.compile(r"\byou are\b", re.I), "the patient is"),
+    (re.compile(r"\byou have\b", re.I), "the patient has"),
+    (re.compile(r"\byou were\b", re.I), "the patient was"),
+    (re.compile(r"\byou don't\b", re.I), "the patient does not"),
+    (re.compile(r"\byou do\b", re.I), "the patient does"),
+    (re.compile(r"\byour\b", re.I), "the patient's"),
+    (re.compile(r"\byourself\b", re.I), "themselves"),
+    (re.compile(r"\byou\b", re.I), "the patient"),
+]
+# Narrow reported-statement rules for patient sentences ("I've had a cough for two weeks" -> "Reports a cough ...").
+_REPORTS = [
+    (re.compile(r"^I(?:'ve| have) (?:been having|had|been experiencing)\s+(?=(?:a|an|some|this|pain|\w+ pain|\w+ing)\b)", re.I), "Reports "),
+    (re.compile(r"^I (?:have|get|am having|'m having|noticed|felt|feel)\s+(?=(?:a|an|some|pain|\w+ pain)\b)", re.I), "Reports "),
+    (re.compile(r"^I (?:don't|do not) have (?:any )?(?=\w)", re.I), "Denies "),
+    (re.compile(r"^I (?:haven't|have not) (?:had|noticed|been having) (?:any )?(?=\w)", re.I), "Denies "),
+]
+# A doctor's yes/no question and the patient's one-word answer -> a pertinent positive or negative.
+_ASKED = re.compile(
+    r"^(?:(?:and|so|okay|ok|now|alright),?\s+)?(?:(?:do|did) you (?:have|get|notice|feel|experience)|"
+    r"have you (?:had|noticed|been having|felt|experienced)|are you (?:having|experiencing|feeling)|any)\s+"
+    r"(?:any\s+)?(?P<finding>[a-z][a-z ,/'-]{2,60}?)\s*\?$",
+    re.I,
+)
+_NO = re.compile(r"^(?:no|nope|no,? (?:not really|none|never|i haven't|i don't)|not really|none|never)\W*$", re.I)
+_YES = re.compile(r"^(?:yes|yeah|yep|yup|i do|i have|a little|some)\W*$", re.I)
+_VAGUE_FINDING = re.compile(r"\b(?:questions?|concerns?|other|else|issues?|problems?|that|this|it|them|those|these)\b", re.I)
+
+
+_ORDER = re.compile(r"^(?:(?:hey|hi|okay|ok),?\s+)?(?:dragon|dax),?\s+(?P<verb>order|prescribe|refer|schedule|start)\w*\s+(?P<what>.+)$", re.I)
+_ORDERED = {"order": "Ordered", "prescribe": "Prescribed", "refer": "Referred", "schedule": "Scheduled", "start": "Started"}
+
+
+def order(text: str) -> str | None:
+    """An order dictated to the voice assistant as a note line: 'hey dragon, order an echocardiogram.' ->
+    'Ordered an echocardiogram.' (the order is clinical content; the command words are not)."""
+    m = _ORDER.match(text.strip())
+    if not m:
+        return None
+    what = m.group("what").strip().rstrip(".!")
+    return f"{_ORDERED[m.group('verb').lower()]} {what}." if what else None
+
+
+def is_command(text: str) -> bool:
+    """Talk to the voice assistant or scribe ("hey dragon, show me the vitals")."""
+    return bool(_COMMAND.search(text))
+
+
+def is_backchannel(text: str) -> bool:
+    return bool(_BACKCHANNEL.match(text.strip()))
+
+
+def tidy(text: str) -> str:
+    """Fillers, stutters and tag questions out; first letter capitalized."""
+    text = _TAG_QUESTION.sub(".", text.strip())
+    for pattern in _FILLERS:
+        text = pattern.sub("", text)
+    text = _STUTTER.sub(r"\1", text)
+    text = re.sub(r"\s+([,.!?;:])", r"\1", text)
+    text = re.sub(r"^[\s,;:]+|\s{2,}", " ", text).strip()
+    return text[:1].upper() + text[1:]
+
+
+def written(sentence: Sentence, sex: str | None = None) -> str:
+    """A transcript sentence as a note would say it (speaker-aware); plain-note sentences only tidied."""
+    text = tidy(sentence.text)
+    if sentence.speaker == "patient":
+        text = _third_person(text, sex)
+    elif sentence.speaker == "doctor":
+        for pattern, replacement in _YOU:
+            text = pattern.sub(replacement, text)
+    return text[:1].upper() + text[1:] if text else text
+
+
+def _third_person(text: str, sex: str | None) -> str:
+    for pattern, replacement in _REPORTS:
+        if pattern.search(text):
+            text = pattern.sub(replacement, text, count=1)
+            break
+    possessive, objective, reflexive = _POSSESSIVE.get(sex, _POSSESSIVE[None])
+    text = _FIRST_PERSON.sub(_subject, text)
+    text = re.sub(r"\bmy\b", possessive, text, flags=re.I)
+    text = re.sub(r"\bmyself\b", reflexive, text, flags=re.I)
+    return re.sub(r"\bme\b", objective, text)
+
+
+def _subject(match: re.Match[str]) -> str:
+    words = match.group(0).split()
+    head, rest = words[0], words[1:]
+    contraction = head[2:] if head.startswith("I'") else None
+    out = ["the patient"]
+    if contraction:
+        out.append(_VERB_3RD.get("'" + contraction, contraction))
+    for word in rest:
+        lowered = word.lower()
+        if lowered in _ADVERBS:
+            out.append(word)
+        elif lowered in _VERB_3RD and contraction is None:  # after "I'll", "I'd" the verb keeps its form
+            out.append(_VERB_3RD[lowered])
+        else:
+            out.append(word)
+    return " ".join(out)
+
+
+def answered(question: Sentence, answer: Sentence) -> str | None:
+    """'Any chest pain?' + 'No.' -> 'Denies chest pain.'; None unless both match a narrow pattern."""
+    if question.speaker != "doctor" or answer.speaker != "patient" or not answer.turn_start:
+        return None
+    m = _ASKED.match(question.text)
+    if not m or _VAGUE_FINDING.search(m.group("finding")):
+        return None
+    finding = m.group("finding").strip(" ,")
+    if _NO.match(answer.text):
+        return f"Denies {finding}."
+    if _YES.match(answer.text):
+        return f"Reports {finding}."
+    return None
+
+
+def prepare(items: list[Sentence]) -> list[Sentence]:
+    """Orders to the voice assistant become note lines; each answered yes/no question and its one-word
+    answer become one statement (speaker None). Training and generation both start from this."""
+    prepared: list[Sentence] = []
+    i = 0
+    while i < len(items):
+        sentence = items[i]
+        if statement := order(sentence.text):
+            prepared.append(Sentence(statement, None, sentence.turn, sentence.index, True))
+        elif i + 1 < len(items) and (statement := answered(sentence, items[i + 1])):
+            prepared.append(Sentence(statement, None, sentence.turn, sentence.index, True))
+            i += 1  # the answer is in the statement
+        else:
+            prepared.append(sentence)
+        i += 1
+    return prepared

@@ -1,0 +1,78 @@
+"""The extractive generator's trained tagger: training command, the file, and what a bad file does."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from click.testing import CliRunner
+
+from reportgen import errors
+from reportgen.cli import cli
+from reportgen.generation.align import NONE, labels
+from reportgen.generation.dialogue import sentences
+from reportgen.generation.tagger import TaggerModel
+from reportgen.generation.wording import written
+from reportgen.layout import load_layout
+from tests.conftest import SAMPLES
+from tests.test_bad_input import assert_one_line_error
+
+DIALOGUE = "\n".join([
+    "[doctor] what brings you in today ?",
+    "[patient] i have had a cough for two weeks .",
+    "[doctor] okay .",
+    "[doctor] on exam , your lungs have scattered wheezes .",
+    "[doctor] my assessment is acute bronchitis , and we will start an inhaler .",
+    "[patient] thank you .",
+])
+REPORT = ("HISTORY OF PRESENT ILLNESS\nThe patient reports a cough for two weeks.\n\n"
+          "PHYSICAL EXAM\nLungs: scattered wheezes.\n\nASSESSMENT AND PLAN\nAcute bronchitis. Start an inhaler.\n")
+
+
+def test_alignment_labels_sentences_by_the_report_section_they_feed():
+    layout = load_layout("clinical-visit")
+    items = sentences(DIALOGUE)
+    found = labels([written(s) for s in items], REPORT, layout)
+    assert found == [NONE, "hpi", NONE, "physical_exam", "assessment_plan", NONE]
+
+
+def test_train_extractive_writes_a_model_that_generate_uses(tmp_path):
+    pairs = tmp_path / "pairs.jsonl"
+    pairs.write_text("".join(json.dumps({"id": f"p{i}", "note": DIALOGUE, "report": REPORT}) + "\n" for i in range(6)))
+    model = tmp_path / "site.safetensors"
+    result = CliRunner().invoke(cli, ["train", "--method", "extractive", "--data", str(pairs), "-o", str(model)])
+    assert result.exit_code == 0, result.output
+    loaded = TaggerModel.load(model)
+    assert {"hpi", "physical_exam", "assessment_plan", NONE} <= set(loaded.classes)
+    assert loaded.info["pairs"] == 6 and loaded.info["deid_policy"] and "0.55" in loaded.info["cross_validation"]
+    note = tmp_path / "note.txt"
+    note.write_text(DIALOGUE)
+    report = CliRunner(env={"REPORTGEN_GENERATE_EXTRACTIVE_MODEL": str(model)}).invoke(cli, ["generate", str(note), "-f", "json"])
+    assert report.exit_code == 0, report.output
+    provenance = json.loads(report.stdout)["provenance"]
+    assert provenance["model_id"] == "site.safetensors" and provenance["model_version"] == loaded.sha256[:12]
+    again = CliRunner().invoke(cli, ["train", "--method", "extractive", "--data", str(pairs), "-o", str(model)])
+    assert_one_line_error(again, errors.USAGE, "already exists", "--overwrite")
+
+
+@pytest.mark.parametrize("content, message", [
+    (None, "does not exist"),
+    (b"not a safetensors file", "unreadable"),
+])
+def test_missing_or_broken_model_is_one_line_naming_it(tmp_path, content, message):
+    model = tmp_path / "site.safetensors"
+    if content is not None:
+        model.write_bytes(content)
+    result = CliRunner(env={"REPORTGEN_GENERATE_EXTRACTIVE_MODEL": str(model)}).invoke(
+        cli, ["generate", str(SAMPLES / "annual-exam.txt")])
+    assert_one_line_error(result, errors.RUNTIME, str(model), message, "reportgen train --method extractive")
+
+
+def test_a_model_of_another_format_is_refused(tmp_path):
+    import numpy as np
+    from safetensors.numpy import save_file
+
+    model = tmp_path / "other.safetensors"
+    save_file({"weight": np.zeros((2, 2), dtype=np.float32)}, str(model), {"format": "something-else"})
+    with pytest.raises(errors.RuntimeFailure, match="not a reportgen-extractive-tagger"):
+        TaggerModel.load(model)

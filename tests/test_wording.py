@@ -1,0 +1,85 @@
+"""Transcript sentences and the written-note language rules, one behaviour per test."""
+
+from __future__ import annotations
+
+import pytest
+
+from reportgen.generation.dialogue import Sentence, is_transcript, sentences, untokenize
+from reportgen.generation.spoken import digits
+from reportgen.generation.wording import is_backchannel, is_command, order, prepare, tidy, written
+
+
+def patient(text: str) -> Sentence:
+    return Sentence(text, "patient", 0, 0, True)
+
+
+def doctor(text: str) -> Sentence:
+    return Sentence(text, "doctor", 0, 0, True)
+
+
+def test_transcript_lines_become_sentences_with_speakers():
+    items = sentences("[doctor] any pain ? okay .\n[patient] no .\n[patient_guest] she was fine .\nDoctor: Good.")
+    assert [(s.speaker, s.text) for s in items] == [
+        ("doctor", "any pain?"), ("doctor", "okay."), ("patient", "no."), ("guest", "she was fine."), ("doctor", "Good.")]
+    assert is_transcript(items) and not is_transcript(sentences("No cough. He denies chest pain."))
+
+
+@pytest.mark.parametrize("raw, clean", [
+    ("i do n't know .", "I don't know."),
+    ("we 're gon na check , okay ?", "we're going to check, okay?"),
+    ("it 's 5 % .", "it's 5%."),
+])
+def test_tokenisation_is_undone(raw, clean):
+    assert untokenize(raw) == clean
+
+
+@pytest.mark.parametrize("raw, clean", [
+    ("um, so, my, my knee hurts.", "My knee hurts."),
+    ("okay, uh, it started last week, you know, on monday.", "It started last week, on monday."),
+    ("the swelling is better, okay?", "The swelling is better."),
+])
+def test_fillers_and_stutters_are_removed(raw, clean):
+    assert tidy(raw) == clean
+
+
+def test_back_channel_and_commands():
+    assert is_backchannel("Okay, yeah.") and is_backchannel("mm-hmm") and not is_backchannel("No cough.")
+    assert is_command("hey dragon, show me the vital signs.") and is_command("finalize the note.")
+    assert not is_command("I'll show you the x-ray of your knee.")
+    assert order("hey, dragon, order an echocardiogram.") == "Ordered an echocardiogram."
+    assert order("Hey Dragon, prescribe metformin 500 mg twice a day.") == "Prescribed metformin 500 mg twice a day."
+
+
+@pytest.mark.parametrize("said, written_form", [
+    ("I have had a cough for two weeks.", "Reports a cough for two weeks."),
+    ("I don't have any fevers.", "Denies fevers."),
+    ("I'm taking my lisinopril every day.", "The patient is taking her lisinopril every day."),
+    ("I'll try the brace.", "The patient will try the brace."),
+    ("I think it helps me.", "The patient thinks it helps her."),
+    ("I was at the ER on Sunday.", "The patient was at the ER on Sunday."),
+])
+def test_patient_statements_become_reported_statements(said, written_form):
+    assert written(patient(said), "female") == written_form
+
+
+def test_doctor_speech_keeps_its_words_and_values():
+    assert written(doctor("so, your blood pressure is 130/80, okay?")) == "The patient's blood pressure is 130/80."
+    text = "On exam, I do hear a 3/6 systolic ejection murmur and 1+ pitting edema."
+    assert written(doctor(text)) == text
+
+
+def test_answered_questions_become_pertinent_findings():
+    items = prepare(sentences("[doctor] any chest pain ?\n[patient] no .\n[doctor] do you have any nausea ?\n"
+                              "[patient] yes .\n[doctor] any questions ?\n[patient] no ."))
+    assert [s.text for s in items] == ["Denies chest pain.", "Reports nausea.", "any questions?", "no."]
+
+
+@pytest.mark.parametrize("spoken, value", [
+    ("five hundred milligrams twice a day", "500 milligrams twice a day"),
+    ("blood pressure one thirty over eighty", "blood pressure 130 over 80"),
+    ("temperature ninety eight point six", "temperature 98.6"),
+    ("a hundred and twenty", "120"),
+    ("I have a cough", "I have a cough"),
+])
+def test_spoken_numbers(spoken, value):
+    assert digits(spoken) == value
