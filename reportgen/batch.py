@@ -12,7 +12,6 @@ Nothing here logs or records note text: error messages are reportgen's own
 
 from __future__ import annotations
 
-import fnmatch
 import hashlib
 import json
 import os
@@ -34,7 +33,7 @@ from reportgen import __version__
 from reportgen.config import FORMATS, Settings
 from reportgen.errors import InputError, ReportgenError, UsageError
 from reportgen.files import atomic_write
-from reportgen.notes import Note, opaque_id, read_note
+from reportgen.notes import Note, discover, opaque_id, read_note, resolve_input
 from reportgen.orphans import exit_with_parent
 from reportgen.pipeline import Pipeline, timed
 from reportgen.render import render
@@ -93,36 +92,6 @@ class Summary:
 
 
 # ---------------------------------------------------------------- discovery
-
-
-def discover(input_dir: Path, pattern: str, recursive: bool, exclude: Path | None = None) -> list[PurePosixPath]:
-    """Note files under input_dir whose name matches pattern, as sorted relative paths.
-
-    Hidden files and folders are skipped; folders reached through symlinks are not
-    entered (no loops, no leaving INPUT_DIR); `exclude` (the output folder when it
-    sits inside the input) is not entered either. Symlinked files are listed:
-    `resolve_input` refuses those that point outside.
-    """
-    found: list[PurePosixPath] = []
-    excluded = exclude.resolve() if exclude else None
-    for dirpath, dirnames, filenames in os.walk(input_dir):
-        here = Path(dirpath)
-        dirnames[:] = sorted(
-            d for d in dirnames if recursive and not d.startswith(".") and (here / d).resolve() != excluded
-        )
-        for name in sorted(filenames):
-            if not name.startswith(".") and fnmatch.fnmatch(name, pattern):
-                found.append(PurePosixPath((here / name).relative_to(input_dir).as_posix()))
-    return found
-
-
-def resolve_input(input_dir: Path, rel: PurePosixPath) -> Path:
-    """The real file behind a discovered path; refuses one that leads outside INPUT_DIR."""
-    root = input_dir.resolve()
-    real = (root / rel).resolve()
-    if not real.is_relative_to(root):
-        raise InputError(f"{rel} is a symlink to a file outside the input folder.", "Copy the note into the folder.")
-    return real
 
 
 def plan_outputs(inputs: Sequence[PurePosixPath], opaque: bool = False) -> list[Job]:

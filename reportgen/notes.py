@@ -5,12 +5,13 @@ Error messages name the note (its id or path), never its content.
 
 from __future__ import annotations
 
+import fnmatch
 import hashlib
 import os
 import stat
 import sys
 from dataclasses import dataclass, field
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 from reportgen.config import NotesSettings
 from reportgen.errors import InputError
@@ -103,3 +104,33 @@ def _too_large(label: str, size: int, settings: NotesSettings) -> tuple[str, str
         f"{label} is {size:,} bytes, over the {settings.max_bytes:,}-byte limit for one note.",
         "Split it, or raise notes.max_bytes (REPORTGEN_NOTES_MAX_BYTES).",
     )
+
+
+def discover(input_dir: Path, pattern: str, recursive: bool, exclude: Path | None = None) -> list[PurePosixPath]:
+    """Note files under input_dir whose name matches pattern, as sorted relative paths.
+
+    Hidden files and folders are skipped; folders reached through symlinks are not
+    entered (no loops, no leaving INPUT_DIR); `exclude` (the output folder when it
+    sits inside the input) is not entered either. Symlinked files are listed:
+    `resolve_input` refuses those that point outside.
+    """
+    found: list[PurePosixPath] = []
+    excluded = exclude.resolve() if exclude else None
+    for dirpath, dirnames, filenames in os.walk(input_dir):
+        here = Path(dirpath)
+        dirnames[:] = sorted(
+            d for d in dirnames if recursive and not d.startswith(".") and (here / d).resolve() != excluded
+        )
+        for name in sorted(filenames):
+            if not name.startswith(".") and fnmatch.fnmatch(name, pattern):
+                found.append(PurePosixPath((here / name).relative_to(input_dir).as_posix()))
+    return found
+
+
+def resolve_input(input_dir: Path, rel: PurePosixPath) -> Path:
+    """The real file behind a discovered path; refuses one that leads outside INPUT_DIR."""
+    root = input_dir.resolve()
+    real = (root / rel).resolve()
+    if not real.is_relative_to(root):
+        raise InputError(f"{rel} is a symlink to a file outside the input folder.", "Copy the note into the folder.")
+    return real

@@ -61,3 +61,31 @@ def test_workers_are_capped_by_cores(tmp_path):
     result = run("deid", str(folder), "-o", str(tmp_path / "out"), "--workers", "1000")
     assert result.exit_code == 0, result.output
     assert f"1000 workers asked for, this machine has {os.cpu_count()} CPU cores; using {os.cpu_count()}." in result.stderr
+
+
+def test_deid_folder_follows_the_batch_rules(tmp_path):
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "good.txt").write_text("Seen by Dr. Quillfeather for knee pain.\n")
+    (folder / "empty.txt").write_text("  \n")
+    (folder / "binary.txt").write_bytes(b"\x00\x01PK" + bytes(range(200)))
+    (folder / "latin1.txt").write_bytes("Caf\xe9 au lait spots seen by Dr. Quillfeather.\n".encode("cp1252"))
+    outside = tmp_path / "elsewhere.txt"
+    outside.write_text("Dr. Quillfeather outside.\n")
+    (folder / "link.txt").symlink_to(outside)
+    (folder / ".hidden.txt").write_text("Dr. Quillfeather hidden.\n")
+    out = tmp_path / "out"
+    result = run("deid", str(folder), "-o", str(out))
+    assert result.exit_code == errors.PARTIAL, result.output
+    assert sorted(p.name for p in out.iterdir()) == ["good.txt", "latin1.txt"]
+    for name, reason in (("empty.txt", "is empty"), ("binary.txt", "binary"), ("link.txt", "outside the input folder")):
+        assert f"Warning: skipped {name}: " in result.stderr and reason in result.stderr
+    assert "Warning: latin1.txt: note was not valid UTF-8; decoded as Windows-1252." in result.stderr
+
+
+def test_a_csv_with_a_quote_left_open_names_the_row(tmp_path):
+    data = tmp_path / "pairs.csv"
+    data.write_text('encounter_id,dataset,dialogue,note\nD2N001,aci,[doctor] hi,Note one\nD2N002,aci,"[doctor] hello,Note two\n')
+    result = run("data", "import", str(data), "--format", "aci-bench", "-o", str(tmp_path / "p.jsonl"))
+    one_line(result, errors.INPUT, "row 2 (from line 3) is not valid CSV (unexpected end of data). Look for a quote left open there.")
+    assert not (tmp_path / "p.jsonl").exists()

@@ -3,16 +3,17 @@ from __future__ import annotations
 import json
 import sys
 from collections.abc import Sequence
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING
 
 import click
 
+from reportgen import errors
 from reportgen.cli import App, capped_workers, choice, pass_app
-from reportgen.config import Operator
+from reportgen.config import NotesSettings, Operator
 from reportgen.errors import InputError, UsageError
 from reportgen.files import atomic_write, check_output_path, write_stdout
-from reportgen.notes import Note, read_note
+from reportgen.notes import Note, discover, read_note, resolve_input
 
 if TYPE_CHECKING:
     from reportgen.deid import Item
@@ -69,9 +70,8 @@ def deid(
     settings = app.settings(
         **{"deid.operator": operator, "deid.workers": workers, "deid.no_ner": no_ner, "deid.no_tagger": no_tagger, "deid.patient_key": patient_key}
     )
-    sources = _expand(inputs)
+    notes, sources, skipped = _read_all(app, _expand(inputs), settings.notes)
     targets = _targets(sources, output, force)
-    notes = [read_note(path, settings.notes) for path, _ in sources]
     if decrypt:
         key = read_key(settings.deid)
         if key is None:
@@ -99,20 +99,49 @@ def deid(
         atomic_write(audit, "".join(r + "\n" for r in records))
     if output is not None:
         app.say(f"De-identified {len(items)} note(s) ({deidentifier.policy}) into {output}")
+    if skipped:
+        app.warn(f"{skipped} note(s) skipped (see above); the others were written.")
+        sys.exit(errors.PARTIAL)
 
 
-def _expand(inputs: tuple[Path, ...]) -> list[tuple[Path, Path]]:
-    """(path, path relative to its input folder) for every note, folders expanded."""
-    found: list[tuple[Path, Path]] = []
+def _expand(inputs: tuple[Path, ...]) -> list[tuple[Path, Path, Path | None]]:
+    """(path, path relative to its input folder, that folder or None) for every note. Folders are
+    expanded as `batch` does: hidden files and symlinked folders skipped, *.txt at any depth."""
+    found: list[tuple[Path, Path, Path | None]] = []
     for path in inputs:
         if path.is_dir():
-            files = sorted(p for p in path.rglob("*") if p.is_file() and p.suffix in NOTE_SUFFIXES)
+            files = discover(path, "*" + NOTE_SUFFIXES[0], recursive=True)
             if not files:
                 raise InputError(f"folder {path} holds no {'/'.join(NOTE_SUFFIXES)} notes.", "Point at a folder of note files.")
-            found += [(p, p.relative_to(path)) for p in files]
+            found += [(path / rel, Path(rel), path) for rel in files]
         else:
-            found.append((path, Path(path.name if str(path) != "-" else "stdin.txt")))
+            found.append((path, Path(path.name if str(path) != "-" else "stdin.txt"), None))
     return found
+
+
+def _read_all(
+    app: App, sources: list[tuple[Path, Path, Path | None]], settings: NotesSettings
+) -> tuple[list[Note], list[tuple[Path, Path]], int]:
+    """The notes that can be read. A note named on the command line must be; one found in a folder
+    that cannot (empty, binary, a symlink out of the folder, not a regular file) is skipped with a
+    warning, as `batch` records it and goes on."""
+    notes, kept, skipped = [], [], 0
+    for path, rel, folder in sources:
+        try:
+            note = read_note(resolve_input(folder, PurePosixPath(rel.as_posix())) if folder else path, settings)
+        except InputError as e:
+            if folder is None:
+                raise
+            app.warn(f"skipped {rel}: {e.message}")
+            skipped += 1
+            continue
+        for warning in note.warnings:
+            app.warn(f"{rel}: {warning}.")
+        notes.append(note)
+        kept.append((path, rel))
+    if not notes:
+        raise InputError("no note could be read.", "See the warnings above.")
+    return notes, kept, skipped
 
 
 def _targets(sources: list[tuple[Path, Path]], output: Path | None, force: bool) -> Sequence[Path | None]:

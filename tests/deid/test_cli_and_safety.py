@@ -46,7 +46,8 @@ def test_folder_with_audit_and_workers(tmp_path, caplog):
     for name in ("a.txt", "b.txt", "sub/c.txt"):
         (folder / name).write_text(NOTE)
     out, audit = tmp_path / "out", tmp_path / "audit.jsonl"
-    result = run("-v", "deid", str(folder), "-o", str(out), "--audit", str(audit), "--workers", "2", "--operator", "tag")
+    result = run("-v", "deid", str(folder), "-o", str(out), "--audit", str(audit), "--workers", "2", "--operator", "tag",
+                 env={"REPORTGEN_NOTES_IDS": "name"})  # audit ids are file paths only when asked (test_note_ids.py)
     assert result.exit_code == 0, result.stderr
     assert (out / "sub" / "c.txt").read_text().startswith("Seen by Dr. <PERSON_1> on <DATE_1>.")
     records = [json.loads(line) for line in audit.read_text().splitlines()]
