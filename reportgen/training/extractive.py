@@ -25,7 +25,7 @@ from reportgen.generation.wording import prepare, written
 from reportgen.layout import Layout, load_layout
 
 FOLDS = 3
-THRESHOLDS = (0.35, 0.45, 0.55, 0.65, 0.75)
+THRESHOLDS = (0.45, 0.55, 0.65, 0.75, 0.85)
 
 
 @dataclass
@@ -105,17 +105,17 @@ class _Labelled:
 
 
 def choose_threshold(labelled: list[_Labelled], layout: Layout) -> tuple[float, dict[str, float]]:
-    """The content threshold with the best mean ROUGE-1 of held-out drafts ({threshold: ROUGE-1} for all).
+    """The content threshold with the best ROUGE-1 of held-out drafts ({threshold: ROUGE-1} for all),
+    averaged over pairs weighted by reference length, so that a full visit note counts for more
+    than a one-section pair.
 
     Pairs are split into FOLDS folds by position (pair order is the user's); a model trained on the
     other folds writes the drafts of each fold. Pairs without a transcript do not depend on it.
     """
-    from statistics import mean
-
     from reportgen.evaluate import rouge
     from reportgen.generation.extractive import ExtractiveGenerator
 
-    scores: dict[float, list[float]] = {t: [] for t in THRESHOLDS}
+    scores: dict[float, list[tuple[float, int]]] = {t: [] for t in THRESHOLDS}
     folds = min(FOLDS, len(labelled))
     for fold in range(folds):
         train = [item for i, item in enumerate(labelled) if i % folds != fold]
@@ -126,7 +126,7 @@ def choose_threshold(labelled: list[_Labelled], layout: Layout) -> tuple[float, 
             for t in THRESHOLDS:
                 model.info = {"content_threshold": t}
                 texts = ExtractiveGenerator(model, Path("cross-validation")).sort(item.note, layout)
-                scores[t].append(rouge(item.report, layout.format_draft(texts))["rouge1"])
-    figures = {str(t): round(mean(v), 4) for t, v in scores.items() if v}
+                scores[t].append((rouge(item.report, layout.format_draft(texts))["rouge1"], len(item.report.split())))
+    figures = {str(t): round(sum(r * w for r, w in v) / sum(w for _, w in v), 4) for t, v in scores.items() if v}
     best = max(THRESHOLDS, key=lambda t: figures.get(str(t), 0.0))
     return best, figures
