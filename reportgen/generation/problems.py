@@ -31,7 +31,7 @@ from reportgen.terminology.index import Terminology
 from reportgen.terminology.terms import Hit
 
 MIN_COVERAGE = 0.67
-_CANDIDATE_HITS = 40
+_CANDIDATE_HITS = 20
 _MAX_PROBLEMS = 12
 _MAX_WORDS = 10
 _WORD = re.compile(r"[a-z0-9]+")

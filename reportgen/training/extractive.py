@@ -105,28 +105,31 @@ class _Labelled:
 
 
 def choose_threshold(labelled: list[_Labelled], layout: Layout) -> tuple[float, dict[str, float]]:
-    """The content threshold with the best ROUGE-1 of held-out drafts ({threshold: ROUGE-1} for all),
-    averaged over pairs weighted by reference length, so that a full visit note counts for more
-    than a one-section pair.
+    """The content threshold with the best mean ROUGE-1 of held-out drafts ({threshold: ROUGE-1} for all),
+    over the pairs whose reference is a full note (two sections or more), when there are any: the
+    generator writes full reports; one-section pairs (MTS-Dialog) still train the tagger.
 
     Pairs are split into FOLDS folds by position (pair order is the user's); a model trained on the
     other folds writes the drafts of each fold. Pairs without a transcript do not depend on it.
     """
+    from statistics import mean
+
     from reportgen.evaluate import rouge
     from reportgen.generation.extractive import ExtractiveGenerator
 
-    scores: dict[float, list[tuple[float, int]]] = {t: [] for t in THRESHOLDS}
+    scores: dict[float, list[float]] = {t: [] for t in THRESHOLDS}
+    full = [len(layout.section_texts(item.report)) >= 2 for item in labelled]
     folds = min(FOLDS, len(labelled))
     for fold in range(folds):
         train = [item for i, item in enumerate(labelled) if i % folds != fold]
         if not train:
             continue
         model = tagger.fit([r for item in train for r in item.rows], [y for item in train for y in item.labels])
-        for item in (item for i, item in enumerate(labelled) if i % folds == fold):
+        for item in (item for i, item in enumerate(labelled) if i % folds == fold and (full[i] or not any(full))):
             for t in THRESHOLDS:
                 model.info = {"content_threshold": t}
                 texts = ExtractiveGenerator(model, Path("cross-validation")).sort(item.note, layout)
-                scores[t].append((rouge(item.report, layout.format_draft(texts))["rouge1"], len(item.report.split())))
-    figures = {str(t): round(sum(r * w for r, w in v) / sum(w for _, w in v), 4) for t, v in scores.items() if v}
+                scores[t].append(rouge(item.report, layout.format_draft(texts))["rouge1"])
+    figures = {str(t): round(mean(v), 4) for t, v in scores.items() if v}
     best = max(THRESHOLDS, key=lambda t: figures.get(str(t), 0.0))
     return best, figures
