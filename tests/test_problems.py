@@ -71,3 +71,26 @@ def test_problem_scoring_against_labels():
               Problem(text="Asthma", status="negated")]
     score = score_problems(listed, labels)
     assert (score.listed, score.correct, score.neutral, score.labelled, score.found, score.first_code_right) == (3, 1, 1, 2, 1, 1)
+
+
+def test_evaluate_scores_the_problem_list_from_a_label_file(tmp_path):
+    import json
+
+    from click.testing import CliRunner
+
+    from reportgen import errors
+    from reportgen.cli import cli
+    from tests.conftest import SAMPLES
+
+    pairs = tmp_path / "pairs.jsonl"
+    report = "CHIEF COMPLAINT\nAnnual exam.\n\nASSESSMENT AND PLAN\nCongestive heart failure.\nHypertension.\n"
+    pairs.write_text(json.dumps({"id": "D2N001", "note": (SAMPLES / "annual-exam.txt").read_text(), "report": report}) + "\n")
+    labels = tmp_path / "labels.json"
+    labels.write_text(json.dumps({"encounters": {"D2N001": {"problems": [
+        {"text": "congestive heart failure", "codes": ["I50"]}, {"text": "hypertension", "codes": ["I10"]}]}}}))
+    result = CliRunner().invoke(cli, ["evaluate", "--data", str(pairs), "--problems", str(labels)])
+    assert result.exit_code == 0, result.output
+    assert "problem_recall" in result.output and "markdown_rouge1" in result.output
+    labels.write_text("{not json")
+    bad = CliRunner().invoke(cli, ["evaluate", "--data", str(pairs), "--problems", str(labels)])
+    assert bad.exit_code == errors.INPUT and "problem labels" in bad.output
