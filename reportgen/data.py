@@ -118,13 +118,24 @@ def import_file(fmt: str, path: Path, layout: Layout) -> Imported:
 
 def _read_csv(path: Path) -> list[dict[str, str]]:
     csv.field_size_limit(2**31 - 1)  # ACI-Bench dialogues are long single fields
+    rows: list[dict[str, str]] = []
+    line = 2  # where the record being read starts (line 1: the header)
     try:
         with path.open(encoding="utf-8-sig", newline="") as f:
-            return list(csv.DictReader(f))
+            reader = csv.DictReader(f, strict=True)  # strict: a quote left open is an error, not the rest of the file in one field
+            for row in reader:
+                rows.append(row)
+                line = reader.line_num + 1
     except FileNotFoundError:
         raise InputError(f"{path} does not exist.", "Check the file path.") from None
-    except (UnicodeDecodeError, csv.Error) as e:
+    except csv.Error as e:
+        raise InputError(
+            f"{path}: row {len(rows) + 1} (from line {line}) is not valid CSV ({e}).",
+            "Look for a quote left open there.",
+        ) from None
+    except UnicodeDecodeError as e:
         raise InputError(f"{path} is not a readable UTF-8 CSV ({type(e).__name__}).", "Pass the dataset's CSV file.") from None
+    return rows
 
 
 def _require(rows: list[dict[str, str]], columns: set[str], fmt: str) -> None:

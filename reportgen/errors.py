@@ -22,6 +22,7 @@ class ReportgenError(Exception):
     exit_code = INTERNAL
 
     def __init__(self, message: str, hint: str | None = None):
+        message, hint = _one_period(message), _one_period(hint) if hint else hint
         self.message = message
         self.hint = hint
         super().__init__(f"{message} {hint}" if hint else message)
@@ -43,3 +44,10 @@ class RuntimeFailure(ReportgenError):
     """A resource the run depends on is missing or failing."""
 
     exit_code = RUNTIME
+
+
+def _one_period(text: str) -> str:
+    """'... is invalid..' (a quoted message that ends in its own period) -> '... is invalid.'"""
+    while text.endswith("..") and not text.endswith("..."):
+        text = text[:-1]
+    return text

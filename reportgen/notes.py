@@ -5,12 +5,13 @@ Error messages name the note (its id or path), never its content.
 
 from __future__ import annotations
 
+import fnmatch
 import hashlib
 import os
 import stat
 import sys
 from dataclasses import dataclass, field
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 from reportgen.config import NotesSettings
 from reportgen.errors import InputError
@@ -27,11 +28,12 @@ class Note:
     warnings: list[str] = field(default_factory=list)
 
 
-def read_note(source: str | Path, settings: NotesSettings) -> Note:
-    """Read one note from a file path, or from stdin when source is '-'."""
+def read_note(source: str | Path, settings: NotesSettings, note_id: str | None = None) -> Note:
+    """Read one note from a file path, or from stdin when source is '-'. Its id is `note_id`, else
+    note-<hash of its bytes>, or its file name when notes.ids = "name"."""
     if str(source) == "-":
         data = sys.stdin.buffer.read(settings.max_bytes + 1)
-        return decode_note(data, "stdin", settings)
+        return decode_note(data, note_id or _name_id("stdin", data, settings), settings, label="stdin")
     path = Path(source)
     if path.is_dir():
         raise InputError(f"{path} is a folder, not a note file.", f"Use `reportgen batch {path} -o OUT` for folders.")
@@ -47,7 +49,16 @@ def read_note(source: str | Path, settings: NotesSettings) -> Note:
             data = f.read(settings.max_bytes + 1)
     except OSError as e:
         raise InputError(f"cannot read note file {path} ({e.strerror}).", "Check its permissions.") from None
-    return decode_note(data, path.stem, settings, label=str(path))
+    return decode_note(data, note_id or _name_id(path.stem, data, settings), settings, label=str(path))
+
+
+def opaque_id(text: str | bytes) -> str:
+    """A note id that says nothing about the file it came from."""
+    return "note-" + hashlib.sha256(text.encode() if isinstance(text, str) else text).hexdigest()[:12]
+
+
+def _name_id(name: str, data: bytes, settings: NotesSettings) -> str:
+    return name if settings.ids == "name" else opaque_id(data)
 
 
 def _no_wait(path: str, flags: int) -> int:
@@ -93,3 +104,33 @@ def _too_large(label: str, size: int, settings: NotesSettings) -> tuple[str, str
         f"{label} is {size:,} bytes, over the {settings.max_bytes:,}-byte limit for one note.",
         "Split it, or raise notes.max_bytes (REPORTGEN_NOTES_MAX_BYTES).",
     )
+
+
+def discover(input_dir: Path, pattern: str, recursive: bool, exclude: Path | None = None) -> list[PurePosixPath]:
+    """Note files under input_dir whose name matches pattern, as sorted relative paths.
+
+    Hidden files and folders are skipped; folders reached through symlinks are not
+    entered (no loops, no leaving INPUT_DIR); `exclude` (the output folder when it
+    sits inside the input) is not entered either. Symlinked files are listed:
+    `resolve_input` refuses those that point outside.
+    """
+    found: list[PurePosixPath] = []
+    excluded = exclude.resolve() if exclude else None
+    for dirpath, dirnames, filenames in os.walk(input_dir):
+        here = Path(dirpath)
+        dirnames[:] = sorted(
+            d for d in dirnames if recursive and not d.startswith(".") and (here / d).resolve() != excluded
+        )
+        for name in sorted(filenames):
+            if not name.startswith(".") and fnmatch.fnmatch(name, pattern):
+                found.append(PurePosixPath((here / name).relative_to(input_dir).as_posix()))
+    return found
+
+
+def resolve_input(input_dir: Path, rel: PurePosixPath) -> Path:
+    """The real file behind a discovered path; refuses one that leads outside INPUT_DIR."""
+    root = input_dir.resolve()
+    real = (root / rel).resolve()
+    if not real.is_relative_to(root):
+        raise InputError(f"{rel} is a symlink to a file outside the input folder.", "Copy the note into the folder.")
+    return real

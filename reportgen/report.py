@@ -7,8 +7,9 @@ surrogates or coarse values (age, sex), never the note's identifiers.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Literal
+from typing import Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -110,3 +111,27 @@ class Report(Model):
 
     def section(self, section_id: str) -> Section | None:
         return next((s for s in self.sections if s.id == section_id), None)
+
+
+# Fields that never hold note text: ids, provenance, retrieved terminology.
+_NOT_NOTE_TEXT = {"provenance", "context", "codes", "id"}
+
+
+M = TypeVar("M", bound=BaseModel)
+
+
+def map_note_text(model: M, fn: Callable[[str], str]) -> M:
+    """A copy of the report (or part) with fn applied to every text field that can hold note text."""
+    def walk(value: object) -> object:
+        if isinstance(value, str):
+            return fn(value)
+        if isinstance(value, list):
+            return [walk(v) for v in value]
+        if isinstance(value, BaseModel):
+            fields = [name for name in type(value).model_fields if name not in _NOT_NOTE_TEXT]
+            return value.model_copy(update={name: walk(getattr(value, name)) for name in fields})
+        return value
+
+    mapped = walk(model)
+    assert isinstance(mapped, type(model))
+    return mapped

@@ -64,3 +64,14 @@ def test_every_command_is_registered_lazily() -> None:
     from reportgen.cli import COMMANDS, cli
 
     assert sorted(cli.list_commands(None)) == sorted(COMMANDS)  # type: ignore[arg-type]
+
+
+def test_de_identification_loads_without_transformers_and_torch_which_stay_importable() -> None:
+    """Presidio would import transformers and spaCy's thinc torch: seconds of every `generate`."""
+    code = (
+        "import sys; from reportgen.deid import build_deidentifier, Item; "
+        "print(sorted(m for m in ('transformers', 'torch') if m in sys.modules)); "
+        "import torch; print(torch.__name__)"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.split() == ["[]", "torch"]

@@ -13,7 +13,7 @@ from tests.conftest import REPO
 # Lowest first. A module may import from its own layer or any layer below it.
 LAYERS = [
     {"reportgen", "errors", "resources"},
-    {"config", "files"},
+    {"config", "files", "orphans", "runtime"},
     {"notes", "report", "layout", "render", "data"},
     {"deid", "terminology"},
     {"generation", "archive"},

@@ -13,6 +13,7 @@ tests/test_cli_startup.py holds every command module to this.
 from __future__ import annotations
 
 import logging
+import os
 import sys
 from dataclasses import dataclass
 from importlib import import_module
@@ -49,6 +50,14 @@ class App:
 
 
 pass_app = click.make_pass_decorator(App)
+
+
+def capped_workers(app: App, workers: int) -> int:
+    """At most one worker process per CPU core: each holds its own pipeline (~0.5 GB)."""
+    cores = os.cpu_count() or 1
+    if workers > cores:
+        app.warn(f"{workers} workers asked for, this machine has {cores} CPU cores; using {cores}.")
+    return min(workers, cores)
 
 
 # name -> "module:attribute"; imported on first use, so `--help` loads only these small modules.

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 import click
 
 from reportgen import errors
-from reportgen.cli import App, choice, pass_app
+from reportgen.cli import App, capped_workers, choice, pass_app
 from reportgen.config import FORMATS, Engine
 
 if TYPE_CHECKING:
@@ -41,7 +41,7 @@ def _formats(ctx: click.Context, param: click.Parameter, value: str | None) -> l
               help="local: worker processes here (default); ray: actors on a Ray cluster (pip install 'reportgen[ray]').")
 @click.option("--address", metavar="ADDRESS",
               help="Ray cluster to join: auto, ray://HEAD:10001 or HEAD:6379 (default: a Ray instance on this machine).")
-@click.option("--actors", type=click.IntRange(min=0), help="Ray: pipelines at once, one per actor (default: one per free CPU).")
+@click.option("--actors", type=click.IntRange(min=0), help="Ray: pipelines at once, one per actor (default: one per CPU of the cluster).")
 @click.option("--num-cpus", type=click.FloatRange(min=0, min_open=True), help="Ray: CPUs each actor reserves (default 1).")
 @click.option("--num-gpus", type=click.FloatRange(min=0),
               help="Ray: GPUs each actor reserves (default: 1 with --model when the cluster has GPUs, else 0).")
@@ -94,7 +94,7 @@ def batch(
         "ray.num_gpus": num_gpus,
     })
     config = settings.batch
-    workers = config.workers or min(8, os.cpu_count() or 1)
+    workers = capped_workers(app, config.workers or min(8, os.cpu_count() or 1))
     reporter = reporter_for(app, config.progress_every)
     with reporter:
         summary = run_batch(

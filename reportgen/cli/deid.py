@@ -3,16 +3,17 @@ from __future__ import annotations
 import json
 import sys
 from collections.abc import Sequence
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING
 
 import click
 
-from reportgen.cli import App, choice, pass_app
-from reportgen.config import Operator
+from reportgen import errors
+from reportgen.cli import App, capped_workers, choice, pass_app
+from reportgen.config import NotesSettings, Operator
 from reportgen.errors import InputError, UsageError
 from reportgen.files import atomic_write, check_output_path, write_stdout
-from reportgen.notes import Note, read_note
+from reportgen.notes import Note, discover, read_note, resolve_input
 
 if TYPE_CHECKING:
     from reportgen.deid import Item
@@ -28,6 +29,7 @@ NOTE_SUFFIXES = (".txt",)
 @click.option("--workers", type=click.IntRange(min=1), help="Worker processes for many notes (default 1).")
 @click.option("--patient", "patient_key", help="Patient key: one surrogate set and date shift for all these notes.")
 @click.option("--no-ner", is_flag=True, default=None, help="Patterns only, without the spaCy model (lower recall; recorded in the audit).")
+@click.option("--no-tagger", is_flag=True, default=None, help="Without the trained PHI tagger (lower recall on unseen notes; recorded in the audit).")
 @click.option("--decrypt", is_flag=True, help="Undo --operator encrypt with the same key (deid.key_file or REPORTGEN_DEID_KEY).")
 @click.option("--force", is_flag=True, help="Overwrite output files that exist.")
 @pass_app
@@ -40,6 +42,7 @@ def deid(
     workers: int | None,
     patient_key: str | None,
     no_ner: bool | None,
+    no_tagger: bool | None,
     decrypt: bool,
     force: bool,
 ) -> None:
@@ -65,11 +68,10 @@ def deid(
     from reportgen.deid.parallel import run_many
 
     settings = app.settings(
-        **{"deid.operator": operator, "deid.workers": workers, "deid.no_ner": no_ner, "deid.patient_key": patient_key}
+        **{"deid.operator": operator, "deid.workers": workers, "deid.no_ner": no_ner, "deid.no_tagger": no_tagger, "deid.patient_key": patient_key}
     )
-    sources = _expand(inputs)
+    notes, sources, skipped = _read_all(app, _expand(inputs), settings.notes)
     targets = _targets(sources, output, force)
-    notes = [read_note(path, settings.notes) for path, _ in sources]
     if decrypt:
         key = read_key(settings.deid)
         if key is None:
@@ -79,12 +81,15 @@ def deid(
         return
     if settings.deid.no_ner:
         app.warn("--no-ner: patterns only, names and places the model would find are missed.")
+    if settings.deid.no_tagger:
+        app.warn("--no-tagger: without the trained PHI tagger, identifiers the rules do not know are missed.")
     deidentifier = build_deidentifier(settings.deid)
-    items = [Item(_note_id(note, path, rel), note.text, patient=settings.deid.patient_key) for note, (path, rel) in zip(notes, sources, strict=True)]
+    names = settings.notes.ids == "name"
+    items = [Item(_note_id(note, path, rel, names), note.text, patient=settings.deid.patient_key) for note, (path, rel) in zip(notes, sources, strict=True)]
     records: list[str] = []
     done = 0
     with click.progressbar(length=len(items), label="De-identifying", file=sys.stderr) if _show_bar(app, items) else _NoBar() as bar:
-        for results in run_many(deidentifier, items, settings.deid.workers):
+        for results in run_many(deidentifier, items, capped_workers(app, settings.deid.workers)):
             for result in results:
                 _emit(result.text, targets[done])
                 records += [json.dumps(r) for r in result.audit]
@@ -94,20 +99,49 @@ def deid(
         atomic_write(audit, "".join(r + "\n" for r in records))
     if output is not None:
         app.say(f"De-identified {len(items)} note(s) ({deidentifier.policy}) into {output}")
+    if skipped:
+        app.warn(f"{skipped} note(s) skipped (see above); the others were written.")
+        sys.exit(errors.PARTIAL)
 
 
-def _expand(inputs: tuple[Path, ...]) -> list[tuple[Path, Path]]:
-    """(path, path relative to its input folder) for every note, folders expanded."""
-    found: list[tuple[Path, Path]] = []
+def _expand(inputs: tuple[Path, ...]) -> list[tuple[Path, Path, Path | None]]:
+    """(path, path relative to its input folder, that folder or None) for every note. Folders are
+    expanded as `batch` does: hidden files and symlinked folders skipped, *.txt at any depth."""
+    found: list[tuple[Path, Path, Path | None]] = []
     for path in inputs:
         if path.is_dir():
-            files = sorted(p for p in path.rglob("*") if p.is_file() and p.suffix in NOTE_SUFFIXES)
+            files = discover(path, "*" + NOTE_SUFFIXES[0], recursive=True)
             if not files:
                 raise InputError(f"folder {path} holds no {'/'.join(NOTE_SUFFIXES)} notes.", "Point at a folder of note files.")
-            found += [(p, p.relative_to(path)) for p in files]
+            found += [(path / rel, Path(rel), path) for rel in files]
         else:
-            found.append((path, Path(path.name if str(path) != "-" else "stdin.txt")))
+            found.append((path, Path(path.name if str(path) != "-" else "stdin.txt"), None))
     return found
+
+
+def _read_all(
+    app: App, sources: list[tuple[Path, Path, Path | None]], settings: NotesSettings
+) -> tuple[list[Note], list[tuple[Path, Path]], int]:
+    """The notes that can be read. A note named on the command line must be; one found in a folder
+    that cannot (empty, binary, a symlink out of the folder, not a regular file) is skipped with a
+    warning, as `batch` records it and goes on."""
+    notes, kept, skipped = [], [], 0
+    for path, rel, folder in sources:
+        try:
+            note = read_note(resolve_input(folder, PurePosixPath(rel.as_posix())) if folder else path, settings)
+        except InputError as e:
+            if folder is None:
+                raise
+            app.warn(f"skipped {rel}: {e.message}")
+            skipped += 1
+            continue
+        for warning in note.warnings:
+            app.warn(f"{rel}: {warning}.")
+        notes.append(note)
+        kept.append((path, rel))
+    if not notes:
+        raise InputError("no note could be read.", "See the warnings above.")
+    return notes, kept, skipped
 
 
 def _targets(sources: list[tuple[Path, Path]], output: Path | None, force: bool) -> Sequence[Path | None]:
@@ -128,8 +162,9 @@ def _targets(sources: list[tuple[Path, Path]], output: Path | None, force: bool)
     return targets
 
 
-def _note_id(note: Note, path: Path, rel: Path) -> str:
-    return note.id if str(path) == "-" else str(rel.with_suffix(""))
+def _note_id(note: Note, path: Path, rel: Path, names: bool) -> str:
+    """The audit's id for a note: opaque (note-<hash of its text>) unless notes.ids = "name"."""
+    return str(rel.with_suffix("")) if names and str(path) != "-" else note.id
 
 
 def _emit(text: str, target: Path | None) -> None:

@@ -27,6 +27,7 @@ if TYPE_CHECKING:
 @click.option("--base-model", help="With --compare: the model before fine-tuning (a directory from `reportgen model import`).")
 @click.option("-o", "--output-dir", type=click.Path(path_type=Path, file_okay=False),
               help="Also write evaluation.jsonl (per pair), summary.md and sections.png here.")
+@click.option("--force", is_flag=True, help="Overwrite the files of an earlier evaluation in OUTPUT_DIR.")
 @click.option("--restore-phi", is_flag=True, help="Put the note's identifiers back into the output before scoring (no leak check).")
 @click.option("--limit", type=click.IntRange(min=1), help="Only the first N pairs.")
 @click.option("--problems", "problem_file", type=click.Path(path_type=Path, dir_okay=False),
@@ -41,6 +42,7 @@ def evaluate(
     compare: bool,
     base_model: str | None,
     output_dir: Path | None,
+    force: bool,
     restore_phi: bool,
     limit: int | None,
     problem_file: Path | None,
@@ -62,6 +64,8 @@ def evaluate(
     from reportgen.evaluate import evaluate_pairs, write_outputs
     from reportgen.pipeline import Pipeline
 
+    if output_dir is not None and output_dir.is_dir() and any(output_dir.iterdir()) and not force:
+        raise UsageError(f"output folder {output_dir} is not empty.", "Pass --force to overwrite an earlier evaluation there.")
     settings = app.settings(**{"generate.model": model, "generate.examples": examples})
     pairs = read_pairs(data)[:limit]
     if compare:

@@ -72,7 +72,7 @@ class Deidentifier:
 
     @property
     def policy(self) -> str:
-        mode = "ner+patterns" if self.analyzer.ner else "patterns-only"
+        mode = ("ner+patterns" if self.analyzer.ner else "patterns-only") + ("+tagger" if self.analyzer.tagger else "")
         return f"presidio-clinical/{self.operator} ({mode})"
 
     def run(self, items: Sequence[Item], batch_size: int = 32) -> list[DeidResult]:
@@ -137,4 +137,5 @@ class Deidentifier:
             "pattern": span.pattern,  # the named pattern that fired (None for NER, neighbours, propagation)
             "operator": self.operator,
             "ner": self.analyzer.ner,
+            "tagger": self.analyzer.tagger,
         }

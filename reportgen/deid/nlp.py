@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import spacy
-from presidio_analyzer.nlp_engine import NerModelConfiguration, NlpEngineProvider, SpacyNlpEngine
+from presidio_analyzer.nlp_engine import NerModelConfiguration, SpacyNlpEngine
 from presidio_analyzer.predefined_recognizers import SpacyRecognizer
 
 from reportgen.deid.recognizers import LOCATION, PERSON
@@ -48,11 +48,13 @@ def load_nlp_engine(model: str | None) -> SpacyNlpEngine:
 
     The model is checked before Presidio sees it: Presidio would try to download a missing one.
     """
+    # Built directly with our own spaCy pipeline: NlpEngineProvider.create_engine() would load the
+    # whole model a second time and probe for a GPU (importing torch).
+    config = nlp_configuration(model or DEFAULT_MODEL)
+    engine = SpacyNlpEngine(
+        models=config["models"], ner_model_configuration=NerModelConfiguration.from_dict(config["ner_model_configuration"])
+    )
     if model is None:
-        config = nlp_configuration(DEFAULT_MODEL)
-        engine = SpacyNlpEngine(
-            models=config["models"], ner_model_configuration=NerModelConfiguration.from_dict(config["ner_model_configuration"])
-        )
         engine.nlp = {"en": spacy.blank("en")}
         return engine
     if not (spacy.util.is_package(model) or Path(model).is_dir()):
@@ -60,7 +62,6 @@ def load_nlp_engine(model: str | None) -> SpacyNlpEngine:
             f"the spaCy model '{model}' that de-identification needs is not installed.",
             "Install it (pip install -r requirements/spacy-model.txt); only --no-ner runs without it, on patterns alone.",
         )
-    engine = NlpEngineProvider(nlp_configuration=nlp_configuration(model)).create_engine()
     try:
         nlp = spacy.load(model)
     except (OSError, ValueError) as e:

@@ -8,9 +8,11 @@ date shifts agree across workers (tag numbers are per worker chunk).
 from __future__ import annotations
 
 import multiprocessing
+import os
 from collections.abc import Iterator, Sequence
 
 from reportgen.deid.engine import Deidentifier, DeidResult, Item
+from reportgen.orphans import exit_with_parent
 
 _WORKER: Deidentifier | None = None
 
@@ -33,5 +35,5 @@ def run_many(deidentifier: Deidentifier, items: Sequence[Item], workers: int = 1
             yield deidentifier.run(part)
         return
     _init(deidentifier)  # forked children inherit it: nothing is pickled but the notes
-    with multiprocessing.get_context("fork").Pool(min(workers, len(chunks))) as pool:
+    with multiprocessing.get_context("fork").Pool(min(workers, len(chunks)), exit_with_parent, (os.getpid(),)) as pool:
         yield from pool.imap(_run_chunk, chunks)

@@ -17,12 +17,10 @@ import bisect
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TypeVar
 
-from pydantic import BaseModel
+from reportgen.report import M, map_note_text
 
 _CONTEXTS = (48, 24, 12, 6, 3)  # characters each side, tried longest first
-_NOT_RESTORED = {"provenance", "context", "codes", "id"}  # report fields that never hold note text
 
 
 @dataclass
@@ -103,26 +101,14 @@ def _find_all(haystack: str, needle: str) -> list[int]:
     return places
 
 
-M = TypeVar("M", bound=BaseModel)
-
-
 def restore_report(report: M, restore: Callable[[str], tuple[str, int]]) -> tuple[M, int]:
     """The report with identifiers restored in every text field it took from the note, and how many."""
     total = 0
 
-    def walk(value: object) -> object:
+    def one(text: str) -> str:
         nonlocal total
-        if isinstance(value, str):
-            value, n = restore(value)
-            total += n
-            return value
-        if isinstance(value, list):
-            return [walk(v) for v in value]
-        if isinstance(value, BaseModel):
-            fields = [name for name in type(value).model_fields if name not in _NOT_RESTORED]
-            return value.model_copy(update={name: walk(getattr(value, name)) for name in fields})
-        return value
+        text, n = restore(text)
+        total += n
+        return text
 
-    restored = walk(report)
-    assert isinstance(restored, type(report))
-    return restored, total
+    return map_note_text(report, one), total

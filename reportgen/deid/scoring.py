@@ -7,6 +7,8 @@ Used by `bench/deid_physionet.py` and the recall-floor test.
 
 from __future__ import annotations
 
+import json
+import random
 import re
 from collections import Counter, defaultdict
 from collections.abc import Sequence
@@ -32,6 +34,32 @@ def load_physionet(folder: Path) -> list[GoldNote]:
         patient, note, start, end, kind = line.split(" ", 5)[:5]
         notes[(patient, note)].phi.append((int(start), int(end), kind))
     return list(notes.values())
+
+
+# Patients are split, not notes: a patient's notes repeat the same names and places.
+SPLIT_SEED = 20261130
+SPLIT_SHARES = (0.4, 0.2, 0.4)  # train, dev, test
+
+
+def split_patients(patients: Sequence[str], seed: int = SPLIT_SEED) -> dict[str, list[str]]:
+    """A seeded train/dev/test split of patient ids (the stored bench/physionet_split.json is this)."""
+    order = sorted(set(patients), key=int)
+    random.Random(seed).shuffle(order)
+    a = round(len(order) * SPLIT_SHARES[0])
+    b = round(len(order) * (SPLIT_SHARES[0] + SPLIT_SHARES[1]))
+    return {name: sorted(part, key=int) for name, part in (("train", order[:a]), ("dev", order[a:b]), ("test", order[b:]))}
+
+
+def patient_of(note: GoldNote) -> str:
+    return note.id.split("-")[0]
+
+
+def select(notes: Sequence[GoldNote], split_file: Path, split: str) -> list[GoldNote]:
+    """The notes of one split ("train", "dev", "test") or of all patients ("all")."""
+    if split == "all":
+        return list(notes)
+    patients = set(json.loads(split_file.read_text())[split])
+    return [n for n in notes if patient_of(n) in patients]
 
 
 @dataclass

@@ -198,7 +198,7 @@ def import_model(
 def _load(found: Source) -> tuple[Any, Any]:
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
-    from reportgen.generation.runtime import quiet_transformers
+    from reportgen.runtime import quiet_transformers
 
     quiet_transformers()
     where, options = str(found.path), dict[str, Any]()

@@ -10,6 +10,7 @@ before it indexes or searches. Elasticsearch gets the text as written.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 import tantivy
 
@@ -56,7 +57,13 @@ _ANALYZER = english_analyzer()
 
 
 def analyze(text: str) -> list[str]:
-    return _ANALYZER.analyze(normalize(text))
+    return list(_analyzed(text))
+
+
+@lru_cache(maxsize=100_000)
+def _analyzed(text: str) -> tuple[str, ...]:
+    # Cached: re-ranking analyzes the same candidate titles query after query.
+    return tuple(_ANALYZER.analyze(normalize(text)))
 
 
 def bound_query(text: str) -> str:

@@ -10,9 +10,11 @@ silent fallback to another backend.
 from __future__ import annotations
 
 import logging
+import shutil
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
@@ -22,6 +24,7 @@ from elasticsearch import Elasticsearch, helpers
 from reportgen.config import EsSettings
 from reportgen.errors import RuntimeFailure, UsageError
 from reportgen.terminology.analysis import FIELDS, analyze, field_texts, matched_field
+from reportgen.terminology.dense import Encoder, Vectors
 from reportgen.terminology.spelling import vocabulary
 from reportgen.terminology.terms import FORMAT, Corpus, Hit, Source, Stats
 
@@ -69,9 +72,13 @@ def connect(settings: EsSettings, **client_options: Any) -> Elasticsearch:
 class ElasticsearchIndex:
     name = "elasticsearch"
 
-    def __init__(self, client: Elasticsearch, alias: str):
+    def __init__(self, client: Elasticsearch, alias: str, encoder: Encoder | None = None, vectors_dir: Path | None = None):
+        """`encoder` given: builds also compute term vectors, kept on this machine in
+        `vectors_dir/<index name>` (osmem-server has no kNN, so the dense side runs on the client)."""
         self.client = client
         self.alias = alias
+        self.encoder = encoder
+        self.vectors_dir = vectors_dir
         self.url = _safe(str(client.transport.node_pool.get().base_url))
 
     def ensure(self, load: Callable[[], Sequence[Corpus]], say: Callable[[str], None]) -> None:
@@ -95,6 +102,8 @@ class ElasticsearchIndex:
             try:
                 self._load(name, corpora, progress)
                 self.client.indices.refresh(index=name)
+                if self.encoder is not None and self.vectors_dir is not None:
+                    Vectors.build(corpora, self.encoder).save(self.vectors_dir / name)
                 self._point_alias_at(name)
             except BaseException:
                 self.client.indices.delete(index=name, ignore_unavailable=True)
@@ -136,6 +145,8 @@ class ElasticsearchIndex:
         self.client.indices.update_aliases(actions=actions)
         for index in old:
             self.client.indices.delete(index=index, ignore_unavailable=True)
+            if self.vectors_dir is not None:
+                shutil.rmtree(self.vectors_dir / index, ignore_errors=True)
 
     def search(self, query: str, k: int = 10, system: str | None = None) -> list[Hit]:
         tokens = analyze(query)
@@ -168,6 +179,10 @@ class ElasticsearchIndex:
                 )
             )
         return hits
+
+    def vectors(self) -> Vectors | None:
+        """The term vectors this machine computed when it built the index behind the alias."""
+        return Vectors.load(self.vectors_dir / self._meta()[0]) if self.vectors_dir is not None else None
 
     def vocabulary(self) -> dict[str, int]:
         """Word counts over the indexed text, kept in the index's metadata at build time."""

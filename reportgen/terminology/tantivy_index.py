@@ -17,6 +17,7 @@ import tantivy
 from reportgen.errors import RuntimeFailure
 from reportgen.files import atomic_write
 from reportgen.terminology.analysis import FIELDS, analyze, english_analyzer, field_texts, matched_field, normalize
+from reportgen.terminology.dense import Encoder, Vectors
 from reportgen.terminology.spelling import vocabulary
 from reportgen.terminology.terms import FORMAT, Corpus, Hit, Source, Stats
 
@@ -69,8 +70,9 @@ def _write(folder: Path, corpora: Sequence[Corpus], progress: Callable[[int], No
 class TantivyIndex:
     name = "tantivy"
 
-    def __init__(self, path: Path):
+    def __init__(self, path: Path, encoder: Encoder | None = None):
         self.path = path
+        self.encoder = encoder  # given: builds store term vectors for the dense side
         self._index: tantivy.Index | None = None
         self._searcher: tantivy.Searcher | None = None
         self._meta: dict | None = None
@@ -99,8 +101,15 @@ class TantivyIndex:
     @contextmanager
     def locked(self) -> Iterator[None]:
         """One builder at a time per index folder (batch workers may all find it absent at once)."""
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        with open(self.path.with_name(f".{self.path.name}.lock"), "w") as lock:
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            lock = open(self.path.with_name(f".{self.path.name}.lock"), "w")  # closed by the with below
+        except OSError as e:  # data_dir is a file, read-only, or under /proc
+            raise RuntimeFailure(
+                f"cannot create the terminology index in {self.path.parent} ({e.strerror}).",
+                "Point data_dir (REPORTGEN_DATA_DIR) or --index-dir at a writable folder.",
+            ) from None
+        with lock:
             fcntl.flock(lock, fcntl.LOCK_EX)
             yield
 
@@ -110,7 +119,7 @@ class TantivyIndex:
             return
         with self.locked():
             if not self.path.exists():
-                say(f"Building the terminology index in {self.path} (first use, a few seconds)...")
+                say(f"Building the terminology index in {self.path} (first use: seconds, a few minutes with term vectors)...")
                 self._build(load())
 
     def build(self, corpora: Sequence[Corpus], progress: Callable[[int], None] | None = None) -> Stats:
@@ -128,6 +137,8 @@ class TantivyIndex:
                 "sources": [c.source.__dict__ for c in corpora],
             }
             atomic_write(building / VOCABULARY_FILE, json.dumps(vocabulary(corpora)))
+            if self.encoder is not None:
+                Vectors.build(corpora, self.encoder).save(building)
             atomic_write(building / META_FILE, json.dumps(meta, indent=2))
         except BaseException:
             shutil.rmtree(building, ignore_errors=True)
@@ -189,6 +200,12 @@ class TantivyIndex:
             return json.loads((self.path / VOCABULARY_FILE).read_text(encoding="utf-8"))
         except (OSError, ValueError):
             raise RuntimeFailure(f"the terminology index at {self.path} is corrupt or incomplete.", _REBUILD) from None
+
+    def vectors(self) -> Vectors | None:
+        """The term vectors stored with the index (None if it was built without them)."""
+        if self._meta is None:
+            self.open()
+        return Vectors.load(self.path)
 
     def stats(self) -> Stats:
         if self._meta is None:

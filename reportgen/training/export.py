@@ -13,6 +13,8 @@ from reportgen.training.run import CHECKPOINTS
 
 def export(run: Path, output: Path, merge: bool, trust_remote_code: bool = False, overwrite: bool = False) -> str:
     """Write the model of `run` to `output`; returns the exported method ('merged', 'lora' or 'full')."""
+    if output.resolve() == run.resolve() or output.resolve().is_relative_to(run.resolve()):
+        raise UsageError(f"output {output} is the run folder {run} or inside it.", "Export to another folder.")
     card = read_card(run) if run.is_dir() else None
     if card is None:
         raise InputError(f"{run} is not a reportgen run directory (no reportgen-card.json).", "Pass the --output of `reportgen train`.")

@@ -22,8 +22,8 @@ from reportgen.files import atomic_write
 from reportgen.generation.card import DataSummary, ExamplesUsed, ModelCard, library_versions, write_card
 from reportgen.generation.model import load_model, open_examples, pick_device
 from reportgen.generation.prompt import PROMPT_FORMAT
-from reportgen.generation.runtime import set_threads
 from reportgen.pipeline import Pipeline
+from reportgen.runtime import set_threads
 from reportgen.training.examples import Example, Examples, build_examples
 from reportgen.training.recipe import Recipe
 
@@ -59,7 +59,7 @@ def train(
     loaded = load_model(base_model, settings.generate.trust_remote_code, dtype)
     if loaded.card is not None and loaded.card.method == "lora":
         raise UsageError(f"{base_model} is a LoRA run, not a base model.", "Export it with `reportgen export --merge` first.")
-    pipeline = Pipeline.from_settings(_without_model(settings))
+    pipeline = Pipeline.from_settings(without_model(settings))
     say(f"Building {len(pairs)} examples (de-identify, retrieve terminology, prompt) ...")
     worked = open_examples(settings.generate)
     examples = build_examples(pairs, pipeline, loaded.tokenizer, recipe.max_length, recipe.overlong, worked)
@@ -118,9 +118,9 @@ def _check_output(output: Path, resume: bool, overwrite: bool) -> None:
     output.mkdir(parents=True, exist_ok=True)
 
 
-def _without_model(settings: Settings) -> Settings:
+def without_model(settings: Settings) -> Settings:
     """Training needs the pipeline's de-identification and retrieval, not a generator model."""
-    return settings.model_copy(update={"generate": settings.generate.model_copy(update={"model": None})})
+    return settings.model_copy(update={"generate": settings.generate.model_copy(update={"model": None, "examples": None})})
 
 
 def _split(items: list[Example], recipe: Recipe) -> tuple[list[Example], list[Example]]:

@@ -46,6 +46,16 @@ def _data_dir(data_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @pytest.fixture(scope="session")
+def tiny_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    import torch
+
+    from tests.training.tiny_model import build_tiny_model
+
+    torch.set_num_threads(1)
+    return build_tiny_model(tmp_path_factory.mktemp("tiny"), ["CHIEF COMPLAINT\nKnee pain.\n"] * 20, vocab_size=300)
+
+
+@pytest.fixture(scope="session")
 def ray_address(tmp_path_factory: pytest.TempPathFactory):
     """One local Ray instance (2 CPUs) for every Ray test: starting one costs seconds.
 
@@ -63,3 +73,9 @@ def ray_address(tmp_path_factory: pytest.TempPathFactory):
     yield ray.get_runtime_context().gcs_address
     ray.shutdown()
     shutil.rmtree(temp, ignore_errors=True)
+
+
+@pytest.fixture(autouse=True)
+def _named_outputs(monkeypatch: pytest.MonkeyPatch) -> None:
+    """These tests check how outputs mirror input paths: the `name` id mode (opaque ids: test_note_ids.py)."""
+    monkeypatch.setenv("REPORTGEN_NOTES_IDS", "name")

@@ -2,21 +2,9 @@
 
 from __future__ import annotations
 
-import pytest
-
 from reportgen.generation.model import ModelGenerator
 from tests.batch.conftest import GOOD, run
 from tests.batch.test_batch import manifest
-
-
-@pytest.fixture(scope="module")
-def tiny_model(tmp_path_factory):
-    import torch
-
-    from tests.training.tiny_model import build_tiny_model
-
-    torch.set_num_threads(1)
-    return build_tiny_model(tmp_path_factory.mktemp("tiny"), ["CHIEF COMPLAINT\nKnee pain.\n"] * 20, vocab_size=300)
 
 
 def test_model_batch_generates_in_batches(samples, tmp_path, tiny_model, monkeypatch):

@@ -64,7 +64,7 @@ def test_killed_ray_run_resumes(ray_address, tmp_path):
     count = 16
     src, out = many_notes(tmp_path / "in", count), tmp_path / "out"
     proc = start_batch(src, out, "--engine", "ray", "--address", ray_address)
-    wait_for_lines(out, proc, 3)
+    wait_for_lines(out, proc, 3, seconds=300)  # joining Ray and loading two pipelines: slow on a busy machine
     proc.kill()
     proc.wait(timeout=30)
     assert proc.returncode == -signal.SIGKILL, "the batch finished before it could be killed"
@@ -81,6 +81,39 @@ def test_killed_ray_run_resumes(ray_address, tmp_path):
     assert len(manifest(out)) == count and len(assert_whole_reports(out)) == count
     assert not list(out.glob(".*.tmp"))
     assert all((out / done[name]["outputs"][0]).stat().st_mtime_ns == mtime for name, mtime in mtimes.items())
+
+
+@pytest.mark.slow  # torch and the model load in the actor (~30-60 s)
+def test_model_reports_on_ray_match_the_local_engine(ray_address, samples, tmp_path, tiny_model, monkeypatch):
+    monkeypatch.setenv("REPORTGEN_DEID_OPERATOR", "tag")
+    monkeypatch.setenv("REPORTGEN_GENERATE_MAX_NEW_TOKENS", "8")
+    (samples / "empty.txt").write_text("")
+    common = ("-f", "json", "--model", str(tiny_model))
+    by_local = run("batch", str(samples), "-o", str(tmp_path / "local"), *common)
+    by_ray = run("batch", str(samples), "-o", str(tmp_path / "ray"), *common, "--engine", "ray", "--actors", "1")
+    assert by_local.exit_code == by_ray.exit_code == errors.PARTIAL, by_ray.output  # the empty note
+    records = manifest(tmp_path / "ray")
+    assert records["empty.txt"]["error"] == "empty.txt is empty."
+    for name in GOOD:
+        assert records[name]["status"] == "ok" and records[name]["versions"]["generator"] == "model"
+        a, b = (json.loads((tmp_path / d / f"{Path(name).stem}.json").read_text()) for d in ("local", "ray"))
+        assert a["provenance"].pop("created_at") and b["provenance"].pop("created_at")
+        assert a == b, name
+
+
+@pytest.mark.slow  # another actor start-up (~15-45 s); the default run keeps the equality test
+def test_a_pipeline_the_actors_cannot_load_stops_the_batch_with_its_error(ray_address, samples, tmp_path, monkeypatch):
+    monkeypatch.setenv("REPORTGEN_DEID_MODEL", "no_such_pipeline")  # fail closed: no note passes un-de-identified
+    result = run("batch", str(samples), "-o", str(tmp_path / "out"), "--engine", "ray", "--actors", "1")
+    assert result.exit_code == errors.RUNTIME, result.output
+    assert result.stderr.splitlines()[-1].startswith("Error: the spaCy model 'no_such_pipeline' that de-identification needs")
+    assert not list((tmp_path / "out").glob("*.md"))
+
+
+def test_an_actor_the_cluster_cannot_hold_is_refused(ray_address, samples, tmp_path):
+    result = run("batch", str(samples), "-o", str(tmp_path / "out"), "--engine", "ray", "--num-gpus", "1")
+    assert result.exit_code == errors.RUNTIME
+    assert result.stderr.startswith("Error: no node of the Ray cluster has the 1 CPUs and 1 GPUs one actor asks for.")
 
 
 def test_without_ray_the_engine_is_a_one_line_error(samples, tmp_path, monkeypatch):

@@ -26,8 +26,8 @@ def start_batch(src: Path, out: Path, *extra: str) -> subprocess.Popen:
     )
 
 
-def wait_for_lines(out: Path, proc: subprocess.Popen, lines: int) -> None:
-    deadline = time.monotonic() + 60
+def wait_for_lines(out: Path, proc: subprocess.Popen, lines: int, seconds: float = 60) -> None:
+    deadline = time.monotonic() + seconds
     while time.monotonic() < deadline and proc.poll() is None:
         if (out / MANIFEST).exists() and (out / MANIFEST).read_bytes().count(b"\n") >= lines:
             return

@@ -46,7 +46,8 @@ def test_folder_with_audit_and_workers(tmp_path, caplog):
     for name in ("a.txt", "b.txt", "sub/c.txt"):
         (folder / name).write_text(NOTE)
     out, audit = tmp_path / "out", tmp_path / "audit.jsonl"
-    result = run("-v", "deid", str(folder), "-o", str(out), "--audit", str(audit), "--workers", "2", "--operator", "tag")
+    result = run("-v", "deid", str(folder), "-o", str(out), "--audit", str(audit), "--workers", "2", "--operator", "tag",
+                 env={"REPORTGEN_NOTES_IDS": "name"})  # audit ids are file paths only when asked (test_note_ids.py)
     assert result.exit_code == 0, result.stderr
     assert (out / "sub" / "c.txt").read_text().startswith("Seen by Dr. <PERSON_1> on <DATE_1>.")
     records = [json.loads(line) for line in audit.read_text().splitlines()]
@@ -115,7 +116,7 @@ def test_pipeline_deidentifies_and_restores(tmp_path):
     note = Note(id="n", text=NOTE, sha256="0")
     prepared = pipeline.prepare([note], also=[["Dr. Smith agrees."]])[0]
     clean = prepared.deid
-    assert pipeline.deid_policy == "presidio-clinical/tag (ner+patterns)"
+    assert pipeline.deid_policy == "presidio-clinical/tag (ner+patterns+tagger)"
     assert clean.also == ["Dr. <PERSON_1> agrees."]
     assert "Smith" in clean.identifiers
     assert clean.restore("Plan by <PERSON_1>.") == "Plan by Smith."

@@ -115,7 +115,7 @@ def test_threads_default_to_one_per_process_and_are_a_setting() -> None:
     import torch
 
     from reportgen.config import load_settings
-    from reportgen.generation.runtime import set_threads
+    from reportgen.runtime import set_threads
 
     assert load_settings(env={}).threads == 1
     assert load_settings(env={"REPORTGEN_THREADS": "2"}).threads == 2

