@@ -32,7 +32,6 @@ def index(app: App, data: Path, output: Path, force: bool) -> None:
     """
     from reportgen.archive import build_archive
     from reportgen.pipeline import Pipeline
-
     from reportgen.training.run import without_model
 
     app.say(f"De-identifying and indexing {data} ...")
