@@ -147,6 +147,7 @@ def _reports(pipeline: Pipeline, pairs: Sequence[Pair]) -> list[Report]:
 
 COLUMNS = (
     ("strategy", "strategy"),
+    ("pairs", "pairs"),
     ("ROUGE-1", "rouge1"),
     ("ROUGE-2", "rouge2"),
     ("ROUGE-L", "rougeL"),
@@ -168,6 +169,8 @@ def cells(row: Row) -> list[str]:
             out.append(LABELS.get(value, value))
         elif value is None:
             out.append("-")
+        elif attr == "pairs":
+            out.append(str(value))
         elif attr in ("rouge1", "rouge2", "rougeL", "code_precision", "code_recall"):
             out.append(f"{value:.3f}")
         else:

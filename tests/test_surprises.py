@@ -3,6 +3,7 @@ or export that would overwrite, an unusable data dir, more workers than cores.""
 
 from __future__ import annotations
 
+import logging
 import os
 
 from click.testing import CliRunner
@@ -89,3 +90,26 @@ def test_a_csv_with_a_quote_left_open_names_the_row(tmp_path):
     result = run("data", "import", str(data), "--format", "aci-bench", "-o", str(tmp_path / "p.jsonl"))
     one_line(result, errors.INPUT, "row 2 (from line 3) is not valid CSV (unexpected end of data). Look for a quote left open there.")
     assert not (tmp_path / "p.jsonl").exists()
+
+
+def test_an_index_build_says_which_vocabulary_it_leaves_out(tmp_path):
+    first, second = tmp_path / "formulary.csv", tmp_path / "devices.csv"
+    first.write_text("code,title,synonyms\nF1,Aspirin tablet,\n")
+    second.write_text("code,title,synonyms\nD1,Knee brace,\n")
+    env = {"REPORTGEN_DATA_DIR": str(tmp_path / "data")}
+    assert run("-q", "terms", "index", "--no-shipped", "--source", str(first), env=env).exit_code == 0
+    result = run("-q", "terms", "index", "--no-shipped", "--source", str(second), env=env)
+    assert result.exit_code == 0, result.output
+    assert "Warning: the index being replaced also held formulary.csv, which this build leaves out" in result.stderr
+    again = run("-q", "terms", "index", "--no-shipped", "--source", str(first), "--source", str(second), env=env)
+    assert "Warning" not in again.stderr
+
+
+def test_verbose_logs_more(caplog):
+    caplog.set_level(logging.NOTSET)
+    assert run("generate", str(NOTE)).exit_code == 0
+    assert not [r for r in caplog.records if r.name == "reportgen" and r.levelno == logging.INFO]
+    caplog.clear()
+    assert run("-v", "generate", str(NOTE)).exit_code == 0
+    lines = [r.getMessage() for r in caplog.records if r.name == "reportgen" and r.levelno == logging.INFO]
+    assert any(line.startswith("seconds per stage: deid ") for line in lines), lines

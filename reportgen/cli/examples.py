@@ -32,8 +32,8 @@ def index(app: App, data: Path, output: Path, force: bool) -> None:
     """
     from reportgen.archive import build_archive
     from reportgen.pipeline import Pipeline
+    from reportgen.training.run import without_model
 
-    settings = app.settings(**{"generate.model": None})
     app.say(f"De-identifying and indexing {data} ...")
-    archive = build_archive(data, output, Pipeline.from_settings(settings), overwrite=force)
+    archive = build_archive(data, output, Pipeline.from_settings(without_model(app.settings())), overwrite=force)
     app.say(f"Wrote an archive of {len(archive.pairs)} de-identified pairs to {output}")

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import click
 
-from reportgen.cli import App, choice, pass_app
+from reportgen.cli import App, choice, log, pass_app
 from reportgen.config import Backend, Format, Operator
 
 
@@ -92,6 +92,10 @@ def generate(
         app.warn("--no-deid: the note goes to the model and the report with its identifiers in it.")
     pipeline = Pipeline.from_settings(settings, deidentify=not no_deid)
     result = pipeline.run(read_note(note, settings.notes))
+    provenance = result.report.provenance
+    log.info("note %s: de-identification %s, generator %s, terminology %s", provenance.note_id,
+             provenance.deid_policy or "off", provenance.generator, provenance.terminology_index or "none")
+    log.info("seconds per stage: %s", ", ".join(f"{stage} {seconds:.3f}" for stage, seconds in result.timings.items()))
     for warning in result.report.provenance.warnings:
         app.warn(warning)
     report = result.report

@@ -89,6 +89,9 @@ def index_cmd(app: App, sources: tuple[Path, ...], system: str | None, no_shippe
     corpora = load_corpora([*settings.terms.sources, *sources], shipped=not no_shipped, system=system)
     total = sum(len(c.terms) for c in corpora)
     index = make_index(settings)
+    for name in _left_out(index, corpora):
+        app.warn(f"the index being replaced also held {name}, which this build leaves out; pass it with --source "
+                 "again (or list it in terms.sources) to keep it.")
     start = time.perf_counter()
     if app.verbosity < 0:
         stats = index.build(corpora)
@@ -96,6 +99,18 @@ def index_cmd(app: App, sources: tuple[Path, ...], system: str | None, no_shippe
         with click.progressbar(length=total, label="Indexing terms", file=sys.stderr) as bar:
             stats = index.build(corpora, bar.update)
     app.say(f"Indexed {stats.count:,} terms ({stats.version}) into {stats.location} in {time.perf_counter() - start:.1f} s.")
+
+
+def _left_out(index: Any, corpora: Any) -> list[str]:
+    """Vocabulary files in the current index that the new build does not have (a build replaces, never adds)."""
+    from reportgen.errors import ReportgenError
+
+    try:
+        before = index.stats().sources
+    except ReportgenError:  # no index yet, or one this version cannot read
+        return []
+    now = {c.source.name for c in corpora}
+    return sorted({s.name for s in before} - now)
 
 
 @terms.command("search")

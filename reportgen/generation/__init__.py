@@ -49,6 +49,10 @@ class Generator(Protocol):
 
 def load_generator(settings: GenerateSettings, threads: int = 1) -> Generator:
     """The extractive generator unless a model is configured (run with `threads` torch threads)."""
+    if settings.examples is not None and not settings.model:
+        from reportgen.errors import UsageError
+
+        raise UsageError("worked examples (--examples / generate.examples) go into a model's prompt.", "Pass --model too.")
     if settings.model:
         from reportgen.generation.model import ModelGenerator
 

@@ -110,8 +110,12 @@ def _from_pretrained(kind: str, where: str, label: str, trust_remote_code: bool,
         options["use_safetensors"] = True
         if kwargs.get("dtype") is not None:
             options["dtype"] = kwargs["dtype"]
+    from safetensors import SafetensorError
+
     try:
         return cls.from_pretrained(where, **options)
+    except SafetensorError:  # a truncated or corrupt model.safetensors
+        raise RuntimeFailure(f"the weights of {label} are corrupt or incomplete.", "Copy or export the model again.") from None
     except OSError as e:
         if Path(where).is_dir():
             raise RuntimeFailure(
@@ -180,6 +184,13 @@ class ModelGenerator:
         self.batch_size = batch_size
         self.examples = examples
         self.stats = GenerationStats()
+        card = loaded.card
+        # A model trained with worked examples in its prompts expects them: say so on every report.
+        self._notes = (
+            ["the model was trained with worked examples in its prompt but none are given (--examples ARCHIVE)"]
+            if card is not None and card.examples is not None and examples is None
+            else []
+        )
         self.device = next(loaded.model.parameters()).device
         tokenizer = loaded.tokenizer
         tokenizer.padding_side = "left"  # decoder-only models continue from the right edge
@@ -236,7 +247,7 @@ class ModelGenerator:
         if ended:
             tokens = tokens[: next(i for i, t in enumerate(tokens) if t in stops) + 1]
         text = tokenizer.decode(tokens, skip_special_tokens=True)
-        warnings = []
+        warnings = list(self._notes)
         if not ended and len(tokens) >= self.max_new_tokens:
             warnings.append(f"the model stopped at max_new_tokens ({self.max_new_tokens}); the report may be cut off")
         if not text.strip():

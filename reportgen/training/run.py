@@ -4,12 +4,15 @@ Layout of the output directory:
     adapter_model.safetensors + adapter_config.json (LoRA) or model.safetensors (full)
     tokenizer files, recipe.json, reportgen-card.json, README.md
     checkpoints/checkpoint-N/   (for --resume; the newest `save_total_limit` are kept)
+    run-data.json               (the data's sha256 and --limit: --resume refuses other data)
+A run that fails before its first checkpoint leaves no folder behind.
 """
 
 from __future__ import annotations
 
 import json
 import random
+import shutil
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -52,14 +55,36 @@ def train(
     progress: bool = True,
     say: Callable[[str], None] = print,
 ) -> TrainResult:
+    created = not output.exists()
     _check_output(output, resume, overwrite)
+    try:
+        _check_same_data(output, data, limit, resume)
+        return _train(data, base_model, output, recipe, settings, resume=resume, limit=limit, progress=progress, say=say)
+    except BaseException:
+        if created and not any((output / CHECKPOINTS).glob("checkpoint-*")):  # nothing to resume: leave no empty run
+            shutil.rmtree(output, ignore_errors=True)
+        raise
+
+
+def _train(
+    data: Path,
+    base_model: str,
+    output: Path,
+    recipe: Recipe,
+    settings: Settings,
+    *,
+    resume: bool,
+    limit: int | None,
+    progress: bool,
+    say: Callable[[str], None],
+) -> TrainResult:
     pairs = read_pairs(data)[:limit]
     set_threads(settings.threads)
     device, dtype = pick_device()
     loaded = load_model(base_model, settings.generate.trust_remote_code, dtype)
     if loaded.card is not None and loaded.card.method == "lora":
         raise UsageError(f"{base_model} is a LoRA run, not a base model.", "Export it with `reportgen export --merge` first.")
-    pipeline = Pipeline.from_settings(_without_model(settings))
+    pipeline = Pipeline.from_settings(without_model(settings))
     say(f"Building {len(pairs)} examples (de-identify, retrieve terminology, prompt) ...")
     worked = open_examples(settings.generate)
     examples = build_examples(pairs, pipeline, loaded.tokenizer, recipe.max_length, recipe.overlong, worked)
@@ -118,9 +143,26 @@ def _check_output(output: Path, resume: bool, overwrite: bool) -> None:
     output.mkdir(parents=True, exist_ok=True)
 
 
-def _without_model(settings: Settings) -> Settings:
+_STARTED = "run-data.json"  # what a run started from: --resume must continue with the same
+
+
+def _check_same_data(output: Path, data: Path, limit: int | None, resume: bool) -> None:
+    if not data.is_file():
+        return  # read_pairs says what is wrong with it
+    started = {"data_sha256": file_sha256(data), "limit": limit}
+    marker = output / _STARTED
+    if resume and marker.is_file() and json.loads(marker.read_text(encoding="utf-8")) != started:
+        raise UsageError(
+            f"--resume: {data} (or --limit) is not what the run in {output} started with.",
+            "Resume with the same --data and --limit, or start a new run.",
+        )
+    if not resume:
+        atomic_write(marker, json.dumps(started) + "\n")
+
+
+def without_model(settings: Settings) -> Settings:
     """Training needs the pipeline's de-identification and retrieval, not a generator model."""
-    return settings.model_copy(update={"generate": settings.generate.model_copy(update={"model": None})})
+    return settings.model_copy(update={"generate": settings.generate.model_copy(update={"model": None, "examples": None})})
 
 
 def _split(items: list[Example], recipe: Recipe) -> tuple[list[Example], list[Example]]:

@@ -83,6 +83,21 @@ def test_killed_ray_run_resumes(ray_address, tmp_path):
     assert all((out / done[name]["outputs"][0]).stat().st_mtime_ns == mtime for name, mtime in mtimes.items())
 
 
+@pytest.mark.slow  # a subprocess joining the instance and loading two pipelines (~30-90 s)
+def test_ctrl_c_stops_a_ray_run_with_a_whole_manifest(ray_address, tmp_path):
+    count = 16
+    src, out = many_notes(tmp_path / "in", count), tmp_path / "out"
+    proc = start_batch(src, out, "--engine", "ray", "--address", ray_address)
+    wait_for_lines(out, proc, 2, seconds=300)
+    proc.send_signal(signal.SIGINT)
+    _, stderr = proc.communicate(timeout=120)
+    assert proc.returncode == errors.INTERRUPTED, stderr.decode()
+    assert b"--resume" in stderr
+    records = [json.loads(line) for line in (out / MANIFEST).read_text().splitlines()]
+    assert 2 <= len(records) < count
+    assert {Path(r["outputs"][0]).name for r in records} <= assert_whole_reports(out)
+
+
 @pytest.mark.slow  # torch and the model load in the actor (~30-60 s)
 def test_model_reports_on_ray_match_the_local_engine(ray_address, samples, tmp_path, tiny_model, monkeypatch):
     monkeypatch.setenv("REPORTGEN_DEID_OPERATOR", "tag")

@@ -149,3 +149,15 @@ def test_tagged_spans_must_have_the_shape_of_their_type(label: str, text: str, o
 def test_an_age_is_tagged_only_over_89_and_as_an_age():
     assert plausible("AGE", "95 yo woman", 0, 2) and plausible("AGE", "aged 95", 5, 7)
     assert not plausible("AGE", "HR 95 bpm", 3, 5) and not plausible("AGE", "85 yo", 0, 2)
+
+
+def test_training_command_retrains_on_site_data_and_refuses_too_little(tmp_path: Path):
+    from reportgen.deid.train import main
+
+    site = _write_site_data(tmp_path / "site.jsonl", copies=3)
+    out = tmp_path / "model"
+    result = CliRunner().invoke(main, ["--site-data", str(site), "--synthetic", "0", "--epochs", "1", "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    assert load_tagger(out).pipe_names == ["ner"] and "wrote" in result.output
+    result = CliRunner().invoke(main, ["--synthetic", "0", "-o", str(tmp_path / "none")])
+    assert result.exit_code == 2 and "fewer than 10" in result.output and not (tmp_path / "none").exists()

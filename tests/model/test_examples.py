@@ -73,8 +73,20 @@ def test_train_and_generate_with_worked_examples(
     assert all("Example 1:" in item.prompt[1]["content"] for item in result.examples.items)
     generator = ModelGenerator(load_model(str(result.output)), max_new_tokens=8,
                                examples=open_examples(with_examples.generate))
-    generator.generate_many([(p.note, []) for p in make_pairs(2)], load_layout("clinical-visit"))
+    drafts = generator.generate_many([(p.note, []) for p in make_pairs(2)], load_layout("clinical-visit"))
     assert generator.stats.prompts == 2 and generator.stats.prompt_tokens > 2 * 50 and generator.stats.new_tokens > 0
+    assert not any("worked examples" in w for d in drafts for w in d.warnings)
+    without = ModelGenerator(load_model(str(result.output)), max_new_tokens=4)
+    assert any("trained with worked examples" in w for w in without.generate(NAMED.note, [], load_layout("clinical-visit")).warnings)
+
+
+def test_examples_without_a_model_are_a_usage_error(archive: ExampleArchive) -> None:
+    from reportgen.config import GenerateSettings
+    from reportgen.errors import UsageError
+    from reportgen.generation import load_generator
+
+    with pytest.raises(UsageError, match="Pass --model"):
+        load_generator(GenerateSettings(examples=archive.path))
 
 
 def test_examples_index_cli_writes_an_archive(pairs_file: Path, tmp_path: Path, data_dir: Path) -> None:

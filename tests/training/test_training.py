@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from reportgen.config import Settings
-from reportgen.errors import UsageError
+from reportgen.errors import ReportgenError, UsageError
 from reportgen.generation.card import CARD_FILE, read_card
 from reportgen.generation.prompt import PROMPT_FORMAT
 from reportgen.training.run import TrainResult, train
@@ -74,3 +74,17 @@ def test_resume_without_a_checkpoint_is_refused(tmp_path: Path, pairs_file: Path
 def test_examples_that_cannot_fit_are_refused_with_the_numbers(tmp_path: Path, pairs_file: Path, tiny_model: Path, settings: Settings) -> None:
     with pytest.raises(UsageError, match=r"no example fits max_length 40 \(longest \d+ tokens\)"):
         train(pairs_file, str(tiny_model), tmp_path / "r", quick_recipe(max_length=40), settings, progress=False, say=lambda _: None)
+
+
+def test_resume_with_other_data_is_refused(tmp_path: Path, pairs_file: Path, tiny_model: Path, settings: Settings, lora_run: TrainResult) -> None:
+    other = tmp_path / "other.jsonl"
+    other.write_text(pairs_file.read_text().replace("\n", "\n\n", 1))  # same pairs, other bytes
+    with pytest.raises(UsageError, match=r"is not what the run in .* started with"):
+        train(other, str(tiny_model), lora_run.output, quick_recipe(), settings, resume=True, progress=False, say=lambda _: None)
+
+
+def test_a_failed_run_leaves_no_empty_folder(tmp_path: Path, pairs_file: Path, settings: Settings) -> None:
+    output = tmp_path / "runs" / "new"
+    with pytest.raises(ReportgenError):
+        train(pairs_file, str(tmp_path / "no-such-model"), output, quick_recipe(), settings, progress=False, say=lambda _: None)
+    assert not output.exists()
