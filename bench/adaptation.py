@@ -21,6 +21,8 @@ Steps (each training run in its own process, so its peak RSS is its own):
 The figures in training/README.md came from a reduced run on a 2-core machine shared by ~8 people:
     bench/adaptation.py --pairs 20 --train-pairs 24 --steps 6 --speed-steps 1 --max-length 512 \
         --max-new-tokens 64 --examples-max-tokens 192 --learning-rate 2e-3 --ft-pairs 10
+and the rerun of fine-tuned + examples with --max-length 1024 (`--one fine-tuned+rag`, then
+`--strategy fine-tuned+rag`, in a fresh --work folder holding links to the model and the archive).
 """
 
 from __future__ import annotations
@@ -205,7 +207,7 @@ def main() -> None:
     parser.add_argument("--steps", type=int, default=30, help="LoRA steps (4 examples each)")
     parser.add_argument("--speed-steps", type=int, default=3, help="steps of the 2-thread speed run")
     parser.add_argument("--learning-rate", type=float, default=1e-3)
-    parser.add_argument("--max-length", type=int, default=768)
+    parser.add_argument("--max-length", type=int, default=1024, help="with worked examples, 512 left 15 of 24 examples out")
     parser.add_argument("--context-k", type=int, default=4, help="terminology codes in every prompt")
     parser.add_argument("--max-new-tokens", type=int, default=96, help="MTS-Dialog valid sections: median 31, p90 151 tokens")
     parser.add_argument("--examples-k", type=int, default=2)

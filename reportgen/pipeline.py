@@ -177,7 +177,9 @@ class Pipeline:
         """The problem list from the assessment and chief complaint, each problem with its context and ICD-10-CM codes."""
         texts = [s.text for sid in self.layout.problems if (s := report.section(sid)) is not None and s.documented]
         complaint = report.section("chief_complaint")
-        problems = find_problems(texts, complaint.text if complaint else "", self.terminology, self.settings.terms.codes_per_problem)
+        others = [s.text for s in report.sections if s.documented and s.id not in (*self.layout.problems, "chief_complaint")]
+        problems = find_problems(texts, complaint.text if complaint else "", self.terminology,
+                                 self.settings.terms.codes_per_problem, others)
         update: dict[str, object] = {"problems": problems}
         if self.terminology is not None:
             update["provenance"] = report.provenance.model_copy(update={"terminology_index": self.index_version})

@@ -40,6 +40,7 @@ def test_transcript_becomes_written_sections(layout, generator):
     draft = generator.generate(text, [], layout)
     report = parse_draft(draft.text, layout, provenance(), [])
     assert "murmur" in report.section("physical_exam").text
+    assert report.section("chief_complaint").text == "Annual exam."  # "... who presents for her annual exam"
     assert report.section("assessment_plan") or report.section("plan")
     body = " ".join(s.text for s in report.sections)
     # Written-note language: no speaker prefixes, fillers, tokenisation artefacts or assistant commands.

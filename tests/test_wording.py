@@ -80,6 +80,9 @@ def test_answered_questions_become_pertinent_findings():
     ("temperature ninety eight point six", "temperature 98.6"),
     ("a hundred and twenty", "120"),
     ("I have a cough", "I have a cough"),
+    ("point five milligrams", "0.5 milligrams"),
+    ("to the point where", "to the point where"),
+    ("point one point two", "point one point two"),
 ])
 def test_spoken_numbers(spoken, value):
     assert digits(spoken) == value

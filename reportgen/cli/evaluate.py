@@ -30,6 +30,9 @@ if TYPE_CHECKING:
 @click.option("--force", is_flag=True, help="Overwrite the files of an earlier evaluation in OUTPUT_DIR.")
 @click.option("--restore-phi", is_flag=True, help="Put the note's identifiers back into the output before scoring (no leak check).")
 @click.option("--limit", type=click.IntRange(min=1), help="Only the first N pairs.")
+@click.option("--problems", "problem_file", type=click.Path(path_type=Path, dir_okay=False),
+              help='Labelled problem lists ({"encounters": {pair id: {"problems": [...]}}}, e.g. bench/data/aci_valid_problems.json): '
+                   "also score the problem list (precision, recall, first code right).")
 @pass_app
 def evaluate(
     app: App,
@@ -42,6 +45,7 @@ def evaluate(
     force: bool,
     restore_phi: bool,
     limit: int | None,
+    problem_file: Path | None,
 ) -> None:
     """Generate a report for each pair's note and score it against the pair's report.
 
@@ -67,13 +71,28 @@ def evaluate(
     if compare:
         _compare(app, settings, pairs, base_model, model, examples, output_dir)
         return
+    labels = _problem_labels(problem_file)
     pipeline = Pipeline.from_settings(settings)
     app.say(f"Evaluating {len(pairs)} pairs...")
-    evaluation = evaluate_pairs(pipeline, pairs, restore_phi=restore_phi)
+    evaluation = evaluate_pairs(pipeline, pairs, restore_phi=restore_phi, problem_labels=labels)
     _print_table(evaluation, pipeline.layout)
     if output_dir is not None:
         for path in write_outputs(evaluation, pipeline.layout, output_dir):
             app.say(f"Wrote {path}")
+
+
+def _problem_labels(path: Path | None) -> dict[str, dict[str, list[object]]] | None:
+    import json
+
+    from reportgen.errors import InputError
+
+    if path is None:
+        return None
+    try:
+        return dict(json.loads(path.read_text(encoding="utf-8"))["encounters"])
+    except (OSError, ValueError, KeyError, TypeError) as e:
+        raise InputError(f"problem labels {path} are unreadable ({type(e).__name__}).",
+                         'Pass a JSON file like bench/data/aci_valid_problems.json ({"encounters": {...}}).') from None
 
 
 def _print_table(evaluation: Evaluation, layout: Layout) -> None:

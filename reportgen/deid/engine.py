@@ -16,7 +16,9 @@ from faker import Faker
 
 from reportgen.deid.analyzer import Analyzer
 from reportgen.deid.expansion import propagate
+from reportgen.deid.gender import implied_gender
 from reportgen.deid.operators import Mapping, case_like, decrypt_text, make_replacer, normalize
+from reportgen.deid.recognizers import PERSON
 from reportgen.deid.restore import Restorer
 from reportgen.deid.spans import Span, resolve
 
@@ -101,6 +103,12 @@ class Deidentifier:
         identifiers = [text[s.start : s.end] for text, spans in resolved for s in spans]
         # Surrogates are never a word of the note ("White" for a name beside "white matter"): restore stays exact.
         mapping.avoid.update(w for text, _ in resolved for w in normalize(text).split())
+        for text, spans in resolved:  # surrogate first names keep the gender the text implies
+            for s in spans:
+                first = normalize(text[s.start : s.end]).split()[:1]
+                if s.entity == PERSON and first and first[0] not in mapping.genders:
+                    if gender := implied_gender(text, s.start, s.end, first[0]):
+                        mapping.genders[first[0]] = gender
         replace = make_replacer(self.operator, mapping, self.key)
         outputs, audit, replaced = [], [], []
         for index, (text, spans) in enumerate(resolved):

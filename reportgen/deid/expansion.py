@@ -61,7 +61,7 @@ def propagate(parts: Sequence[tuple[str, list[Span]]]) -> list[list[Span]]:
     """
     found: dict[str, str] = {}
     for text, spans in parts:
-        for span in spans:
+        for span in sorted(spans, key=lambda s: s.start - s.end):  # the longest first, as `resolve` lets it win
             if span.entity in (PERSON, LOCATION):
                 for m in NAME_WORD.finditer(text, span.start, span.end):
                     word = m.group().lower().removesuffix("'s")

@@ -28,6 +28,7 @@ from reportgen.deid.wordtests import is_medical_word
 # Cues strong enough that no guard overrides them ("Dr. Murphy's test results").
 _TRUSTED = ("TitledNameRecognizer",)
 _SITE_LIST = "SiteList"
+_FACILITY = "FacilityRecognizer"
 
 # ---- clinical values -------------------------------------------------------------------------
 
@@ -74,7 +75,7 @@ EPONYM_HEADS = frozenset(
     "score scores scale scales rule rules criteria monitor phenomenon point node nodes cyst contracture classification class "
     "stage staging triad reflex murmur ulcer lymphoma sarcoma tumor tumour thyroiditis esophagus catheter tube respirations "
     "breathing position chart method technique law index equation formula repair incision line ligament tendon space body "
-    "bodies cell cells disorder anomaly deformity dystrophy paralysis neuralgia neuroma duct gland canal".split()
+    "bodies disorder anomaly deformity dystrophy paralysis neuralgia neuroma duct gland canal".split()
 )
 _AFTER_NAME = re.compile(r"(?:'s|s'|')?((?:[\s\-]+[A-Za-z][\w'\-]*){1,4})")
 
@@ -86,7 +87,7 @@ def _heads() -> frozenset[str]:
 
 def is_eponym(span: Span, text: str) -> bool:
     """"Murphy's sign", "Romberg test", "Kernig and Brudzinski signs", "Ottawa ankle rules", "Crohn's"."""
-    if span.entity not in (PERSON, LOCATION):
+    if span.entity not in (PERSON, LOCATION) or span.recognizer == _FACILITY:  # "per U Maryland scale": the place's own
         return False
     possessive = text.startswith(("'s", "s'"), span.end)
     if possessive and all(w in vocabulary_eponyms() for w in _name_words(text[span.start : span.end])):
@@ -94,12 +95,17 @@ def is_eponym(span: Span, text: str) -> bool:
     m = _AFTER_NAME.match(text, span.end)
     if not m:
         return False
+    ordinary = 0
     for word in m.group(1).replace("-", " ").split():
         w = word.lower()
         if w in _heads() or (possessive and _uncued(span) and is_medical_word(w)):  # "Hashimoto's thyroiditis", not "Smith's plan"
             return True
-        # Between the name and its head: other names ("Kernig and Brudzinski"), clinical words ("ankle", "Coma").
-        if not (w in ("and", "&") or word[:1].isupper() or w in clinical_words()) or w in stop_words() - {"and"}:
+        # Between the name and its head: other names written Title-case ("Kernig and Brudzinski"), or one
+        # clinical word ("Ottawa ankle rules"). In capitals ("SMITH AWARE OF LINE") case says nothing.
+        if w in ("and", "&") or (word.istitle() and w not in stop_words()):
+            continue
+        ordinary += 1
+        if ordinary > 1 or w not in clinical_words() or w in stop_words():
             return False
     return False
 

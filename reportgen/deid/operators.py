@@ -25,6 +25,7 @@ from presidio_anonymizer.operators import Decrypt, Encrypt
 
 from reportgen.config import OPERATORS
 from reportgen.deid import recognizers as rec
+from reportgen.deid.gender import FEMALE, MALE, name_gender
 from reportgen.deid.patterns import FACILITY_END
 from reportgen.errors import InputError, UsageError
 
@@ -76,6 +77,7 @@ class Mapping:
         self.pairs: dict[str, str] = {}
         self.tags: Counter[str] = Counter()
         self.avoid: set[str] = set()  # this note's original words: never a surrogate
+        self.genders: dict[str, str] = {}  # first name (normalized) -> the gender the text implies
         # 1-3 years back: year-only dates always move by at least a year.
         self.offset = timedelta(days=-(365 + self._number("date-offset") % 731))
 
@@ -119,7 +121,7 @@ class Mapping:
             return shifted
         if entity == rec.AGE:
             return "90+"
-        if entity in (rec.PHONE, rec.ID, rec.SSN):
+        if entity in (rec.PHONE, rec.ID, rec.SSN, rec.ZIP):
             value = self._unique(entity, normalize(original), lambda: _digits_like(original, self.faker))
         elif entity == rec.LOCATION and (facility := FACILITY_END.search(original)) and facility.start() > 0:
             # "Calvert Hospital" -> "Lake Ann Hospital": the kind of place stays readable, "Calvert" maps as alone
@@ -147,7 +149,8 @@ class Mapping:
             if len(key) == 1:
                 make = lambda: self.faker.random_uppercase_letter()  # noqa: E731
             elif key in _first_names():
-                make = self.faker.first_name
+                gender = self.genders.get(key) or name_gender(key)
+                make = {MALE: self.faker.first_name_male, FEMALE: self.faker.first_name_female}.get(gender, self.faker.first_name)
             else:
                 make = self.faker.last_name
             value = case_like(core, self._unique(rec.PERSON, key, make))

@@ -186,6 +186,20 @@ IDS = [
         r"(?i:\b(?:ref|reference|policy|confirmation|claim|case|order|requisition)\s*(?:#|no\.?|number)\s*)(?P<phi>[A-Za-z]{0,3}\d[\w\-]*)",
         0.7,
     ),
+    # "member ID: XJH123456789", "Medicaid # 12345678", "insurance id W2345-6789", "group number 00123"
+    Pattern(
+        "health plan member number",
+        r"(?i:\b(?:member|subscriber|insurance|insurer|policy|group|plan|beneficiary|medicare|medicaid|hicn|mbi|bcbs|payer)"
+        r"(?:\s+(?:member|subscriber|plan))?\s*(?:id|#|no\.?|number|num)\s*(?:is|:|#)?\s*)(?P<phi>(?=[A-Za-z\-]*\d)[A-Za-z0-9][A-Za-z0-9\-]{4,}\d?)",
+        0.8,
+    ),
+    # "accession # S23-4567", "specimen number SP-22-001234", "path # 12-3456", "sample ID 8842-17"
+    Pattern(
+        "accession or specimen number",
+        r"(?i:\b(?:accession|specimen|surgical\s+path(?:ology)?|path(?:ology)?|lab|sample|slide|block|cytology)"
+        r"\s*(?:id|#|no\.?|number|num)\s*(?:is|:|#)?\s*)(?P<phi>(?=[A-Za-z\-]*\d)[A-Za-z0-9][A-Za-z0-9\-]{3,})",
+        0.8,
+    ),
 ]
 
 
@@ -343,7 +357,18 @@ EMAILS = [Pattern("email address", r"\b[\w.+\-]+@[\w\-]+(?:\.[\w\-]+)+\b", 1.0)]
 # Scheme or www. only: bare "o2" / "x3" are not URLs (Presidio's URL recognizer thinks they may be).
 URLS = [Pattern("url with scheme or www", r"\b(?:https?://|www\.)[^\s<>\"']+[\w/]", 0.9)]
 SSNS = [Pattern("social security number", r"(?<![\d\-])\b\d{3}-\d{2}-\d{4}\b(?![\d\-])", 0.9)]
+# Street types written out (no "Dr"/"St": titles and saints); a street named without its number.
+_STREET_WORD = r"(?:Street|Avenue|Road|Boulevard|Lane|Drive|Court|Terrace|Circle|Pike|Highway|Parkway|Turnpike|Way|Place)"
 ADDRESSES = [
+    Pattern("street name", rf"(?i:\b(?:on|off|at|near|lives\s+on|moved\s+to)\s+)(?P<phi>(?:{NAME}\s+){{1,3}}(?:{_STREET_WORD}|(?i:{_STREET_WORD}))\b\.?)", 0.6),
     Pattern("house number and street", rf"\b\d{{1,5}}\s+(?:{NAME}\s+){{1,3}}(?i:{STREET})\b\.?", 0.8),
     Pattern("town, state and ZIP", r"\b[A-Z][a-z]+,?\s+(?:[A-Z]{2})\s+\d{5}(?:-\d{4})?\b", 0.8),  # Town, MD 21201
+]
+ZIPS = [
+    Pattern("ZIP code", r"(?i:\bzip(?:\s*code)?\s*(?:is|:|#)?\s*)(?P<phi>\d{5}(?:-\d{4})?)\b", 0.8),
+    Pattern("state and ZIP", rf"\b(?:{STATE})\.?,?\s+(?P<phi>\d{{5}}(?:-\d{{4}})?)\b(?!\s*(?i:mg|mcg|units?|ml|%))", 0.7),
+]
+# Initials signing a dictation: "WF/jk" (author/typist), "JTB:mlw".
+SIGNATURE_INITIALS = [
+    Pattern("dictation initials", r"(?<![\w/])(?P<phi1>[A-Z]{2,3})[/:](?P<phi2>[a-z]{2,3})(?![\w/])", 0.6),
 ]

@@ -16,8 +16,8 @@ from reportgen.deid.patterns import NAME
 
 # Entity types this package reports (the tag names of the `tag` operator).
 PERSON, DATE, AGE, PHONE, ID, LOCATION = "PERSON", "DATE", "AGE", "PHONE", "ID", "LOCATION"
-EMAIL, URL, SSN, ADDRESS = "EMAIL", "URL", "SSN", "ADDRESS"
-ENTITIES = (PERSON, DATE, AGE, PHONE, ID, LOCATION, EMAIL, URL, SSN, ADDRESS)
+EMAIL, URL, SSN, ADDRESS, ZIP = "EMAIL", "URL", "SSN", "ADDRESS", "ZIP"
+ENTITIES = (PERSON, DATE, AGE, PHONE, ID, LOCATION, EMAIL, URL, SSN, ADDRESS, ZIP)
 
 PATTERN_KEY = "pattern_name"  # in RecognizerResult.recognition_metadata: which named pattern fired
 
@@ -106,12 +106,18 @@ class WordListRecognizer(CueRecognizer):
 
 
 class PhraseListRecognizer(CueRecognizer):
-    """Exact phrases (a staff roster, facility names, a patient's MRN), case-insensitive."""
+    """Exact phrases (a staff roster, facility names, a patient's MRN), case-insensitive, and
+    any further named patterns (the words of a listed name)."""
 
-    def __init__(self, name: str, entity: str, phrases: Iterable[str], score: float = 1.0):
-        phrases = sorted({p.strip() for p in phrases if p.strip()}, key=len, reverse=True)
-        pattern = r"(?i)(?<!\w)(?:" + "|".join(re.escape(p) for p in phrases) + r")(?!\w)" if phrases else r"(?!)"
-        super().__init__(name, entity, [Pattern("listed phrase", pattern, score)])
+    def __init__(self, name: str, entity: str, phrases: Iterable[str], score: float = 1.0, more: Sequence[Pattern] = ()):
+        super().__init__(name, entity, [Pattern("listed phrase", alternatives(phrases, ignore_case=True), score), *more])
+
+
+def alternatives(phrases: Iterable[str], ignore_case: bool = False) -> str:
+    """One regex for whole-word phrases, the longest first; matching nothing when there are none."""
+    phrases = sorted({p.strip() for p in phrases if p.strip()}, key=len, reverse=True)
+    group = "(?i:" if ignore_case else "(?:"
+    return r"(?<!\w)" + group + "|".join(re.escape(p) for p in phrases) + r")(?!\w)" if phrases else r"(?!)"
 
 
 class GazetteerRecognizer(CueRecognizer):

@@ -8,9 +8,10 @@ each; spaCy's NER comes last when a model is configured.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 
-from presidio_analyzer import EntityRecognizer
+from presidio_analyzer import EntityRecognizer, Pattern
 
 from reportgen.deid import patterns as p
 from reportgen.deid.filters import LIST_RECOGNIZERS
@@ -26,14 +27,19 @@ from reportgen.deid.recognizers import (
     PHONE,
     SSN,
     URL,
+    ZIP,
     CueRecognizer,
     GazetteerRecognizer,
     PhraseListRecognizer,
     WordListRecognizer,
+    alternatives,
 )
+from reportgen.deid.patterns import is_title
 from reportgen.deid.vocab import general_places
 from reportgen.deid.wordtests import (
+    is_clinical_abbreviation,
     is_clinical_phrase,
+    is_clinical_street,
     is_common_word,
     is_generic_place,
     is_listed_name,
@@ -78,18 +84,35 @@ def pattern_recognizers() -> list[CueRecognizer]:
         CueRecognizer("EmailRecognizer", EMAIL, p.EMAILS),
         CueRecognizer("StrictUrlRecognizer", URL, p.URLS),
         CueRecognizer("SsnRecognizer", SSN, p.SSNS),
-        CueRecognizer("StreetAddressRecognizer", ADDRESS, p.ADDRESSES),
+        CueRecognizer("StreetAddressRecognizer", ADDRESS, p.ADDRESSES, reject=is_clinical_street),
+        CueRecognizer("ZipCodeRecognizer", ZIP, p.ZIPS),
+        CueRecognizer("SignatureInitialsRecognizer", PERSON, p.SIGNATURE_INITIALS, reject=is_clinical_abbreviation),
     ]
 
 
 def site_list_recognizers(deny: dict[str, Iterable[str]]) -> list[CueRecognizer]:
-    """One phrase recognizer per non-empty user list (staff roster, facilities, MRNs)."""
+    """One phrase recognizer per non-empty user list (staff roster, facilities, MRNs). A listed
+    person's name words count alone too: "Bruce Ward" removes "mr . ward" and "Ward"."""
     found: list[CueRecognizer] = []
     for entity, phrases in deny.items():
         phrases = list(phrases)
         if phrases:
-            found.append(PhraseListRecognizer(f"SiteList{entity.title()}Recognizer", entity, phrases))
+            more = name_word_patterns(phrases) if entity == PERSON else []
+            found.append(PhraseListRecognizer(f"SiteList{entity.title()}Recognizer", entity, phrases, more=more))
     return found
+
+
+def name_word_patterns(names: Iterable[str]) -> list[Pattern]:
+    """The words of listed names: after a title in any case; alone in any case, or, for a word that is
+    also an everyday word ("Ward"), only when capitalized, so that "the ward" stays."""
+    found = {w for name in names for w in re.findall(r"[A-Za-z][A-Za-z'\-]+", name) if not is_title(w)}
+    plain = [w for w in found if not is_common_word(w)]
+    worded = [f for w in found if is_common_word(w) for f in (w.title(), w.upper())]
+    return [
+        Pattern("listed name word after a title", rf"(?i:\b(?:{p.TITLE})\s?\.?\s*)(?P<phi>{alternatives(found, ignore_case=True)})", 1.0),
+        Pattern("listed name word", alternatives(plain, ignore_case=True), 1.0),
+        Pattern("listed name word, capitalized", alternatives(worded), 1.0),
+    ]
 
 
 def all_recognizers(ner: bool, deny: dict[str, Iterable[str]] | None = None) -> list[EntityRecognizer]:

@@ -88,7 +88,7 @@ def clinical_words() -> frozenset[str]:
 
 # Capitalized inside a vocabulary title ("Crohn's disease", "von Willebrand", "Hodgkin lymphoma"): a proper noun.
 _INNER_CAPITAL = re.compile(r"(?<=[\s(\[,])([A-Z][a-z]+(?:-[A-Z][a-z]+)*)(?:'s)?(?![\w-])")
-_POSSESSIVE_HEAD = re.compile(r"[A-Z][a-z]+'s\s+([a-z]+)")
+_POSSESSIVE_HEAD = re.compile(r"(?<=[\s(\[,])[A-Z][a-z]+'s\s+([a-z]+)")  # not "Patient's noncompliance" opening a title
 
 
 @lru_cache(maxsize=1)
@@ -100,7 +100,7 @@ def vocabulary_eponyms() -> frozenset[str]:
 @lru_cache(maxsize=1)
 def vocabulary_eponym_heads() -> frozenset[str]:
     """What follows "<Name>'s" in the vocabulary titles ("disease", "fracture", "esophagus")."""
-    return frozenset(m.group(1) for title in vocabulary_titles() for m in _POSSESSIVE_HEAD.finditer(title))
+    return frozenset(m.group(1) for title in vocabulary_titles() for m in _POSSESSIVE_HEAD.finditer(title)) - stop_words()
 
 
 def _lines(name: str) -> list[str]:

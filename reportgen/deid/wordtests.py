@@ -164,3 +164,14 @@ def is_not_full_name_word(word: str) -> bool:
     """In "doctor scott good": a word of the unfiltered first or last name lists, no stop word, cue or title."""
     w = word.lower()
     return w in stop_words() or w in CUE_WORDS or is_title(w) or (w not in first_names() and w not in last_names())
+
+
+def is_clinical_abbreviation(word: str) -> bool:
+    """"IV/po", "PRN/qd": abbreviations of the clinical vocabularies, never initials."""
+    return word.lower() in clinical_words() or word.lower() in stop_words()
+
+
+def is_clinical_street(address: str) -> bool:
+    """"on Lasix Drive": a street whose name words are all clinical ones is no address."""
+    found = list(words(address))[:-1]
+    return bool(found) and all(w in stop_words() or w in hand_words() or w in _medical_words() for w in found)

@@ -15,6 +15,7 @@ provenance says so.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -81,7 +82,22 @@ class ExtractiveGenerator:
             section = label if label in known else layout.fallback
             if text and text not in buckets.get(section, []):
                 buckets.setdefault(section, []).append(text)
+        if "chief_complaint" in known and "chief_complaint" not in buckets and (complaint := _reason_for_visit(items)):
+            buckets["chief_complaint"] = [complaint]
         return {section: " ".join(lines) for section, lines in buckets.items()}
+
+
+_REASON = re.compile(r"\b(?:presents?|presenting|here|comes? in|coming in)(?: today)?(?: to (?:the )?clinic)? (?:for|with) "
+                     r"(?:an? |her |his |their |some |the )?(?P<reason>[a-z][a-z0-9 '/-]{2,60}?)(?=[,.;]|$| and | who | that | since )", re.I)
+
+
+def _reason_for_visit(items: list[Sentence]) -> str | None:
+    """The reason for the visit as the note states it ("... who presents for her annual exam" -> "Annual exam.")."""
+    for sentence in items:
+        if m := _REASON.search(sentence.text):
+            reason = m.group("reason").strip()
+            return reason[:1].upper() + reason[1:] + "."
+    return None
 
 
 def _usable(sentence: Sentence, transcript: bool) -> bool:

@@ -22,6 +22,7 @@ ICD-10-CM codes.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -30,7 +31,7 @@ from reportgen.terminology.index import Terminology
 from reportgen.terminology.terms import Hit
 
 MIN_COVERAGE = 0.67
-_CANDIDATE_HITS = 40
+_CANDIDATE_HITS = 20
 _MAX_PROBLEMS = 12
 _MAX_WORDS = 10
 _WORD = re.compile(r"[a-z0-9]+")
@@ -42,15 +43,27 @@ _NEUTRAL = frozenset("essential primary unspecified other type disorder disease 
                      "without complication complications initial encounter of and the in with to or due by "
                      "not elsewhere classified nos".split())
 _VERBS = re.compile(r"\b(?:will|we|i|you|is|are|was|were|has|have|had|continue|start|order|recommend|discussed|"
-                    r"reports|denies|states|should|would|can|could|please)\b", re.I)
+                    r"reports|denies|states|should|would|can|could|please|ordered|prescribed|referred|scheduled|"
+                    r"started)\b", re.I)
+# Words that name no problem on their own ("at this time", "any", "the pain").
+_GENERIC = frozenset("time today any had pain problem problems issue issues symptom symptoms condition things thing "
+                     "stuff something everything anything nothing well fine good better worse right left one two "
+                     "first second last next other standpoint perspective".split())
+# ICD-10-CM chapter 20 (V00-Y99): external causes, not problems.
+_EXTERNAL_CAUSE = re.compile(r"^[VWXY]")
+# Pregnancy (O) and perinatal (P) codes only when the problem says so ("smoking" is not O99.33).
+_CHAPTER_WORDS = {"O": re.compile(r"pregnan|obstetric|labou?r|deliver|postpartum|puerper|gestation|trimester", re.I),
+                  "P": re.compile(r"newborn|neonat|perinatal|fetus|fetal|prematur", re.I)}
 _NAMED_END = r"(?=\s*(?:[,.;:?!]|$|\band\s+(?:i|we|you|the patient)\b|\b(?:standpoint|perspective|we|i|i'm|you|it|that|which|is|are|was|has|so|because|but)\b))"
 _NAMED = [
     re.compile(r"\b(?:for|regarding|in terms of|with regards? to|as for|as far as)\s+(?:(?:the patient's|your|his|her|their|the|this|that)\s+)?"
                r"(?:(?:first|second|third|fourth|next|last|final|other)\s+)?(?:problem|issue|diagnosis)?,?\s*(?:of\s+)?"
                r"(?:(?:the patient's|your|his|her|their|the|this)\s+)?(?P<p>[a-z][a-z0-9' -]{2,50}?)" + _NAMED_END, re.I),
     re.compile(r"\bfrom an? (?P<p>[a-z][a-z0-9' -]{2,40}?) (?:standpoint|perspective)\b", re.I),
-    re.compile(r"\b(?:I think|I believe|it sounds like|it looks like|consistent with|diagnosis (?:is|of)|diagnosed with|"
-               r"impression (?:is|of)|assessment is|the patient has|you have)\s+(?:(?:a|an|some|the|mild|moderate|severe)\s+)*"
+    re.compile(r"\b(?:I think (?:the patient has|you have|it's|this is)|I believe (?:the patient has|you have|it's)|"
+               r"consistent with|diagnosis (?:here )?(?:is|of|would be)|diagnosed with|impression (?:is|of)(?: that)?|"
+               r"assessment is|what I see is|(?:the patient|you) (?:probably |actually |likely )?(?:has|have) (?=a |an )|"
+               r"sounds like)\s+(?:(?:the patient|you) (?:probably |likely )?(?:has|have)\s+)?(?:(?:a|an|some|the|mild|moderate|severe)\s+)*"
                r"(?P<p>[a-z][a-z0-9' -]{2,50}?)" + _NAMED_END, re.I),
 ]
 _TERMSETS = {
@@ -77,18 +90,23 @@ class _Candidate:
 
 
 def find_problems(assessment_texts: list[str], chief_complaint: str, terminology: Terminology | None,
-                  k: int = 3) -> list[Problem]:
-    """The problem list, active and possible problems first; coded when a terminology is given."""
+                  k: int = 3, other_texts: Sequence[str] = ()) -> list[Problem]:
+    """The problem list, active and possible problems first; coded when a terminology is given.
+    `other_texts` (the rest of the report) are searched only for a diagnosis stated outright
+    ("I think you have a lumbar strain"): a transcript's diagnosis is not always in its plan."""
     candidates = [*_headlines(chief_complaint, max_lines=1)]
     for text in assessment_texts:
-        candidates += _headlines(text) + _named(text)
+        candidates += _headlines(text) + _named(text) + _listed(text)
+    for text in other_texts:
+        candidates += _named(text, _NAMED[2:]) + _listed(text)
     problems: list[Problem] = []
     seen: set[str] = set()
     for candidate, status in zip(candidates, _statuses(candidates)):
         key = " ".join(_content(candidate.text))
         if not key or key in seen:
             continue
-        codes = code(candidate.text, terminology, k) if terminology is not None else []
+        leading = _leading_cue(candidate.text)
+        codes = code(leading[1] if leading else candidate.text, terminology, k) if terminology is not None else []
         if not codes and not candidate.headline:
             continue  # a dictated phrase no code covers (or none could be checked) is not taken for a problem
         seen.add(key)
@@ -110,15 +128,35 @@ def _headlines(text: str, max_lines: int | None = None) -> list[_Candidate]:
     return found[:max_lines] if max_lines else found
 
 
-def _named(text: str) -> list[_Candidate]:
+def _named(text: str, patterns: Sequence[re.Pattern[str]] = _NAMED) -> list[_Candidate]:
     """Problems a clinician names in a sentence ("from a diabetes standpoint")."""
     found = []
     for sentence in re.split(r"(?<=[.!?])\s+|\n+", text):
-        for pattern in _NAMED:
+        for pattern in patterns:
             for m in pattern.finditer(sentence):
                 phrase = _trim(m.group("p"))
-                if phrase and len(phrase.split()) <= 6:
+                if _content(phrase) and len(phrase.split()) <= 6:
                     start = m.start("p") + m.group("p").find(phrase)
+                    found.append(_Candidate(phrase, sentence, start, start + len(phrase), False))
+    return found
+
+
+_HISTORY_LIST = re.compile(r"\b(?:medical history|history) (?:significant |notable )?(?:for|of) (?P<list>[a-z0-9 ,'/-]{3,160}?)"
+                           r"(?=[.;]| who | that | and (?:who|presents|is|was)\b|$)", re.I)
+
+
+def _listed(text: str) -> list[_Candidate]:
+    """The conditions of "a past medical history significant for X, Y and Z"."""
+    found = []
+    for m in _HISTORY_LIST.finditer(text):
+        sentence_start = text.rfind(".", 0, m.start()) + 1
+        sentence = text[sentence_start : text.find(".", m.end()) if "." in text[m.end():] else len(text)]
+        offset = m.start("list") - sentence_start
+        for part in re.finditer(r"[^,]+", m.group("list")):
+            for item in re.split(r"\s+and\s+|\s+or\s+", part.group(0)):
+                phrase = _trim(item)
+                if _content(phrase) and len(phrase.split()) <= 6:
+                    start = offset + part.start() + part.group(0).find(phrase)
                     found.append(_Candidate(phrase, sentence, start, start + len(phrase), False))
     return found
 
@@ -133,7 +171,8 @@ def _trim(phrase: str) -> str:
 
 
 def _content(text: str) -> list[str]:
-    return [w for w in _WORD.findall(text.lower()) if w not in _FILLER_WORDS]
+    """Words that can name a problem: not fillers, not generic."""
+    return [w for w in _WORD.findall(text.lower()) if w not in _FILLER_WORDS and w not in _GENERIC]
 
 
 def _statuses(candidates: list[_Candidate]) -> list[str]:
@@ -141,6 +180,9 @@ def _statuses(candidates: list[_Candidate]) -> list[str]:
     nlp = _nlp()
     statuses = []
     for candidate in candidates:
+        if leading := _leading_cue(candidate.text):
+            statuses.append(leading[0])  # "History of asthma", "No pneumonia": the cue opens the problem itself
+            continue
         doc = nlp.make_doc(candidate.sentence)
         span = doc.char_span(candidate.start, candidate.end, label="PROBLEM", alignment_mode="expand")
         if span is None:
@@ -156,6 +198,26 @@ def _statuses(candidates: list[_Candidate]) -> list[str]:
     return statuses
 
 
+def _leading_cue(text: str) -> tuple[str, str] | None:
+    """(status, the problem without its cue) when a context cue opens the text ("History of asthma")."""
+    lowered = text.lower()
+    for status, cues in (*((name, terms["preceding_negations"]) for name, terms in _TERMSETS.items()), ("negated", _negations())):
+        for cue in cues:
+            if lowered.startswith(cue + " "):
+                return status, text[len(cue) + 1 :].strip()
+    return None
+
+
+@lru_cache(maxsize=1)
+def _negations() -> list[str]:
+    """NegEx's clinical cues that precede a negated term, less the rule-out ones (those mean possible)."""
+    from negspacy.termsets import termset
+
+    possible = set(_TERMSETS["possible"]["preceding_negations"])
+    return [t for t in termset("en_clinical").get_patterns()["preceding_negations"]
+            if t not in possible and not t.startswith(("rule", "ruled", "r/o"))]
+
+
 @lru_cache(maxsize=1)
 def _nlp():  # -> spacy.language.Language
     import spacy
@@ -165,9 +227,7 @@ def _nlp():  # -> spacy.language.Language
     nlp = spacy.blank("en")
     nlp.add_pipe("sentencizer")
     clinical = termset("en_clinical").get_patterns()
-    possible_cues = set(_TERMSETS["possible"]["preceding_negations"])
-    negation = {**clinical, "preceding_negations": [t for t in clinical["preceding_negations"] if t not in possible_cues
-                                                    and not t.startswith(("rule", "ruled", "r/o"))]}
+    negation = {**clinical, "preceding_negations": _negations()}
     nlp.add_pipe("negex", name="negex", config={"neg_termset": negation, "extension_name": "negex"})
     for name, cues in _TERMSETS.items():
         terms = {"pseudo_negations": ["no history of"] if name == "history" else [], "termination": clinical["termination"], **cues}
@@ -188,6 +248,9 @@ def code(text: str, terminology: Terminology, k: int = 3) -> list[Code]:
             alternatives.append(expanded)
     ranked = []
     for rank, hit in enumerate(hits):
+        needs = _CHAPTER_WORDS.get(hit.code[:1])
+        if _EXTERNAL_CAUSE.match(hit.code) or (needs is not None and not needs.search(text)):
+            continue
         coverage, extra = _coverage(hit, alternatives)
         if coverage >= MIN_COVERAGE:
             ranked.append(((-round(coverage, 2), extra, not hit.billable, rank), hit))

@@ -46,9 +46,12 @@ def _replace(match: re.Match[str]) -> str:
 
 def _value(words: list[str]) -> str | None:
     if "point" in words:
-        whole, _, decimals = " ".join(words).partition(" point ")
-        left = _value(whole.split()) if whole else "0"
-        right = "".join(str(_UNITS[w]) for w in decimals.split() if w in _UNITS and _UNITS[w] < 10)
+        cut = words.index("point")
+        whole, decimals = words[:cut], words[cut + 1 :]
+        if "point" in decimals or not all(w in _UNITS and _UNITS[w] < 10 for w in decimals):
+            return None  # "point five point", "point twenty": not one decimal number
+        left = _value(whole) if whole else "0"
+        right = "".join(str(_UNITS[w]) for w in decimals)
         return f"{left}.{right}" if left is not None and right else None
     numbers = [_WORDS[w] for w in words if w != "a"]
     # "one thirty" / "one twenty five" / "two ten": the hundreds spoken as a digit, as in blood pressures.

@@ -77,13 +77,7 @@ class TaggerModel:
         """(sentences, classes) class probabilities."""
         if not items:
             return np.zeros((0, len(self.classes)))
-        rows = features(items)
-        scores = np.tile(self.bias, (len(rows), 1))
-        for r, row in enumerate(rows):
-            idx = [(self.vocabulary[k], v) for k, v in row.items() if k in self.vocabulary]
-            if idx:
-                cols, values = zip(*idx)
-                scores[r] += self.weight[:, list(cols)] @ np.asarray(values, dtype=np.float32)
+        scores = matrix(features(items), self.vocabulary) @ self.weight.T + self.bias
         scores -= scores.max(axis=1, keepdims=True)
         exp = np.exp(scores)
         return exp / exp.sum(axis=1, keepdims=True)

@@ -25,7 +25,7 @@ from reportgen.generation.wording import prepare, written
 from reportgen.layout import Layout, load_layout
 
 FOLDS = 3
-THRESHOLDS = (0.35, 0.45, 0.55, 0.65, 0.75)
+THRESHOLDS = (0.45, 0.55, 0.65, 0.75, 0.85)
 
 
 @dataclass
@@ -105,7 +105,9 @@ class _Labelled:
 
 
 def choose_threshold(labelled: list[_Labelled], layout: Layout) -> tuple[float, dict[str, float]]:
-    """The content threshold with the best mean ROUGE-1 of held-out drafts ({threshold: ROUGE-1} for all).
+    """The content threshold with the best mean ROUGE-1 of held-out drafts ({threshold: ROUGE-1} for all),
+    over the pairs whose reference is a full note (two sections or more), when there are any: the
+    generator writes full reports; one-section pairs (MTS-Dialog) still train the tagger.
 
     Pairs are split into FOLDS folds by position (pair order is the user's); a model trained on the
     other folds writes the drafts of each fold. Pairs without a transcript do not depend on it.
@@ -116,13 +118,14 @@ def choose_threshold(labelled: list[_Labelled], layout: Layout) -> tuple[float, 
     from reportgen.generation.extractive import ExtractiveGenerator
 
     scores: dict[float, list[float]] = {t: [] for t in THRESHOLDS}
+    full = [len(layout.section_texts(item.report)) >= 2 for item in labelled]
     folds = min(FOLDS, len(labelled))
     for fold in range(folds):
         train = [item for i, item in enumerate(labelled) if i % folds != fold]
         if not train:
             continue
         model = tagger.fit([r for item in train for r in item.rows], [y for item in train for y in item.labels])
-        for item in (item for i, item in enumerate(labelled) if i % folds == fold):
+        for item in (item for i, item in enumerate(labelled) if i % folds == fold and (full[i] or not any(full))):
             for t in THRESHOLDS:
                 model.info = {"content_threshold": t}
                 texts = ExtractiveGenerator(model, Path("cross-validation")).sort(item.note, layout)

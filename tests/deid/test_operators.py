@@ -134,3 +134,20 @@ def test_lower_case_first_names_in_transcripts_are_replaced(deid):
     result = deid("tag").deidentify(text)
     assert "martha" not in result.text.lower()
     assert result.text.count("<PERSON_1>") == 2
+
+
+@pytest.mark.parametrize(
+    ("text", "gender"),
+    [
+        ("Seen with her daughter Robin today.", "female"),
+        ("Son Ashley visited.", "male"),
+        ("Dr. Robin Hayes came in; she is well.", "female"),
+        ("Mr. Robin Jones came in.", "male"),
+    ],
+)
+def test_surrogate_first_names_keep_the_gender_the_text_implies(deid, text, gender):
+    from reportgen.deid.gender import name_gender
+
+    result = deid().deidentify(text)
+    replaced = [w for w in result.pairs if result.pairs[w].lower() in ("robin", "ashley")]
+    assert replaced and name_gender(replaced[0]) == gender

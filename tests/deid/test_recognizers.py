@@ -30,6 +30,8 @@ _SHORT = {
     "transfers": "TransferPlaceRecognizer",
     "named places": "NamedPlaceRecognizer",
     "emails": "EmailRecognizer",
+    "zips": "ZipCodeRecognizer",
+    "signature initials": "SignatureInitialsRecognizer",
     "urls": "StrictUrlRecognizer",
     "ssns": "SsnRecognizer",
     "addresses": "StreetAddressRecognizer",
@@ -100,6 +102,11 @@ def found(name: str, text: str) -> list[str]:
         ("ssns", "SSN 123-45-6789", ["123-45-6789"]),
         ("addresses", "lives at 19 Clover St. in Lansdowne", ["19 Clover St."]),
         ("named places", "had a transplant at Holy Cross; went to Harbor", ["Holy Cross", "Harbor"]),
+        ("ids", "BCBS member ID XJH123456789, group number 00123; Medicaid # 12345678", ["XJH123456789", "00123", "12345678"]),
+        ("ids", "accession # S23-4567; specimen number SP-22-001234; path # 12-3456", ["S23-4567", "SP-22-001234", "12-3456"]),
+        ("zips", "zip code 21201; Baltimore, MD 21230-1234", ["21201", "21230-1234"]),
+        ("addresses", "lives on Maple Street with his wife; near Elm Avenue", ["Maple Street", "Elm Avenue"]),
+        ("signature initials", "Dictated, not read.\nWF/jk\nJTB:mlw", ["WF", "jk", "JTB", "mlw"]),
     ],
 )
 def test_finds(name: str, text: str, expected: list[str]):
@@ -132,6 +139,10 @@ def test_finds(name: str, text: str, expected: list[str]):
         ("transfers", "transferred to ICU, sent to floor, went to OR, in NSR, at MN"),
         ("transfers", "from peep 5 to goal 10; to dilaudid 2 mg"),
         ("named places", "went to Cath Lab, back to Floor, at Lasix drip"),
+        ("ids", "lab # 5 ok; sample was clotted; specimen sent; member of the team; plan is to start 40 mg"),
+        ("zips", "MD 10 mg; PA 20000 units; CT 12345 mg; zip it"),
+        ("addresses", "on the floor; on Lasix Drive"),
+        ("signature initials", "Give IV/po; PRN/qd; N/V; ABG/pH"),
         ("urls", "on 2L o2, a&o x3"),
         ("emails", "NC 2L, sat 98%"),
     ],
@@ -183,3 +194,12 @@ def test_the_audit_names_the_recognizer_and_the_pattern(deid):
     fired = {(a["recognizer"], a["pattern"]) for a in result.audit}
     assert ("TitledNameRecognizer", "title and name") in fired
     assert ("ClinicalDateRecognizer", "month/day/year") in fired
+
+
+def test_a_listed_name_removes_its_words_too():
+    from reportgen.deid.registry import site_list_recognizers
+
+    recognizer = site_list_recognizers({"PERSON": ["Bruce Ward"]})[0]
+    text = "[doctor] hello , mr . ward . bruce , how are you ? Ward. WARD. Bruce Ward. Transferred to the ward."
+    spans = resolve([Span.from_result(r) for r in recognizer.analyze(text, [])], text)
+    assert [text[s.start : s.end] for s in spans] == ["ward", "bruce", "Ward", "WARD", "Bruce Ward"]

@@ -1,0 +1,96 @@
+"""The problem list: candidates, context (negspacy), coding with a floor, and how evaluate scores it."""
+
+from __future__ import annotations
+
+import pytest
+
+from reportgen.config import load_settings
+from reportgen.evaluate import score_problems
+from reportgen.generation.problems import code, find_problems
+from reportgen.report import Code, Problem
+from reportgen.terminology.index import open_terminology
+
+
+@pytest.fixture
+def terminology():  # function scope: the isolated data dir (conftest) holds the session index
+    return open_terminology(load_settings())
+
+
+def test_headlines_and_dictated_problems_are_found_and_coded(terminology):
+    assessment = ("Congestive heart failure.\n• Medical Reasoning: She is stable.\n2. Hypertension.\n"
+                  "For the patient's second problem, the patient's depression, we will continue therapy. "
+                  "From a diabetes type 2 standpoint, the patient will continue metformin.")
+    problems = find_problems([assessment], "Annual exam.", terminology)
+    texts = {p.text: p for p in problems}
+    assert {"Congestive heart failure", "Hypertension", "depression", "diabetes type 2"} <= set(texts)
+    assert texts["Hypertension"].codes[0].code == "I10"
+    assert texts["diabetes type 2"].codes[0].code.startswith("E11")
+    assert not any("Medical Reasoning" in p.text for p in problems)
+
+
+def test_context_keeps_negated_possible_history_and_family_apart(terminology):
+    text = ("No evidence of pneumonia. We need to rule out appendicitis. She has a history of asthma. "
+            "Her mother had breast cancer. I think the patient has a lumbar strain.")
+    problems = {p.text: p.status for p in find_problems([], "", terminology, other_texts=[text])}
+    problems.update({p.text: p.status for p in find_problems(["Pneumonia is ruled out.\nHistory of asthma."], "", terminology)})
+    assert problems.get("History of asthma") == "history"
+    asthma = find_problems(["History of asthma."], "", terminology)[0]
+    assert asthma.codes and asthma.codes[0].code.startswith("J45")
+    for line, status in [("No pneumonia.", "negated"), ("Possible appendicitis.", "possible"),
+                         ("Family history of breast cancer.", "family"), ("Gout.", "active")]:
+        found = find_problems([line], "", terminology)
+        assert found and found[0].status == status, (line, found)
+
+
+def test_a_phrase_no_code_covers_stays_uncoded_or_is_dropped(terminology):
+    assert code("at this time", terminology) == []
+    assert code("So let's talk about my assessment and my plan for you", terminology) == []
+    dictated = find_problems(["For the patient's first problem, at this time we will wait."], "", terminology)
+    assert dictated == []
+    headline = find_problems(["Healthcare maintenance."], "", terminology)
+    assert [p.text for p in headline] == ["Healthcare maintenance"]  # kept: a clinician wrote it as a problem
+
+
+def test_codes_prefer_specific_codes_and_skip_unrelated_chapters(terminology):
+    assert code("right medial epicondylitis", terminology)[0].code == "M77.01"
+    assert not any(c.code.startswith(("O", "P", "V", "W", "X", "Y")) for c in code("smoking", terminology))
+
+
+def test_history_lists_become_problems(terminology):
+    text = "Martha is a 50-year-old female with a past medical history significant for congestive heart failure, depression and hypertension who presents today."
+    found = {p.text for p in find_problems([text], "", terminology)}
+    assert {"congestive heart failure", "depression", "hypertension"} <= found
+
+
+def test_problem_scoring_against_labels():
+    labels = {"problems": [{"text": "congestive heart failure", "aliases": ["chf"], "codes": ["I50"]},
+                           {"text": "hypertension", "codes": ["I10"]}],
+              "also_acceptable": ["knee pain"]}
+    icd = lambda c: [Code(system="icd10cm", code=c, title="t", source="test")]  # noqa: E731
+    listed = [Problem(text="CHF", codes=icd("I50.9")), Problem(text="Knee pain"), Problem(text="Gout", codes=icd("M10.9")),
+              Problem(text="Asthma", status="negated")]
+    score = score_problems(listed, labels)
+    assert (score.listed, score.correct, score.neutral, score.labelled, score.found, score.first_code_right) == (3, 1, 1, 2, 1, 1)
+
+
+def test_evaluate_scores_the_problem_list_from_a_label_file(tmp_path):
+    import json
+
+    from click.testing import CliRunner
+
+    from reportgen import errors
+    from reportgen.cli import cli
+    from tests.conftest import SAMPLES
+
+    pairs = tmp_path / "pairs.jsonl"
+    report = "CHIEF COMPLAINT\nAnnual exam.\n\nASSESSMENT AND PLAN\nCongestive heart failure.\nHypertension.\n"
+    pairs.write_text(json.dumps({"id": "D2N001", "note": (SAMPLES / "annual-exam.txt").read_text(), "report": report}) + "\n")
+    labels = tmp_path / "labels.json"
+    labels.write_text(json.dumps({"encounters": {"D2N001": {"problems": [
+        {"text": "congestive heart failure", "codes": ["I50"]}, {"text": "hypertension", "codes": ["I10"]}]}}}))
+    result = CliRunner().invoke(cli, ["evaluate", "--data", str(pairs), "--problems", str(labels)])
+    assert result.exit_code == 0, result.output
+    assert "problem_recall" in result.output and "markdown_rouge1" in result.output
+    labels.write_text("{not json")
+    bad = CliRunner().invoke(cli, ["evaluate", "--data", str(pairs), "--problems", str(labels)])
+    assert bad.exit_code == errors.INPUT and "problem labels" in bad.output
