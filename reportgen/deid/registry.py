@@ -16,6 +16,7 @@ from presidio_analyzer import EntityRecognizer, Pattern
 from reportgen.deid import patterns as p
 from reportgen.deid.filters import LIST_RECOGNIZERS
 from reportgen.deid.nlp import ner_recognizer
+from reportgen.deid.patterns import is_title
 from reportgen.deid.recognizers import (
     ADDRESS,
     AGE,
@@ -34,7 +35,6 @@ from reportgen.deid.recognizers import (
     WordListRecognizer,
     alternatives,
 )
-from reportgen.deid.patterns import is_title
 from reportgen.deid.vocab import general_places
 from reportgen.deid.wordtests import (
     is_clinical_abbreviation,
