@@ -150,7 +150,8 @@ class Mapping:
                 make = lambda: self.faker.random_uppercase_letter()  # noqa: E731
             elif key in _first_names():
                 gender = self.genders.get(key) or name_gender(key)
-                make = {MALE: self.faker.first_name_male, FEMALE: self.faker.first_name_female}.get(gender, self.faker.first_name)
+                gendered = {MALE: self.faker.first_name_male, FEMALE: self.faker.first_name_female}
+                make = gendered[gender] if gender in gendered else self.faker.first_name
             else:
                 make = self.faker.last_name
             value = case_like(core, self._unique(rec.PERSON, key, make))
