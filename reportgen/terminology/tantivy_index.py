@@ -114,13 +114,29 @@ class TantivyIndex:
             yield
 
     def ensure(self, load: Callable[[], Sequence[Corpus]], say: Callable[[str], None]) -> None:
-        """Build the index from `load()` if there is none yet (first use); one process builds, others wait."""
-        if self.path.exists():  # the usual case: no lock (the folder may be read-only)
+        """Build the index from `load()` if there is none yet (first use), or rebuild one an older reportgen
+        wrote when `load()` still holds every vocabulary it had (else `open` says how to rebuild it).
+        One process builds, others wait."""
+        if self.path.exists() and self._older_sources() is None:  # the usual case: no lock (may be read-only)
             return
         with self.locked():
             if not self.path.exists():
                 say(f"Building the terminology index in {self.path} (first use: seconds, a few minutes with term vectors)...")
                 self._build(load())
+            elif (held := self._older_sources()) is not None:
+                corpora = load()
+                if held <= {c.source.name for c in corpora}:
+                    say(f"Rebuilding the terminology index in {self.path}: an older reportgen wrote it...")
+                    self._build(corpora)
+
+    def _older_sources(self) -> set[str] | None:
+        """The vocabulary names of an index in an older format; None for a current, newer or unreadable one."""
+        try:
+            meta = json.loads((self.path / META_FILE).read_text(encoding="utf-8"))
+            older = isinstance(meta["format"], int) and meta["format"] < FORMAT
+            return {s["name"] for s in meta["sources"]} if older else None
+        except (OSError, ValueError, KeyError, TypeError):
+            return None
 
     def build(self, corpora: Sequence[Corpus], progress: Callable[[int], None] | None = None) -> Stats:
         """Build a new index beside the old one, then swap folders: searchers never see half an index."""

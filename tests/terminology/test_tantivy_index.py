@@ -64,6 +64,35 @@ def test_older_format_says_rebuild_and_a_build_fixes_it(index_dir: Path) -> None
     assert built_index(index_dir).search("covid-19", 1)[0].code == "U07.1"
 
 
+def _age(index_dir: Path, held: str | None = None) -> None:
+    """Make the built index look written by an older reportgen (optionally holding one more vocabulary)."""
+    meta = json.loads((index_dir / META_FILE).read_text())
+    extra = [{**meta["sources"][0], "name": held}] if held else []
+    (index_dir / META_FILE).write_text(json.dumps({**meta, "format": FORMAT - 1, "sources": meta["sources"] + extra}))
+
+
+def test_older_index_of_the_configured_vocabularies_is_rebuilt_on_first_use(
+    index_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("reportgen.terminology.index.shipped_corpora", corpus)
+    built_index(index_dir)
+    _age(index_dir)
+    said: list[str] = []
+    terminology = open_terminology(settings_for(index_dir), say=said.append)
+    assert len(said) == 1 and "Rebuilding the terminology index" in said[0]
+    assert terminology.search("covid-19", 1)[0].code == "U07.1"
+
+
+def test_older_index_holding_another_vocabulary_is_not_rebuilt_without_it(
+    index_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("reportgen.terminology.index.shipped_corpora", corpus)
+    built_index(index_dir)
+    _age(index_dir, held="site-terms.csv")
+    with pytest.raises(RuntimeFailure, match=rf"format {FORMAT - 1}; this reportgen reads format {FORMAT}"):
+        open_terminology(settings_for(index_dir), say=lambda _: None)
+
+
 def test_bad_source_leaves_the_old_index_untouched(index_dir: Path, tmp_path: Path) -> None:
     built_index(index_dir)
     bad = tmp_path / "local.csv"
