@@ -26,7 +26,8 @@ def start_batch(src: Path, out: Path, *extra: str) -> subprocess.Popen:
     )
 
 
-def wait_for_lines(out: Path, proc: subprocess.Popen, lines: int, seconds: float = 60) -> None:
+def wait_for_lines(out: Path, proc: subprocess.Popen, lines: int, seconds: float = 600) -> None:
+    """Until the manifest has `lines` lines; the bound only stops a hung run (returns as soon as they are there)."""
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline and proc.poll() is None:
         if (out / MANIFEST).exists() and (out / MANIFEST).read_bytes().count(b"\n") >= lines:
@@ -44,18 +45,23 @@ def assert_whole_reports(out: Path) -> set[str]:
     return names
 
 
-def test_killed_run_resumes_without_redoing_finished_notes(tmp_path):
-    src, out = many_notes(tmp_path / "in", COUNT), tmp_path / "out"
-    proc = start_batch(src, out, "-j", "1")
-    wait_for_lines(out, proc, 20)
+def kill_midway(src: Path, out: Path, lines: int, *extra: str) -> tuple[dict[str, dict], dict[str, int]]:
+    """Start a batch and kill -9 it once `lines` notes are in its manifest. Returns the notes it finished
+    (their reports checked whole) and their reports' mtimes, for checking that a resume leaves them alone."""
+    proc = start_batch(src, out, *extra)
+    wait_for_lines(out, proc, lines)
     proc.kill()
     proc.wait(timeout=30)
     assert proc.returncode == -signal.SIGKILL, "the batch finished before it could be killed"
-
     done = {k: r for k, r in read_manifest(out / MANIFEST).items() if r["status"] == "ok"}
-    assert 20 <= len(done) < COUNT
     assert {Path(r["outputs"][0]).name for r in done.values()} <= assert_whole_reports(out)
-    mtimes = {name: (out / r["outputs"][0]).stat().st_mtime_ns for name, r in done.items()}
+    return done, {name: (out / r["outputs"][0]).stat().st_mtime_ns for name, r in done.items()}
+
+
+def test_killed_run_resumes_without_redoing_finished_notes(tmp_path):
+    src, out = many_notes(tmp_path / "in", COUNT), tmp_path / "out"
+    done, mtimes = kill_midway(src, out, 20, "-j", "1")
+    assert 20 <= len(done) < COUNT
 
     result = run("batch", str(src), "-o", str(out), "-f", "json", "--resume", "-j", "1")
 
