@@ -4,7 +4,8 @@
 A term matches as written (whole words, any case); a term of two or more words also
 matches when its analyzed words (stems, stop words dropped) all appear close together in
 the query, in any order and with other words between: "swollen ankles" matches "my
-ankles are swollen", "peeing a lot" matches "pee a lot at night"."""
+ankles are swollen", "peeing a lot" matches "pee a lot at night". A term found inside a
+longer one found ("throwing up" in "throwing up blood") adds nothing."""
 
 from __future__ import annotations
 
@@ -68,5 +69,8 @@ class Expander:
 
     def expand(self, query: str) -> str:
         found = dict.fromkeys([*(m.group(1).lower() for m in self._pattern.finditer(query)), *self._in_any_order(query)])
+        # "throwing up blood" is hematemesis, not also vomiting: a term inside a longer one found is dropped.
+        stems = {term: frozenset(analyze(term)) for term in found}
+        found = {term: None for term in found if not any(stems[term] < other for other in stems.values())}
         additions = dict.fromkeys(e for term in found for e in self.table[term])
         return " ".join([query, *additions]) if additions else query

@@ -31,7 +31,7 @@ RRF_K = 60  # the usual reciprocal-rank constant: later ranks still count, the f
 # Factors on a candidate's score (relative to the best candidate's), set on the dev queries.
 NEONATAL_OR_PREGNANCY = 0.5  # a newborn or pregnancy code the text gives no reason for (or another code when it does)
 CATEGORY = 0.8  # a category heading when a code under it is a candidate
-DETAIL = 0.93  # per title word of detail the query does not mention (at most 3)
+DETAIL = 0.9  # per title word of detail the query does not mention (at most 3)
 EXACT = 1.2  # the title or an inclusion term names what the query asks and nothing more
 CIRCUMSTANCE = 0.6  # an external cause (V-Y) or a health-status factor (Z) the text gives no reason for
 SIDE = 1.1  # names the side the text gives (a title naming another side gets OTHER_SIDE)
