@@ -37,7 +37,7 @@ from reportgen.notes import Note, discover, opaque_id, read_note, resolve_input
 from reportgen.orphans import exit_with_parent
 from reportgen.pipeline import Pipeline, timed
 from reportgen.render import render
-from reportgen.report import Report
+from reportgen.report import EMPTY_REPORT, Report
 from reportgen.terminology.index import open_terminology
 
 MANIFEST = "manifest.jsonl"
@@ -78,6 +78,7 @@ class Summary:
     ok: int = 0
     failed: int = 0
     skipped: int = 0  # already done (--resume)
+    empty: list[str] = field(default_factory=list)  # ids of notes whose report came out empty (status ok, a warning)
     interrupted: bool = False
     seconds: float = 0.0
     reasons: Counter[str] = field(default_factory=Counter)
@@ -437,6 +438,8 @@ def run_batch(
             log.flush()
             if record.status == "ok":
                 summary.ok += 1
+                if EMPTY_REPORT in record.warnings:
+                    summary.empty.append(record.note or record.input)
             else:
                 summary.failed += 1
                 summary.reasons[record.reason or "unknown"] += 1

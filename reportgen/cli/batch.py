@@ -103,11 +103,20 @@ def batch(
             resume=resume, force=force, on_start=reporter.start, on_record=reporter.update,
         )
     click.echo(_summary_text(summary, output_dir / MANIFEST))
+    if summary.empty:
+        app.warn(_empty_text(summary.empty))
     if summary.interrupted:
         app.warn("interrupted; rerun with --resume to finish.")
         sys.exit(errors.INTERRUPTED)
     if summary.failed:
         sys.exit(errors.PARTIAL)
+
+
+def _empty_text(notes: list[str], shown: int = 10) -> str:
+    """Which reports came out empty, by note id (opaque by default: never a file name that could identify)."""
+    more = f" and {len(notes) - shown} more" if len(notes) > shown else ""
+    return (f"{len(notes)} report(s) came out empty, nothing in the note recognised as clinical content: "
+            f"{', '.join(notes[:shown])}{more} (the manifest's warnings say which).")
 
 
 def _summary_text(summary: Summary, manifest: Path) -> str:

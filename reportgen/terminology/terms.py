@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-from reportgen.report import Code
+if TYPE_CHECKING:  # pydantic models: loaded when a report is made, not for a terminology search
+    from reportgen.report import Code
 
 FORMAT = 3  # of every backend's index: bump when the schema or analysis changes, older indexes must be rebuilt
 
@@ -31,6 +33,8 @@ class Hit:
     billable: bool | None = None
 
     def to_code(self, source: str) -> Code:
+        from reportgen.report import Code
+
         return Code(
             system=self.system,
             code=self.code,
