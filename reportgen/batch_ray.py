@@ -3,8 +3,8 @@ manifest, with the notes flowing through Ray Data to a pool of actors, one `Pipe
 
 The driver (this process) plans the jobs, writes the manifest and reports progress, as
 with the local engine; the actors read the notes and write the reports themselves, so
-INPUT_DIR and OUTPUT_DIR must be paths every node sees (one machine: any path; a
-cluster: a shared filesystem). A tantivy index is built once by the driver and either
+INPUT_DIR must be a path every node sees (one machine: any path; a cluster: a shared
+filesystem) and OUTPUT_DIR too, or an object-store URI (`reportgen.outputs`). A tantivy index is built once by the driver and either
 shipped to the actors through Ray's object store (`ray.index = "ship"`) or opened by
 each from `terms.index_dir` (`"shared"`); with Elasticsearch every actor queries the
 cluster. Ray is an optional dependency: `require_ray` says how to install it.
@@ -55,8 +55,8 @@ def run_ray(jobs: Sequence[Job], settings: Settings, args: tuple, stop: StopFlag
     """
     import ray
 
-    input_dir, output_dir, *rest = args
-    args = (Path(input_dir).absolute(), Path(output_dir).absolute(), *rest)  # actors may start elsewhere
+    input_dir, *rest = args
+    args = (Path(input_dir).absolute(), *rest)  # actors may start elsewhere (outputs are absolute already)
     started = _connect(settings.ray)
     try:
         yield from _stream(jobs, settings, args, stop)

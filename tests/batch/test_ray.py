@@ -34,9 +34,11 @@ def test_ray_engine_writes_what_the_local_engine_writes(ray_address, samples, tm
     local, distributed = tmp_path / "local", tmp_path / "ray"
 
     by_local = run("batch", str(samples), "-o", str(local), "-f", "md,json,html", "-j", "1")
-    by_ray = run("batch", str(samples), "-o", str(distributed), "-f", "md,json,html", "--engine", "ray")
+    # The actors write through fsspec, as they would to s3://: a file:// URI takes the same path.
+    by_ray = run("batch", str(samples), "-o", distributed.as_uri(), "-f", "md,json,html", "--engine", "ray")
 
     assert by_local.exit_code == by_ray.exit_code == errors.PARTIAL, by_ray.output
+    assert f"Manifest: {distributed.as_uri()}/{MANIFEST}" in by_ray.stdout
     assert f"{len(GOOD)} ok, 3 failed" in by_ray.stdout
     files = sorted(p.relative_to(local).as_posix() for p in local.rglob("*") if p.is_file())
     assert files == sorted(p.relative_to(distributed).as_posix() for p in distributed.rglob("*") if p.is_file())
