@@ -23,6 +23,7 @@ from reportgen.generation import Draft
 from reportgen.generation.align import NONE
 from reportgen.generation.dialogue import Sentence, is_transcript, sentences
 from reportgen.generation.extract import patient
+from reportgen.generation.header import dictated_header, header_lines
 from reportgen.generation.tagger import TaggerModel
 from reportgen.generation.wording import is_backchannel, is_command, prepare, tidy, written
 from reportgen.layout import Layout
@@ -47,10 +48,13 @@ class ExtractiveGenerator:
 
     def generate(self, note_text: str, context: list[Code], layout: Layout) -> Draft:
         warnings: list[str] = []
-        if any(section_id for section_id, _ in layout.split(note_text)):
-            texts = layout.section_texts(note_text)
+        header, body = header_lines(note_text) if layout.header else ([], note_text)
+        if any(section_id for section_id, _ in layout.split(body)):
+            texts = layout.section_texts(body)
         else:
-            texts = self.sort(note_text, layout)
+            texts = self.sort(body, layout)
+        if header and layout.header:
+            texts[layout.header] = "\n".join([*header, texts.get(layout.header, "")]).strip()
         if not any(t.strip() for t in texts.values()):
             warnings.append(EMPTY_REPORT)
             texts = {layout.fallback: NO_CONTENT}
@@ -70,16 +74,18 @@ class ExtractiveGenerator:
         none = self.model.classes.index(NONE)
         sex = patient(note_text).sex
         buckets: dict[str, list[str]] = {}
-        for sentence, row in zip(items, probabilities):
+        dictated = dictated_header(items) if layout.header else set()
+        for i, (sentence, row) in enumerate(zip(items, probabilities)):
+            if i in dictated and layout.header:  # identifiers, not narrative; never dropped
+                buckets.setdefault(layout.header, []).append(tidy(sentence.text))
+                continue
             if not _usable(sentence, transcript):
                 continue
             if transcript and row[none] > self.model.threshold:
                 continue  # talk the report does not use; a written note's sentences are all content
-            row = row.copy()
-            row[none] = -1.0
-            label = self.model.classes[int(row.argmax())]
+            ranked = [self.model.classes[i] for i in (-row).argsort() if i != none and self.model.classes[i] in known]
             text = written(sentence, sex)
-            section = label if label in known else layout.fallback
+            section = layout.sortable(ranked, text) or layout.fallback
             if text and text not in buckets.get(section, []):
                 buckets.setdefault(section, []).append(text)
         if "chief_complaint" in known and "chief_complaint" not in buckets and (complaint := _reason_for_visit(items)):
