@@ -14,7 +14,8 @@ the code preferences a coder applies.
 - The side the text names (right, left, bilateral; LLE and "L hip" read by understanding).
 - "Unspecified" when the text gives no detail: a code whose title (or, if closer, one of
   its inclusion terms: I10's "hypertension (arterial) (benign) ...") adds detail the query
-  does not mention ranks below one that does not.
+  does not mention ranks below one that does not; an inclusion term "X NOS" ("Vertigo NOS"
+  under R42) marks the code for a bare X.
 """
 
 from __future__ import annotations
@@ -32,7 +33,9 @@ RRF_K = 60  # the usual reciprocal-rank constant: later ranks still count, the f
 NEONATAL_OR_PREGNANCY = 0.5  # a newborn or pregnancy code the text gives no reason for (or another code when it does)
 CATEGORY = 0.8  # a category heading when a code under it is a candidate
 DETAIL = 0.9  # per title word of detail the query does not mention (at most 3)
-EXACT = 1.2  # the title or an inclusion term names what the query asks and nothing more
+EXACT = 1.2  # the title or an inclusion term names all the query asks and nothing more
+MISSING = 0.9  # per query word (at most 3) that neither the title nor any one inclusion term names
+NOS = 4.0  # ... and it is an inclusion term "X NOS": ICD-10-CM's code for a bare X
 CIRCUMSTANCE = 0.6  # an external cause (V-Y) or a health-status factor (Z) the text gives no reason for
 SIDE = 1.1  # names the side the text gives (a title naming another side gets OTHER_SIDE)
 OTHER_SIDE = 0.5
@@ -54,6 +57,7 @@ _CIRCUMSTANTIAL = re.compile(
 _PAST_TITLE = re.compile(r"^(old|personal history|sequelae)\b|\bsequelae\b", re.IGNORECASE)
 _ABOUT_THE_PAST = re.compile(r"\b(history|status|old|sequelae|presence of|absence of|aftercare)\b", re.IGNORECASE)
 PAST = ("history", "family", "status")
+_NOS = re.compile(r"\bNOS\b")
 _SIDE = re.compile(r"\b(left|right|bilateral)\b", re.IGNORECASE)
 # Title words that add no detail: ICD-10-CM's fillers, parenthesized nonessential modifiers, "without ..." parts.
 _NO_DETAIL = set(analyze("unspecified other specified site not elsewhere classified nos type and or due with of the disorder disease"))
@@ -101,8 +105,7 @@ def prefer(hits: Sequence[Hit], query: Query | None, text: str) -> list[Hit]:
             factor *= CIRCUMSTANCE
         if h.billable is False and h.code in parents:
             factor *= CATEGORY
-        detail = min(_detail(text, asked) for text in (h.title, *h.wordings))
-        factor *= EXACT if detail == 0 else DETAIL ** min(detail, 3)
+        factor *= _fit(h, asked)
         sides = _sides(h.title)
         if side is not None and sides:
             factor *= SIDE if side in sides else OTHER_SIDE
@@ -112,6 +115,19 @@ def prefer(hits: Sequence[Hit], query: Query | None, text: str) -> list[Hit]:
             factor *= OTHER
         scored.append(replace(h, score=h.score / top * factor))
     return sorted(scored, key=lambda h: -h.score)
+
+
+def _fit(hit: Hit, asked: set[str]) -> float:
+    """How well the closest of a code's wordings (its title, inclusion terms) says what was asked."""
+    wordings = (hit.title, *hit.wordings)
+    exact = [w for w in wordings if _detail(w, asked) == 0 and asked <= set(analyze(w))]
+    if any(_NOS.search(w) for w in exact):
+        return NOS  # "Vertigo NOS" under R42, "Seizure(s) (convulsive) NOS" under R56.9
+    if exact:
+        return EXACT
+    detail = min(_detail(w, asked) for w in wordings)
+    missing = min(len(asked - set(analyze(w))) for w in wordings)
+    return DETAIL ** min(detail, 3) * MISSING ** min(missing, 3)
 
 
 def _detail(text: str, asked: set[str]) -> int:
