@@ -28,7 +28,7 @@ from reportgen.generation.extract import patient
 from reportgen.generation.tagger import TaggerModel
 from reportgen.generation.wording import is_backchannel, is_command, prepare, tidy, written
 from reportgen.layout import Layout
-from reportgen.report import Code
+from reportgen.report import EMPTY_REPORT, Code
 from reportgen.resources import shipped_model
 
 NO_CONTENT = "No clinical content was recognised in the note."
@@ -54,7 +54,7 @@ class ExtractiveGenerator:
         else:
             texts = self.sort(note_text, layout)
         if not any(t.strip() for t in texts.values()):
-            warnings.append("no clinical content was recognised in the note; the report is empty")
+            warnings.append(EMPTY_REPORT)
             texts = {layout.fallback: NO_CONTENT}
         return Draft(text=layout.format_draft(texts), generator=self.name,
                      model_id=self.model_path.name, model_version=self.model.sha256[:12], warnings=warnings)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from reportgen.generation import extract
 from reportgen.layout import Layout
-from reportgen.report import Code, Provenance, Report, Section
+from reportgen.report import EMPTY_REPORT, Code, Provenance, Report, Section
 
 
 def parse_draft(text: str, layout: Layout, provenance: Provenance, context: list[Code]) -> Report:
@@ -34,6 +34,8 @@ def parse_draft(text: str, layout: Layout, provenance: Provenance, context: list
         for spec in layout.sections
         if spec.required or spec.id in merged
     ]
+    if not any(section.documented for section in sections) and EMPTY_REPORT not in warnings:
+        warnings.append(EMPTY_REPORT)
     body = "\n".join(merged.values())
     return Report(
         title=layout.title,
