@@ -23,6 +23,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import replace
+from functools import lru_cache
 
 from reportgen.terminology.analysis import analyze
 from reportgen.terminology.terms import Hit
@@ -61,8 +62,9 @@ _NOS = re.compile(r"\bNOS\b")
 _SIDE = re.compile(r"\b(left|right|bilateral)\b", re.IGNORECASE)
 # Title words that add no detail: ICD-10-CM's fillers, parenthesized nonessential modifiers, "without ..." parts.
 _NO_DETAIL = set(analyze("unspecified other specified site not elsewhere classified nos type and or due with of the disorder disease"))
-# Parenthesized nonessential modifiers, "without ..." parts, and what follows ", unspecified" ("Pneumonia, unspecified organism").
-_NONESSENTIAL = re.compile(r"\([^)]*\)|\bwithout\b.*?(?=\bwith\b|[,;]|$)|,\s*unspecified\b[^,;]*", re.IGNORECASE)
+# Parenthesized nonessential modifiers, "without ..." parts, what follows ", unspecified" ("Pneumonia, unspecified
+# organism") and an alternative after "or" ("... with stage 5 chronic kidney disease or end stage renal disease").
+_NONESSENTIAL = re.compile(r"\([^)]*\)|\bwithout\b.*?(?=\bwith\b|[,;]|$)|,\s*unspecified\b[^,;]*|\bor\b[^,;]*", re.IGNORECASE)
 
 
 def fuse(lists: Sequence[Sequence[Hit]], weights: Sequence[float] | None = None) -> list[Hit]:
@@ -119,22 +121,28 @@ def prefer(hits: Sequence[Hit], query: Query | None, text: str) -> list[Hit]:
 
 def _fit(hit: Hit, asked: set[str]) -> float:
     """How well the closest of a code's wordings (its title, inclusion terms) says what was asked."""
-    wordings = (hit.title, *hit.wordings)
-    exact = [w for w in wordings if _detail(w, asked) == 0 and asked <= set(analyze(w))]
-    if any(_NOS.search(w) for w in exact):
+    detail = missing = 3
+    exact = nos = False
+    for wording in (hit.title, *hit.wordings):
+        core, words, is_nos = _wording(wording)
+        extra = len(core - asked) if core & asked else 3  # a wording naming nothing asked says only more
+        unnamed = len(asked - words)
+        if extra == 0 and unnamed == 0:
+            exact, nos = True, nos or is_nos
+        detail, missing = min(detail, extra), min(missing, unnamed)
+    if nos:
         return NOS  # "Vertigo NOS" under R42, "Seizure(s) (convulsive) NOS" under R56.9
     if exact:
         return EXACT
-    detail = min(_detail(w, asked) for w in wordings)
-    missing = min(len(asked - set(analyze(w))) for w in wordings)
-    return DETAIL ** min(detail, 3) * MISSING ** min(missing, 3)
+    return DETAIL ** detail * MISSING ** missing
 
 
-def _detail(text: str, asked: set[str]) -> int:
-    """How many words of a title or inclusion term say more than the query asked (0: it names
-    only what was asked, and something was; a wording that names nothing asked counts as 3)."""
-    words = set(analyze(_NONESSENTIAL.sub(" ", text))) - _NO_DETAIL
-    return len(words - asked) if words & asked else 3
+@lru_cache(maxsize=200_000)
+def _wording(text: str) -> tuple[frozenset[str], frozenset[str], bool]:
+    """A title's or inclusion term's words that carry detail, all its words, and whether it is an "X NOS".
+    Cached: the same candidates come back query after query."""
+    core = frozenset(analyze(_NONESSENTIAL.sub(" ", text))) - _NO_DETAIL
+    return core, frozenset(analyze(text)), bool(_NOS.search(text))
 
 
 def _sides(title: str) -> set[str]:
