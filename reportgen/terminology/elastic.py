@@ -23,7 +23,7 @@ from elasticsearch import Elasticsearch, helpers
 
 from reportgen.config import EsSettings
 from reportgen.errors import RuntimeFailure, UsageError
-from reportgen.terminology.analysis import FIELDS, analyze, field_texts, matched_field
+from reportgen.terminology.analysis import FIELDS, analyze, field_texts, matched_field, wordings_of
 from reportgen.terminology.spelling import vocabulary
 from reportgen.terminology.terms import FORMAT, Corpus, Hit, Source, Stats
 
@@ -180,6 +180,7 @@ class ElasticsearchIndex:
                     score=float(hit["_score"] or 0.0),
                     matched_field=matched_field(terms, doc),
                     billable=doc.get("billable"),
+                    wordings=wordings_of(doc),
                 )
             )
         return hits

@@ -17,7 +17,7 @@ import tantivy
 
 from reportgen.errors import RuntimeFailure
 from reportgen.files import atomic_write
-from reportgen.terminology.analysis import FIELDS, analyze, english_analyzer, field_texts, matched_field, normalize
+from reportgen.terminology.analysis import FIELDS, analyze, english_analyzer, field_texts, matched_field, normalize, wordings_of
 from reportgen.terminology.spelling import vocabulary
 from reportgen.terminology.terms import FORMAT, Corpus, Hit, Source, Stats
 
@@ -209,6 +209,7 @@ class TantivyIndex:
                     score=score,
                     matched_field=matched_field(terms, fields),
                     billable=bool(billable[0]) if billable else None,
+                    wordings=wordings_of(fields),
                 )
             )
         return hits

@@ -31,6 +31,7 @@ class Hit:
     score: float
     matched_field: str  # 'title', 'synonyms' or 'notes'
     billable: bool | None = None
+    wordings: tuple[str, ...] = ()  # synonyms and notes (ICD-10-CM inclusion terms, includes): read by the preferences
 
     def to_code(self, source: str) -> Code:
         from reportgen.report import Code

@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 
 from reportgen import errors
-from reportgen.batch import MANIFEST, read_manifest
+from reportgen.batch import MANIFEST
+from reportgen.outputs import LocalOutputs
 from reportgen.report import EMPTY_REPORT, Report
 from tests.batch.conftest import GOOD, run
 
@@ -134,7 +135,7 @@ def test_two_workers_give_the_same_reports(samples, tmp_path, monkeypatch):
     for name in GOOD:
         one, two = (Report.model_validate_json((tmp_path / d / f"{Path(name).stem}.json").read_text()) for d in "12")
         assert one.model_dump(exclude={"provenance": {"created_at"}}) == two.model_dump(exclude={"provenance": {"created_at"}})
-    assert {r["status"] for r in read_manifest(tmp_path / "2" / MANIFEST).values()} == {"ok"}
+    assert {r["status"] for r in LocalOutputs(tmp_path / "2").read_manifest().values()} == {"ok"}
 
 
 def test_refuses_an_existing_batch_without_resume_or_force(samples, tmp_path):
