@@ -58,6 +58,14 @@ def test_a_cancer_named_by_its_site_is_the_primary_one_unless_the_text_says_it_s
     assert codes(prefer(hits, None, "metastatic breast malignant neoplasm"))[0] == "C79.81"
 
 
+def test_the_patients_history_is_no_family_history_and_the_other_way_round() -> None:
+    hits = [hit("Z82.3", "Family history of stroke", 1.0), hit("Z86.73", "Personal history of cerebral infarction", 0.8)]
+    query = understand("hx of stroke")
+    assert codes(prefer(hits, query, query.search_text))[0] == "Z86.73"
+    query = understand("family history of stroke")
+    assert codes(prefer(hits, query, query.search_text))[0] == "Z82.3"
+
+
 def test_billable_code_over_its_category() -> None:
     hits = [hit("J44", "Other chronic obstructive pulmonary disease", 1.0, billable=False),
             hit("J44.9", "Chronic obstructive pulmonary disease, unspecified", 0.9)]
