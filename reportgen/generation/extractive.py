@@ -7,6 +7,8 @@ trained tagger and written as a note is written.
   belongs to or that the report does not use it; talk to a voice assistant,
   back-channel and unanswered questions are left out; what is kept is put in
   written-note language (`generation.wording`).
+- A transcript that is an excerpt about one topic (`generation.excerpt`, in the same
+  model file) keeps its statements under that one section.
 - An unheaded plain note keeps every sentence; the tagger only picks sections.
 
 Nothing is invented: every sentence of the report comes from the note, and the
@@ -68,6 +70,8 @@ class ExtractiveGenerator:
         """Section id -> the note's sentences the tagger puts there, in written-note language."""
         items = sentences(note_text)
         transcript = is_transcript(items)
+        # An excerpt about one topic (MTS-Dialog's dialogues are) is written under that one section.
+        excerpt = self.model.excerpt.section(items) if transcript and self.model.excerpt is not None else None
         items = prepare(items)
         probabilities = self.model.probabilities(items)
         known = {spec.id for spec in layout.sections}
@@ -81,14 +85,17 @@ class ExtractiveGenerator:
                 continue
             if not _usable(sentence, transcript):
                 continue
-            if transcript and row[none] > self.model.threshold:
-                continue  # talk the report does not use; a written note's sentences are all content
-            ranked = [self.model.classes[i] for i in (-row).argsort() if i != none and self.model.classes[i] in known]
             text = written(sentence, sex)
-            section = layout.sortable(ranked, text) or layout.fallback
+            if excerpt is not None:
+                section = excerpt if excerpt in known else layout.fallback  # every statement of an excerpt is about its topic
+            elif transcript and row[none] > self.model.threshold:
+                continue  # talk the report does not use; a written note's sentences are all content
+            else:
+                ranked = [self.model.classes[j] for j in (-row).argsort() if j != none and self.model.classes[j] in known]
+                section = layout.sortable(ranked, text) or layout.fallback
             if text and text not in buckets.get(section, []):
                 buckets.setdefault(section, []).append(text)
-        if "chief_complaint" in known and "chief_complaint" not in buckets and (complaint := _reason_for_visit(items)):
+        if excerpt is None and "chief_complaint" in known and "chief_complaint" not in buckets and (complaint := _reason_for_visit(items)):
             buckets["chief_complaint"] = [complaint]
         return {section: " ".join(lines) for section, lines in buckets.items()}
 

@@ -6,15 +6,19 @@ the code preferences a coder applies.
 - Adult over neonatal and pregnancy codes unless the text speaks of a newborn or a pregnancy,
   and then those codes first (as ICD-10-CM's chapter rules say).
 - History, family-history and status codes, not the condition itself, when all the text
-  asserts is past ("history of stroke").
+  asserts is past ("history of stroke"); a personal-history code for the patient's history,
+  a family-history code for the family's.
 - Conditions over external causes (V-Y) and health-status factors (Z) unless the text
   is about an accident, a history, a status or an encounter ("blood in my pee" is not a blood type).
+- A cancer named by its site is the primary one: secondary (metastatic) neoplasm codes only
+  when the text says it spread.
 - Billable codes over category headings; a category keeps its place only when no
   code under it is among the candidates.
 - The side the text names (right, left, bilateral; LLE and "L hip" read by understanding).
 - "Unspecified" when the text gives no detail: a code whose title (or, if closer, one of
   its inclusion terms: I10's "hypertension (arterial) (benign) ...") adds detail the query
-  does not mention ranks below one that does not.
+  does not mention ranks below one that does not; an inclusion term "X NOS" ("Vertigo NOS"
+  under R42) marks the code for a bare X.
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import replace
+from functools import lru_cache
 
 from reportgen.terminology.analysis import analyze
 from reportgen.terminology.terms import Hit
@@ -32,7 +37,9 @@ RRF_K = 60  # the usual reciprocal-rank constant: later ranks still count, the f
 NEONATAL_OR_PREGNANCY = 0.5  # a newborn or pregnancy code the text gives no reason for (or another code when it does)
 CATEGORY = 0.8  # a category heading when a code under it is a candidate
 DETAIL = 0.9  # per title word of detail the query does not mention (at most 3)
-EXACT = 1.2  # the title or an inclusion term names what the query asks and nothing more
+EXACT = 1.2  # the title or an inclusion term names all the query asks and nothing more
+MISSING = 0.9  # per query word (at most 3) that neither the title nor any one inclusion term names
+NOS = 4.0  # ... and it is an inclusion term "X NOS": ICD-10-CM's code for a bare X
 CIRCUMSTANCE = 0.6  # an external cause (V-Y) or a health-status factor (Z) the text gives no reason for
 SIDE = 1.1  # names the side the text gives (a title naming another side gets OTHER_SIDE)
 OTHER_SIDE = 0.5
@@ -54,11 +61,17 @@ _CIRCUMSTANTIAL = re.compile(
 _PAST_TITLE = re.compile(r"^(old|personal history|sequelae)\b|\bsequelae\b", re.IGNORECASE)
 _ABOUT_THE_PAST = re.compile(r"\b(history|status|old|sequelae|presence of|absence of|aftercare)\b", re.IGNORECASE)
 PAST = ("history", "family", "status")
+_FAMILY_TITLE = re.compile(r"family history\b", re.IGNORECASE)
+_PERSONAL_TITLE = re.compile(r"personal history\b", re.IGNORECASE)
+_SECONDARY = re.compile(r"\bsecondary malignant\b", re.IGNORECASE)
+_SPREAD = re.compile(r"\b(secondar\w*|metasta\w*|spread\w*|mets)\b", re.IGNORECASE)
+_NOS = re.compile(r"\bNOS\b")
 _SIDE = re.compile(r"\b(left|right|bilateral)\b", re.IGNORECASE)
 # Title words that add no detail: ICD-10-CM's fillers, parenthesized nonessential modifiers, "without ..." parts.
 _NO_DETAIL = set(analyze("unspecified other specified site not elsewhere classified nos type and or due with of the disorder disease"))
-# Parenthesized nonessential modifiers, "without ..." parts, and what follows ", unspecified" ("Pneumonia, unspecified organism").
-_NONESSENTIAL = re.compile(r"\([^)]*\)|\bwithout\b.*?(?=\bwith\b|[,;]|$)|,\s*unspecified\b[^,;]*", re.IGNORECASE)
+# Parenthesized nonessential modifiers, "without ..." parts, what follows ", unspecified" ("Pneumonia, unspecified
+# organism") and an alternative after "or" ("... with stage 5 chronic kidney disease or end stage renal disease").
+_NONESSENTIAL = re.compile(r"\([^)]*\)|\bwithout\b.*?(?=\bwith\b|[,;]|$)|,\s*unspecified\b[^,;]*|\bor\b[^,;]*", re.IGNORECASE)
 
 
 def fuse(lists: Sequence[Sequence[Hit]], weights: Sequence[float] | None = None) -> list[Hit]:
@@ -82,9 +95,12 @@ def prefer(hits: Sequence[Hit], query: Query | None, text: str) -> list[Hit]:
     asked = set(analyze(text))
     special = bool(_NEWBORN_OR_PREGNANT.search(text))
     circumstantial = bool(_CIRCUMSTANTIAL.search(text))
+    spread = bool(_SPREAD.search(text))
     side = next((m.laterality for m in query.mentions if m.laterality), None) if query is not None else None
     # "history of stroke": nothing is asserted present now, so a present-condition code is the wrong kind.
     past_only = query is not None and bool(query.mentions) and all(m.assertion in PAST for m in query.mentions)
+    # Whose history: the patient's ("hx of CVA") is never a family-history code, and the other way round.
+    whose = {m.assertion for m in query.mentions} if query is not None else set()
     # Every proper prefix of a candidate code: a category is one of them when a code under it is a candidate.
     parents = {h.code[:i] for h in hits for i in range(1, len(h.code))}
     top = max(h.score for h in hits) or 1.0
@@ -97,12 +113,17 @@ def prefer(hits: Sequence[Hit], query: Query | None, text: str) -> list[Hit]:
             factor *= CIRCUMSTANCE
         elif not circumstantial and _PAST_TITLE.search(h.title):
             factor *= CIRCUMSTANCE  # "Old myocardial infarction" for a heart attack now
+        if not spread and _SECONDARY.search(h.title):
+            factor *= CIRCUMSTANCE  # a cancer named by its site is the primary one unless the text says it spread
         if past_only and not (h.code[:1] == "Z" or _ABOUT_THE_PAST.search(h.title)):
+            factor *= CIRCUMSTANCE
+        if ("history" in whose and "family" not in whose and _FAMILY_TITLE.match(h.title)) or (
+            "family" in whose and "history" not in whose and _PERSONAL_TITLE.match(h.title)
+        ):
             factor *= CIRCUMSTANCE
         if h.billable is False and h.code in parents:
             factor *= CATEGORY
-        detail = min(_detail(text, asked) for text in (h.title, *h.wordings))
-        factor *= EXACT if detail == 0 else DETAIL ** min(detail, 3)
+        factor *= _fit(h, asked)
         sides = _sides(h.title)
         if side is not None and sides:
             factor *= SIDE if side in sides else OTHER_SIDE
@@ -114,11 +135,30 @@ def prefer(hits: Sequence[Hit], query: Query | None, text: str) -> list[Hit]:
     return sorted(scored, key=lambda h: -h.score)
 
 
-def _detail(text: str, asked: set[str]) -> int:
-    """How many words of a title or inclusion term say more than the query asked (0: it names
-    only what was asked, and something was; a wording that names nothing asked counts as 3)."""
-    words = set(analyze(_NONESSENTIAL.sub(" ", text))) - _NO_DETAIL
-    return len(words - asked) if words & asked else 3
+def _fit(hit: Hit, asked: set[str]) -> float:
+    """How well the closest of a code's wordings (its title, inclusion terms) says what was asked."""
+    detail = missing = 3
+    exact = nos = False
+    for wording in (hit.title, *hit.wordings):
+        core, words, is_nos = _wording(wording)
+        extra = len(core - asked) if core & asked else 3  # a wording naming nothing asked says only more
+        unnamed = len(asked - words)
+        if extra == 0 and unnamed == 0:
+            exact, nos = True, nos or is_nos
+        detail, missing = min(detail, extra), min(missing, unnamed)
+    if nos:
+        return NOS  # "Vertigo NOS" under R42, "Seizure(s) (convulsive) NOS" under R56.9
+    if exact:
+        return EXACT
+    return DETAIL ** detail * MISSING ** missing
+
+
+@lru_cache(maxsize=200_000)
+def _wording(text: str) -> tuple[frozenset[str], frozenset[str], bool]:
+    """A title's or inclusion term's words that carry detail, all its words, and whether it is an "X NOS".
+    Cached: the same candidates come back query after query."""
+    core = frozenset(analyze(_NONESSENTIAL.sub(" ", text))) - _NO_DETAIL
+    return core, frozenset(analyze(text)), bool(_NOS.search(text))
 
 
 def _sides(title: str) -> set[str]:

@@ -5,6 +5,10 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import signal
+import subprocess
+import sys
+import time
 import uuid
 from pathlib import PurePosixPath
 
@@ -13,9 +17,11 @@ import pytest
 
 from reportgen import errors
 from reportgen.outputs import MANIFEST, PARTS, open_outputs
-from tests.batch.conftest import GOOD, run
+from tests.batch.conftest import GOOD, many_notes, run
 from tests.batch.test_batch import manifest
 from tests.batch.test_ray import CREATED, add_bad_notes
+from tests.batch.test_resume import assert_whole_reports
+from tests.conftest import REPO
 
 
 @pytest.fixture
@@ -99,3 +105,38 @@ def test_memory_outputs_refuse_other_processes(samples, memory_uri):
     result = run("batch", str(samples), "-o", memory_uri, "-j", "2")
     assert result.exit_code == errors.USAGE
     assert "lives inside this process; workers and Ray actors cannot write to it" in result.stderr
+
+
+@pytest.mark.slow  # a subprocess killed mid-run, then the resume (~30-60 s)
+def test_a_killed_run_to_a_uri_resumes_from_its_manifest_parts(tmp_path):
+    count = 40
+    src, out = many_notes(tmp_path / "in", count), tmp_path / "out"
+    proc = subprocess.Popen([sys.executable, "-m", "reportgen", "batch", str(src), "-o", out.as_uri(), "-f", "json", "-j", "1"],
+                            cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 600
+    while proc.poll() is None and time.monotonic() < deadline and not list((out / PARTS).glob("part-*.jsonl")):
+        time.sleep(0.05)
+    proc.kill()
+    assert proc.wait(timeout=30) == -signal.SIGKILL, "the batch finished before it could be killed"
+    done = {k for k, r in open_outputs(out.as_uri()).read_manifest().items() if r["status"] == "ok"}
+    assert 1 <= len(done) < count
+
+    result = run("batch", str(src), "-o", out.as_uri(), "-f", "json", "--resume", "-j", "1")
+
+    assert result.exit_code == 0, result.output
+    assert f"{count - len(done)} ok, 0 failed, {len(done)} already done" in result.stdout
+    assert len(manifest(out)) == count and len(assert_whole_reports(out)) == count
+    assert not list(out.rglob(".*.tmp")) and not list((out / PARTS).glob("*"))
+
+
+def test_a_uri_that_cannot_hold_reports_is_a_one_line_error(samples, tmp_path):
+    a_file = tmp_path / "a-file"
+    a_file.write_text("not a folder\n")
+    result = run("batch", str(samples), "-o", a_file.as_uri(), "-j", "1")
+    assert result.exit_code == errors.USAGE
+    assert result.stderr == f"Error: {a_file.as_uri()} is a file, not a folder. Give a folder or prefix for the reports.\n"
+
+    unwritable = "file:///proc/reportgen-reports"  # the kernel's filesystem takes no new folders
+    result = run("batch", str(samples), "-o", unwritable, "-j", "1")
+    assert result.exit_code == errors.RUNTIME
+    assert result.stderr.startswith(f"Error: cannot create {unwritable} (") and len(result.stderr.splitlines()) == 1
