@@ -29,8 +29,8 @@ class SectionSpec(BaseModel):
     required: bool = False
     cues: list[str] = Field(default_factory=list, description="Phrases that suggest a sentence belongs here.")
     opens: list[str] = Field(default_factory=list, description="Spoken phrases that start this section.")
-    needs_cue: bool = Field(False, description="A sentence is sorted here only when it names one of the cues "
-                            "(results hold tests: a remark on today's blood pressure names none).")
+    needs_cue: bool = Field(False, description="A sentence naming none of the cues but another section's is sorted "
+                            "there instead (results hold tests: a remark on today's blood pressure is a vital sign).")
     division: str | None = Field(None, description="Scoring division the section belongs to (ACI-Bench: subjective, "
                                  "objective_exam, objective_results, assessment_and_plan).")
 
@@ -76,13 +76,18 @@ class Layout(BaseModel):
 
     def sortable(self, ranked: Sequence[str], text: str) -> str | None:
         """Where a sentence goes, of the sections in `ranked` (a tagger's, best first): the best, unless it
-        needs a cue the sentence does not name; then the best section whose cues the sentence names,
-        else the best that does not need one."""
-        needs = {spec.id for spec in self.sections if spec.needs_cue}
-        allowed = [sid for sid in ranked if sid not in needs or self.names_cue(sid, text)]
-        if ranked and ranked[0] not in allowed:
-            return next((sid for sid in allowed if self.names_cue(sid, text)), allowed[0] if allowed else None)
-        return ranked[0] if ranked else None
+        needs a cue the sentence does not name while the sentence names another section's cue; then
+        the best of those."""
+        if not ranked:
+            return None
+        best = ranked[0]
+        if not self._needs_cue.get(best) or self.names_cue(best, text):
+            return best
+        return next((sid for sid in ranked[1:] if not self._needs_cue.get(sid) and self.names_cue(sid, text)), best)
+
+    @cached_property
+    def _needs_cue(self) -> dict[str, bool]:
+        return {spec.id: spec.needs_cue for spec in self.sections}
 
     def header_id(self, line: str) -> str | None:
         """The section a line opens, if the line is a header (`HPI:`, `## Plan`, `Exam`)."""
