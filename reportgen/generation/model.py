@@ -22,7 +22,7 @@ from reportgen.config import GenerateSettings
 from reportgen.errors import InputError, RuntimeFailure, UsageError
 from reportgen.generation import Draft
 from reportgen.generation.card import ModelCard, card_hash, read_card
-from reportgen.generation.prompt import PROMPT_FORMAT, build_messages, prompt_token_ids
+from reportgen.generation.prompt import PROMPT_FORMAT, Message, build_messages, prompt_token_ids
 from reportgen.layout import Layout
 from reportgen.report import Code
 
@@ -214,14 +214,18 @@ class ModelGenerator:
         return self.generate_many([(note_text, context)], layout)[0]
 
     def generate_many(self, notes: Sequence[tuple[str, list[Code]]], layout: Layout) -> list[Draft]:
+        return self.write([build_messages(text, context, layout, self._examples(text, layout)) for text, context in notes])
+
+    def write(self, prompts: Sequence[list[Message]]) -> list[Draft]:
+        """Drafts for prompts `build_messages` made (here, or on another machine: bench/adaptation.py)."""
         drafts: list[Draft] = []
-        for start in range(0, len(notes), self.batch_size):
-            drafts.extend(self._batch(notes[start : start + self.batch_size], layout))
+        for start in range(0, len(prompts), self.batch_size):
+            drafts.extend(self._batch(prompts[start : start + self.batch_size]))
         return drafts
 
-    def _batch(self, notes: Sequence[tuple[str, list[Code]]], layout: Layout) -> list[Draft]:
+    def _batch(self, messages: Sequence[list[Message]]) -> list[Draft]:
         tokenizer = self.loaded.tokenizer
-        prompts = [prompt_token_ids(tokenizer, build_messages(text, context, layout, self._examples(text, layout))) for text, context in notes]
+        prompts = [prompt_token_ids(tokenizer, m) for m in messages]
         batch = tokenizer.pad({"input_ids": prompts}, return_tensors="pt").to(self.device)
         sampling = {"do_sample": True, "temperature": self.temperature} if self.temperature > 0 else {"do_sample": False}
         start = time.perf_counter()
