@@ -26,7 +26,10 @@ def sft_trainer(loaded: Any, train_set: list[Example], eval_set: list[Example], 
     on_cpu = device == "cpu"
     bf16 = device == "cuda" and torch.cuda.is_bf16_supported()
     early_stop = bool(eval_set) and recipe.early_stopping_patience > 0
+    # transformers 5.2x renamed gradient_checkpointing (the name up to 5.1x, which pyproject allows) to activation_checkpointing
+    checkpointing = "activation_checkpointing" if "activation_checkpointing" in SFTConfig.__dataclass_fields__ else "gradient_checkpointing"
     args = SFTConfig(
+        **{checkpointing: recipe.gradient_checkpointing and device == "cuda"},
         output_dir=str(output / CHECKPOINTS),
         num_train_epochs=recipe.epochs,
         max_steps=recipe.max_steps,
@@ -55,7 +58,6 @@ def sft_trainer(loaded: Any, train_set: list[Example], eval_set: list[Example], 
         use_cpu=on_cpu,
         bf16=bf16,
         fp16=device == "cuda" and not bf16,
-        activation_checkpointing=recipe.gradient_checkpointing and device == "cuda",
         report_to="none",
         disable_tqdm=not progress,
         seed=recipe.seed,
