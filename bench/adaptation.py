@@ -186,6 +186,8 @@ def models(args: argparse.Namespace) -> None:
     runs, machine = {}, describe(device)
     print(f"device: {machine}", flush=True)
     for run, examples in EXAMPLE_SETS.items():
+        if run not in args.strategies:
+            continue
         items = [Example(r["id"], r["prompt"], r["completion"], r["tokens"]) for r in read_jsonl(stage / f"{examples}.jsonl.gz")]
         loaded = load_model(base, False, dtype)
         loaded.model.to(device)
@@ -204,8 +206,8 @@ def models(args: argparse.Namespace) -> None:
     (out / "training.json").write_text(json.dumps(runs, indent=1))
     prompts = read_jsonl(stage / "prompts.jsonl.gz")
     drafts = {}
-    for strategy in MODEL_STRATEGIES:
-        source = str(args.work / "runs" / strategy.removesuffix("+rag")) if strategy.startswith("fine-tuned") else base
+    for strategy in args.strategies:
+        source = str(args.work / "runs" / strategy) if strategy in EXAMPLE_SETS else base  # each fine-tuned strategy its own run
         loaded = load_model(source, False, dtype)
         loaded.model.to(device)
         generator = ModelGenerator(loaded, plan["max_new_tokens"], batch_size=args.gen_batch_size)
@@ -255,8 +257,10 @@ def score(args: argparse.Namespace) -> None:
     from reportgen.pipeline import Pipeline
 
 
-    drafts = json.loads((args.drafts / "drafts.json").read_text())
-    training = json.loads((args.drafts / "training.json").read_text())
+    drafts, training = {}, {}
+    for folder in args.drafts:  # several `models` runs: a later folder's strategies replace an earlier one's
+        drafts.update(json.loads((folder / "drafts.json").read_text()))
+        training.update(json.loads((folder / "training.json").read_text()))
     valid = valid_pairs(args)
     settings = settings_for(args.work, args)
     pipeline = Pipeline.from_settings(settings)
@@ -269,7 +273,7 @@ def score(args: argparse.Namespace) -> None:
         made = [Draft(text=d["text"], generator="model", model_id=name, prompt_format=PROMPT_FORMAT, warnings=d["warnings"],
                       new_tokens=d["new_tokens"]) for d in written["drafts"]]
         reports = [r.report for r in pipeline.finish(prepared, made)]
-        run = training.get(name.removesuffix("+rag")) if name.startswith("fine-tuned") else None
+        run = training.get(name)
         stats = GenerationStats(**written["stats"])
         rows.append(score_row(Strategy(name, training_seconds=run["train_s"] if run else None), valid, reports, references, stats.seconds, stats))
     rows += compare(settings, valid, [Strategy("model-free")])
@@ -382,13 +386,16 @@ def main() -> None:
     parser.add_argument("--work", type=Path, default=REPO / ".cache" / "bench-adaptation", help="cache: converted model, archive, stage")
     parser.add_argument("--stage", dest="stage_dir", type=Path, help="models: the folder `prepare` wrote (default WORK/stage)")
     parser.add_argument("--model", type=Path, help="models: the imported model directory or the package's .gguf (default WORK/smollm2)")
-    parser.add_argument("--drafts", type=Path, help="score: the folder `models` wrote (default --out)")
+    parser.add_argument("--strategies", default=",".join(MODEL_STRATEGIES), help="models: which model strategies (comma-separated)")
+    parser.add_argument("--drafts", type=Path, nargs="*", help="score: the folders `models` wrote (default --out)")
     parser.add_argument("--out", type=Path, default=REPO / "bench-out" / "adaptation")
     parser.add_argument("--data", type=Path, default=REPO.parent / "shared" / "data")
     args = parser.parse_args()
     args.stage, stage_name = args.stage_dir or args.work / "stage", args.stage
     args.model = args.model or args.work / "smollm2"
-    args.drafts = args.drafts or args.out
+    args.drafts = args.drafts or [args.out]
+    args.strategies = [s for s in args.strategies.split(",") if s]
+    assert set(args.strategies) <= set(MODEL_STRATEGIES), f"--strategies: choose from {', '.join(MODEL_STRATEGIES)}"
     {"prepare": prepare, "models": models, "score": score, "speed": speed, "speed-one": speed_one,
      "speed-generate": speed_generate}[stage_name](args)
 
