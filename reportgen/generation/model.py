@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from reportgen.config import GenerateSettings
+from reportgen.config import EsSettings, GenerateSettings
 from reportgen.errors import InputError, RuntimeFailure, UsageError
 from reportgen.generation import Draft
 from reportgen.generation.card import ModelCard, card_hash, read_card
@@ -138,13 +138,14 @@ class Examples(NamedTuple):
     budget: int
 
 
-def open_examples(settings: GenerateSettings) -> Examples | None:
-    """The worked-example set-up the settings ask for (training and inference), None = no examples."""
+def open_examples(settings: GenerateSettings, es: EsSettings | None = None) -> Examples | None:
+    """The worked-example set-up the settings ask for (training and inference), None = no examples.
+    `es`: the connection, for an archive indexed in Elasticsearch."""
     if settings.examples is None or settings.examples_k == 0:
         return None
     from reportgen.archive import ExampleArchive
 
-    return Examples(ExampleArchive.open(settings.examples), settings.examples_k, settings.examples_max_tokens)
+    return Examples(ExampleArchive.open(settings.examples, es), settings.examples_k, settings.examples_max_tokens)
 
 
 @dataclass
@@ -200,7 +201,7 @@ class ModelGenerator:
         self._torch = torch
 
     @classmethod
-    def from_settings(cls, settings: GenerateSettings, threads: int = 1) -> ModelGenerator:
+    def from_settings(cls, settings: GenerateSettings, threads: int = 1, es: EsSettings | None = None) -> ModelGenerator:
         from reportgen.runtime import set_threads
 
         assert settings.model is not None
@@ -208,7 +209,7 @@ class ModelGenerator:
         device, dtype = pick_device()
         loaded = load_model(settings.model, settings.trust_remote_code, dtype)
         loaded.model.to(device)
-        return cls(loaded, settings.max_new_tokens, settings.temperature, examples=open_examples(settings))
+        return cls(loaded, settings.max_new_tokens, settings.temperature, examples=open_examples(settings, es))
 
     def generate(self, note_text: str, context: list[Code], layout: Layout) -> Draft:
         return self.generate_many([(note_text, context)], layout)[0]

@@ -84,7 +84,7 @@ def _train(
         raise UsageError(f"{base_model} is a LoRA run, not a base model.", "Export it with `reportgen export --merge` first.")
     pipeline = Pipeline.from_settings(without_model(settings))
     say(f"Building {len(pairs)} examples (de-identify, retrieve terminology, prompt) ...")
-    worked = open_examples(settings.generate)
+    worked = open_examples(settings.generate, settings.es)
     examples = build_examples(pairs, pipeline, loaded.tokenizer, recipe.max_length, recipe.overlong, worked)
     say(examples.summary())
     if examples.deid_policy is None:
