@@ -192,7 +192,7 @@ def models(args: argparse.Namespace) -> None:
         loaded = load_model(base, False, dtype)
         loaded.model.to(device)
         reset_peak(device)
-        trainer = sft_trainer(loaded, items, [], recipe, args.work / "runs" / run, device, progress=False)
+        trainer = sft_trainer(loaded, items, [], recipe, args.work / "runs" / run, device, progress=False, say=print)
         outcome = trainer.train()
         trainer.save_model(str(args.work / "runs" / run))
         loaded.tokenizer.save_pretrained(str(args.work / "runs" / run))

@@ -2,9 +2,10 @@
 
 One note's failure is recorded and the batch goes on. Every report file is
 written atomically; the manifest (`OUTPUT_DIR/manifest.jsonl`) gets one JSON
-line per finished note, flushed as it finishes, so a killed run leaves every
+line per finished note, kept as it finishes, so a killed run leaves every
 line but possibly a torn last one, which `--resume` drops. At the end the
-manifest is rewritten (atomically) with the latest line per note.
+manifest is rewritten (atomically) with the latest line per note. OUTPUT_DIR
+is a folder or an fsspec URI (`reportgen.outputs` says how each keeps this).
 
 Nothing here logs or records note text: error messages are reportgen's own
 (they name files, never content) or, for anything else, the exception type.
@@ -32,15 +33,14 @@ from typing import Any
 from reportgen import __version__
 from reportgen.config import FORMATS, Settings
 from reportgen.errors import InputError, ReportgenError, UsageError
-from reportgen.files import atomic_write
 from reportgen.notes import Note, discover, opaque_id, read_note, resolve_input
 from reportgen.orphans import exit_with_parent
+from reportgen.outputs import MANIFEST, Outputs
 from reportgen.pipeline import Pipeline, timed
 from reportgen.render import render
-from reportgen.report import Report
+from reportgen.report import EMPTY_REPORT, Report
 from reportgen.terminology.index import open_terminology
 
-MANIFEST = "manifest.jsonl"
 MODEL_CHUNK = 16  # notes handed to a model generator's generate_many at a time
 
 
@@ -78,6 +78,7 @@ class Summary:
     ok: int = 0
     failed: int = 0
     skipped: int = 0  # already done (--resume)
+    empty: list[str] = field(default_factory=list)  # ids of notes whose report came out empty (status ok, a warning)
     interrupted: bool = False
     seconds: float = 0.0
     reasons: Counter[str] = field(default_factory=Counter)
@@ -139,16 +140,6 @@ def _clashes(stems: dict[PurePosixPath, PurePosixPath]) -> set[PurePosixPath]:
     return clashing
 
 
-def safe_target(output_dir: Path, rel: PurePosixPath) -> Path:
-    """The output file for rel, refusing one that a symlinked folder would put outside OUTPUT_DIR."""
-    root = output_dir.resolve()
-    target = root / rel
-    target.parent.mkdir(parents=True, exist_ok=True)
-    if not target.parent.resolve().is_relative_to(root) or target.is_symlink():
-        raise InputError(f"output {rel} would be written outside the output folder.", "Remove the symlink there.")
-    return target
-
-
 # ---------------------------------------------------------------- one note
 
 
@@ -177,7 +168,7 @@ class Processor:
 
     pipeline: Pipeline
     input_dir: Path
-    output_dir: Path
+    outputs: Outputs
     formats: list[str]
     fingerprint: str
 
@@ -243,7 +234,7 @@ class Processor:
             rendered = [(rel, render(report, fmt, None, templates)) for rel, fmt in zip(job.outputs(self.formats), self.formats)]
         with timed(record.timings, "write"):
             for rel, text in rendered:
-                atomic_write(safe_target(self.output_dir, rel), text)
+                self.outputs.write(rel, text)
                 record.outputs.append(rel.as_posix())
         record.status = "ok"
 
@@ -259,12 +250,12 @@ def _finish(record: Record) -> Record:
 _worker: dict[str, object] = {}
 
 
-def _init_worker(parent: int, settings: Settings, input_dir: Path, output_dir: Path, formats: list[str], fingerprint: str) -> None:
+def _init_worker(parent: int, settings: Settings, input_dir: Path, outputs: Outputs, formats: list[str], fingerprint: str) -> None:
     """Runs once per worker process: die with the parent, load the pipeline (spaCy, index) once; leave Ctrl-C to the parent."""
     exit_with_parent(parent)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     try:
-        _worker["processor"] = Processor(Pipeline.from_settings(settings), input_dir, output_dir, formats, fingerprint)
+        _worker["processor"] = Processor(Pipeline.from_settings(settings), input_dir, outputs, formats, fingerprint)
     except ReportgenError as e:  # e.g. de-identification cannot run: every note would fail closed
         _worker["error"] = e
 
@@ -322,39 +313,13 @@ def _run_pool(jobs: Sequence[Job], settings: Settings, args: tuple, workers: int
                 yield future.result()
 
 
-# ---------------------------------------------------------------- manifest
+# ---------------------------------------------------------------- resume
 
 
-def read_manifest(path: Path) -> dict[str, dict]:
-    """The latest record per input path. A torn last line (killed run) is dropped."""
-    latest: dict[str, dict] = {}
-    if not path.exists():
-        return latest
-    for line in path.read_text(encoding="utf-8").splitlines():
-        try:
-            record = json.loads(line)
-        except json.JSONDecodeError:
-            continue
-        if isinstance(record, dict) and "input" in record:
-            latest[record["input"]] = record
-    return latest
-
-
-def write_manifest(path: Path, records: dict[str, dict]) -> None:
-    atomic_write(path, "".join(json.dumps(records[key]) + "\n" for key in sorted(records)))
-
-
-def _remove_stale_temp_files(output_dir: Path) -> None:
-    """A killed run can leave atomic_write's hidden temp files (`.name.XXXX.tmp`); never a half report."""
-    for path in output_dir.rglob(".*.tmp"):
-        if path.is_file() and not path.is_symlink():
-            path.unlink()
-
-
-def _already_done(record: dict | None, source: Path, output_dir: Path, fingerprint: str, notes_max: int) -> bool:
+def _already_done(record: dict | None, source: Path, present: set[str], fingerprint: str, notes_max: int) -> bool:
     if not record or record.get("status") != "ok" or record.get("versions", {}).get("settings") != fingerprint:
         return False
-    if not all((output_dir / out).is_file() for out in record.get("outputs", [])):
+    if not all(out in present for out in record.get("outputs", [])):
         return False
     try:
         if not source.is_file() or source.stat().st_size > notes_max:  # a FIFO would block the read
@@ -370,7 +335,7 @@ def _already_done(record: dict | None, source: Path, output_dir: Path, fingerpri
 def run_batch(
     settings: Settings,
     input_dir: Path,
-    output_dir: Path,
+    outputs: Outputs,
     *,
     formats: Sequence[str],
     pattern: str,
@@ -381,47 +346,52 @@ def run_batch(
     on_start: Callable[[int], None] = lambda total: None,
     on_record: Callable[[Record], None] = lambda record: None,
 ) -> Summary:
-    """Process every matching note under input_dir into output_dir; see the module docstring."""
-    if settings.batch.engine == "ray":
+    """Process every matching note under input_dir into outputs; see the module docstring."""
+    ray = settings.batch.engine == "ray"
+    if ray:
         from reportgen.batch_ray import require_ray
 
         require_ray()
+    if outputs.in_process and (ray or workers > 1):
+        raise UsageError(f"{outputs.location} lives inside this process; workers and Ray actors cannot write to it.",
+                         "Use --workers 1 with the local engine, or a folder or object-store URI.")
     if not input_dir.is_dir():
         raise InputError(f"input folder {input_dir} does not exist or is not a folder.", "Check INPUT_DIR.")
-    if output_dir.resolve() == input_dir.resolve():
+    if outputs.local is not None and outputs.local.resolve() == input_dir.resolve():
         raise UsageError("the output folder is the input folder.", "Write reports to another folder (-o).")
-    manifest = output_dir / MANIFEST
-    if manifest.exists() and not (resume or force):
-        raise UsageError(f"{output_dir} already holds a batch ({MANIFEST}).", "Pass --resume to continue it or --force to start over.")
-    output_dir.mkdir(parents=True, exist_ok=True)
+    if outputs.holds_batch() and not (resume or force):
+        raise UsageError(f"{outputs.location} already holds a batch ({MANIFEST}).", "Pass --resume to continue it or --force to start over.")
+    outputs.prepare()
 
-    inputs = discover(input_dir, pattern, recursive, exclude=output_dir)
+    inputs = discover(input_dir, pattern, recursive, exclude=outputs.local)
     if not inputs:
         where = "or below " if recursive else ""
         raise InputError(f"no files matching '{pattern}' in {where}{input_dir}.", "Check --glob and --recursive.")
     jobs = plan_outputs(inputs, opaque=settings.notes.ids == "opaque")
     fingerprint = settings_fingerprint(settings, formats)
-    records = read_manifest(manifest) if resume else {}
+    records = outputs.read_manifest() if resume else {}
+    present: set[str] = set()
     if resume:
-        _remove_stale_temp_files(output_dir)
-    write_manifest(manifest, records)  # drops a torn last line before we append
+        outputs.remove_stale_temp_files()
+        present = outputs.existing(out for record in records.values() for out in record.get("outputs", []))
+    outputs.write_manifest(records)  # drops a torn last line before we append
 
     summary = Summary(total=len(jobs))
     todo: list[Job] = []
     for job in jobs:
         source = input_dir / job.input
-        if resume and _already_done(records.get(job.input.as_posix()), source, output_dir, fingerprint, settings.notes.max_bytes):
+        if resume and _already_done(records.get(job.input.as_posix()), source, present, fingerprint, settings.notes.max_bytes):
             summary.skipped += 1
         else:
             todo.append(job)
     on_start(len(todo))
 
-    args = (input_dir, output_dir, list(formats), fingerprint)
+    args = (input_dir, outputs, list(formats), fingerprint)
     start = time.perf_counter()
-    with StopFlag() as stop, manifest.open("a", encoding="utf-8") as log:
+    with StopFlag() as stop, outputs.journal() as log:
         # A model is loaded once, in this process, and fed chunks of notes; a model-free
         # generator takes notes one at a time, here, in worker processes or on Ray actors.
-        if settings.batch.engine == "ray":
+        if ray:
             from reportgen.batch_ray import run_ray
 
             open_terminology(settings)  # an absent index is built here once, before the actors open it
@@ -433,15 +403,16 @@ def run_batch(
             open_terminology(settings)  # an absent index is built here once, not by every worker at once
             stream = _run_pool(todo, settings, args, min(workers, len(todo)), stop)
         for record in stream:
-            log.write(json.dumps(asdict(record)) + "\n")
-            log.flush()
+            log(json.dumps(asdict(record)))
             if record.status == "ok":
                 summary.ok += 1
+                if EMPTY_REPORT in record.warnings:
+                    summary.empty.append(record.note or record.input)
             else:
                 summary.failed += 1
                 summary.reasons[record.reason or "unknown"] += 1
             on_record(record)
         summary.interrupted = stop.set and summary.processed < len(todo)
     summary.seconds = time.perf_counter() - start
-    write_manifest(manifest, read_manifest(manifest))  # one line per note, the latest
+    outputs.write_manifest(outputs.read_manifest())  # one line per note, the latest
     return summary

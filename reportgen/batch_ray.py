@@ -3,8 +3,8 @@ manifest, with the notes flowing through Ray Data to a pool of actors, one `Pipe
 
 The driver (this process) plans the jobs, writes the manifest and reports progress, as
 with the local engine; the actors read the notes and write the reports themselves, so
-INPUT_DIR and OUTPUT_DIR must be paths every node sees (one machine: any path; a
-cluster: a shared filesystem). A tantivy index is built once by the driver and either
+INPUT_DIR must be a path every node sees (one machine: any path; a cluster: a shared
+filesystem) and OUTPUT_DIR too, or an object-store URI (`reportgen.outputs`). A tantivy index is built once by the driver and either
 shipped to the actors through Ray's object store (`ray.index = "ship"`) or opened by
 each from `terms.index_dir` (`"shared"`); with Elasticsearch every actor queries the
 cluster. Ray is an optional dependency: `require_ray` says how to install it.
@@ -16,11 +16,14 @@ import io
 import json
 import logging
 import math
+import queue
 import signal
 import tarfile
 import tempfile
+import threading
+import warnings
 from collections.abc import Iterator, Sequence
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any
 
@@ -55,8 +58,8 @@ def run_ray(jobs: Sequence[Job], settings: Settings, args: tuple, stop: StopFlag
     """
     import ray
 
-    input_dir, output_dir, *rest = args
-    args = (Path(input_dir).absolute(), Path(output_dir).absolute(), *rest)  # actors may start elsewhere
+    input_dir, *rest = args
+    args = (Path(input_dir).absolute(), *rest)  # actors may start elsewhere (outputs are absolute already)
     started = _connect(settings.ray)
     try:
         yield from _stream(jobs, settings, args, stop)
@@ -73,54 +76,120 @@ def _connect(options: RaySettings) -> bool:
         return False
     quiet: dict[str, Any] = {"log_to_driver": False, "logging_level": logging.WARNING}
     try:
-        if options.address:
-            ray.init(address=options.address, **quiet)
-        else:
-            ray.init(include_dashboard=False, object_store_memory=_LOCAL_OBJECT_STORE, **quiet)
+        with warnings.catch_warnings():  # Ray Client warns before it raises; the error below says it all
+            warnings.simplefilter("ignore", UserWarning)
+            if options.address:
+                ray.init(address=options.address, **quiet)
+            else:  # its token notice concerns clusters others join, not this run's private instance
+                logging.getLogger("ray._private.authentication.authentication_token_setup").setLevel(logging.ERROR)
+                ray.init(include_dashboard=False, object_store_memory=_LOCAL_OBJECT_STORE, **quiet)
+    except ImportError:  # Ray without its client extra (grpcio)
+        raise RuntimeFailure(f"--address {options.address} needs Ray Client, which is not installed.", f"{INSTALL}.") from None
     except (ConnectionError, TimeoutError, ValueError, RuntimeError) as e:
         where = f"the Ray cluster at {options.address}" if options.address else "a local Ray instance"
+        client = " and that the head node's Ray Client port is reachable from here" if _is_client(options.address) else ""
         raise RuntimeFailure(f"cannot start or reach {where} ({type(e).__name__}).",
-                             "Check ray.address (--address) and `ray status` on the head node.") from None
+                             f"Check ray.address (--address){client}, and `ray status` on the head node.") from None
     return True
+
+
+def _is_client(address: str | None) -> bool:
+    """ray://HEAD:10001: this process joins through Ray Client (gRPC), from outside the cluster."""
+    return bool(address) and str(address).startswith("ray://")
 
 
 def _stream(jobs: Sequence[Job], settings: Settings, args: tuple, stop: StopFlag) -> Iterator[Record]:
     import ray
-    import ray.data
-
-    context = ray.data.DataContext.get_current()
-    context.enable_progress_bars = False  # reportgen reports progress itself
-    context.print_on_execution_start = False
-    for handler in logging.getLogger("ray.data").handlers:  # Ray Data's own log file keeps the detail
-        if isinstance(handler, logging.StreamHandler) and not isinstance(handler, logging.FileHandler):
-            handler.setLevel(logging.ERROR)
 
     options = settings.ray
     gpus = options.num_gpus
     if gpus is None:
         gpus = 1.0 if settings.generate.model and ray.cluster_resources().get("GPU", 0) >= 1 else 0.0
-    size = _pool_size(options, gpus, len(jobs))
-    chunk = MODEL_CHUNK if settings.generate.model else 1
     index = None
     if options.index == "ship" and settings.terms.backend == "tantivy":
         index = [ray.put(_pack(index_path(settings)))]  # in a list: the actor fetches it, once
-
-    rows = [{"input": job.input.as_posix(), "stem": job.stem.as_posix()} for job in jobs]
-    dataset = ray.data.from_items(rows, override_num_blocks=min(_MAX_BLOCKS, math.ceil(len(rows) / chunk)))
-    results = dataset.map_batches(
-        _Actor,
-        fn_constructor_kwargs={"settings": settings, "args": args, "index": index},
-        batch_size=chunk,
-        compute=ray.data.ActorPoolStrategy(size=size),
-        num_cpus=options.num_cpus,
-        num_gpus=gpus,
+    plan = _Plan(
+        rows=[{"input": job.input.as_posix(), "stem": job.stem.as_posix()} for job in jobs],
+        settings=settings, args=args, index=index, actors=_pool_size(options, gpus, len(jobs)), gpus=gpus,
+        chunk=MODEL_CHUNK if settings.generate.model else 1,
     )
-    for row in results.iter_rows():
-        if row["failure"]:  # an actor could not build its pipeline: stop the batch as the local engine does
-            raise _error(json.loads(row["failure"]))
-        if stop.set:
-            return
-        yield Record(**json.loads(row["record"]))
+    # Ray Data's executor runs in a cluster process, not here: under Ray Client (ray://) this
+    # process has no core worker to run it; elsewhere it costs one idle actor.
+    driver = ray.remote(num_cpus=0)(_Driver).remote(plan)
+    try:
+        while True:
+            rows, finished = ray.get(driver.take.remote())
+            for row in rows:
+                if row["failure"]:  # an actor could not build its pipeline: stop the batch as the local engine does
+                    raise _error(json.loads(row["failure"]))
+                if stop.set:
+                    return
+                yield Record(**json.loads(row["record"]))
+            if finished or stop.set:
+                return
+    finally:
+        ray.kill(driver)  # the actor pool goes with it
+
+
+@dataclass
+class _Plan:
+    rows: list[dict[str, str]]
+    settings: Settings
+    args: tuple
+    index: list | None
+    actors: int
+    gpus: float
+    chunk: int
+
+
+class _Driver:
+    """Runs the Ray Data pipeline inside the cluster and hands its rows out as they come."""
+
+    def __init__(self, plan: _Plan) -> None:
+        self.rows: queue.Queue[dict[str, str] | BaseException | None] = queue.Queue()
+        threading.Thread(target=self._run, args=(plan,), daemon=True).start()
+
+    def _run(self, plan: _Plan) -> None:
+        import ray.data
+
+        try:
+            context = ray.data.DataContext.get_current()
+            context.enable_progress_bars = False  # reportgen reports progress itself
+            context.print_on_execution_start = False
+            for handler in logging.getLogger("ray.data").handlers:  # Ray Data's own log file keeps the detail
+                if isinstance(handler, logging.StreamHandler) and not isinstance(handler, logging.FileHandler):
+                    handler.setLevel(logging.ERROR)
+            blocks = min(_MAX_BLOCKS, math.ceil(len(plan.rows) / plan.chunk))
+            results = ray.data.from_items(plan.rows, override_num_blocks=blocks).map_batches(
+                _Actor,
+                fn_constructor_kwargs={"settings": plan.settings, "args": plan.args, "index": plan.index},
+                batch_size=plan.chunk,
+                compute=ray.data.ActorPoolStrategy(size=plan.actors),
+                num_cpus=plan.settings.ray.num_cpus,
+                num_gpus=plan.gpus,
+            )
+            for row in results.iter_rows():
+                self.rows.put(row)
+            self.rows.put(None)
+        except BaseException as e:  # raised again in the caller by take()
+            self.rows.put(e)
+
+    def take(self, wait: float = 1.0, most: int = 1000) -> tuple[list[dict[str, str]], bool]:
+        """The rows ready now (waiting up to `wait` s for a first one); True once the run is over."""
+        rows: list[dict[str, str]] = []
+        try:
+            item = self.rows.get(timeout=wait)
+            while True:
+                if item is None:
+                    return rows, True
+                if isinstance(item, BaseException):
+                    raise item
+                rows.append(item)
+                if len(rows) >= most:
+                    return rows, False
+                item = self.rows.get_nowait()
+        except queue.Empty:
+            return rows, False
 
 
 def _pool_size(options: RaySettings, gpus: float, jobs: int) -> int:

@@ -86,7 +86,7 @@ def score_problems(problems: Sequence[Problem], labels: dict) -> ProblemScore:
     found: set[int] = set()
     correct = neutral = first_right = 0
     for problem in listed:
-        match = next((i for i, g in enumerate(gold) if _same_problem(problem, g)), None)
+        match = next((i for i, g in enumerate(gold) if same_problem(problem, g)), None)
         if match is None:
             neutral += any(_words_match(problem.text, alias) for alias in labels.get("also_acceptable", []))
             continue
@@ -97,7 +97,8 @@ def score_problems(problems: Sequence[Problem], labels: dict) -> ProblemScore:
     return ProblemScore(len(listed), correct, neutral, len(gold), len(found), first_right)
 
 
-def _same_problem(problem: Problem, gold: dict) -> bool:
+def same_problem(problem: Problem, gold: dict) -> bool:
+    """A listed problem is a labelled one: it says at least half of one of its names, or its first code is acceptable."""
     if any(_words_match(problem.text, name) for name in (gold["text"], *gold.get("aliases", []))):
         return True
     return bool(problem.codes) and _code_ok(problem.codes[0].code, gold["codes"])

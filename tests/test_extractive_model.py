@@ -11,6 +11,8 @@ from reportgen import errors
 from reportgen.cli import cli
 from reportgen.generation.align import NONE, labels
 from reportgen.generation.dialogue import sentences
+from reportgen.generation.excerpt import FULL
+from reportgen.generation.extractive import ExtractiveGenerator
 from reportgen.generation.tagger import TaggerModel
 from reportgen.generation.wording import written
 from reportgen.layout import load_layout
@@ -44,6 +46,7 @@ def test_train_extractive_writes_a_model_that_generate_uses(tmp_path):
     assert result.exit_code == 0, result.output
     loaded = TaggerModel.load(model)
     assert {"hpi", "physical_exam", "assessment_plan", NONE} <= set(loaded.classes)
+    assert loaded.excerpt is None  # full visits only: no excerpt to learn, every transcript is sorted
     assert loaded.info["pairs"] == 6 and loaded.info["deid_policy"] and "0.65" in loaded.info["cross_validation"]
     note = tmp_path / "note.txt"
     note.write_text(DIALOGUE)
@@ -76,3 +79,50 @@ def test_a_model_of_another_format_is_refused(tmp_path):
     save_file({"weight": np.zeros((2, 2), dtype=np.float32)}, str(model), {"format": "something-else"})
     with pytest.raises(errors.RuntimeFailure, match="not a reportgen-extractive-tagger"):
         TaggerModel.load(model)
+
+
+SMOKING = "\n".join([
+    "Doctor: Do you smoke?",
+    "Patient: I smoke a pack of cigarettes a day, and I drink beer on weekends.",
+    "Doctor: How long have you been smoking?",
+    "Patient: About twenty years.",
+])
+
+
+def test_a_one_section_excerpt_is_written_under_the_section_the_excerpt_classifier_picks(tmp_path):
+    """Pairs whose report has one section teach the excerpt classifier; full visits stay sorted sentence by sentence."""
+    layout = load_layout("clinical-visit")
+    excerpt_report = layout.format_draft({"social_history": "Smokes a pack a day for twenty years. Drinks beer on weekends."})
+    rows = [{"id": f"full{i}", "note": DIALOGUE, "report": REPORT} for i in range(6)]
+    rows += [{"id": f"soc{i}", "note": SMOKING, "report": excerpt_report} for i in range(6)]
+    pairs = tmp_path / "pairs.jsonl"
+    pairs.write_text("".join(json.dumps(row) + "\n" for row in rows))
+    model = tmp_path / "site.safetensors"
+    result = CliRunner().invoke(cli, ["train", "--method", "extractive", "--data", str(pairs), "-o", str(model)])
+    assert result.exit_code == 0, result.output
+    loaded = TaggerModel.load(model)
+    assert loaded.excerpt is not None and set(loaded.excerpt.classes) == {"social_history", FULL}
+    assert loaded.info["excerpt_dialogues"] == {FULL: 6, "social_history": 6}
+    generator = ExtractiveGenerator(loaded, model)
+    texts = generator.sort(SMOKING, layout)
+    assert list(texts) == ["social_history"] and "pack of cigarettes a day" in texts["social_history"]
+    assert {"hpi", "physical_exam", "assessment_plan"} <= set(generator.sort(DIALOGUE, layout))
+
+
+def test_the_excerpt_classifier_survives_the_file_round_trip(tmp_path):
+    """scikit-learn's multinomial coef_ is Fortran-ordered; the file must still hold it row by row."""
+    from collections import Counter
+
+    import numpy as np
+
+    from reportgen.generation import excerpt
+
+    dialogues = [Counter({"smoke": 2, "beer": 1}), Counter({"knee": 1, "pain": 2}), Counter({"allergic": 1, "penicillin": 1})] * 4
+    classifier = excerpt.fit(dialogues, ["social_history", "hpi", "allergies"] * 4, c=16.0)
+    model = TaggerModel([NONE, "hpi"], {"bias": 0}, np.zeros((2, 1), dtype=np.float32), np.zeros(2, dtype=np.float32), {},
+                        excerpt=classifier)
+    model.save(tmp_path / "m.safetensors")
+    loaded = TaggerModel.load(tmp_path / "m.safetensors").excerpt
+    assert loaded is not None and loaded.classes == classifier.classes
+    for counts in dialogues[:3]:
+        assert np.allclose(loaded.probabilities(counts), classifier.probabilities(counts), atol=1e-3)

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from reportgen.config import load_settings
+from reportgen.errors import RuntimeFailure
 from reportgen.evaluate import score_problems
-from reportgen.generation.problems import code, find_problems
+from reportgen.generation.problems import SCORER_FORMAT, ProblemScorer, code, find_problems, problem_candidates, shipped_scorer
 from reportgen.report import Code, Problem
 from reportgen.terminology.index import open_terminology
 
@@ -20,7 +23,7 @@ def test_headlines_and_dictated_problems_are_found_and_coded(terminology):
     assessment = ("Congestive heart failure.\n• Medical Reasoning: She is stable.\n2. Hypertension.\n"
                   "For the patient's second problem, the patient's depression, we will continue therapy. "
                   "From a diabetes type 2 standpoint, the patient will continue metformin.")
-    problems = find_problems([assessment], "Annual exam.", terminology)
+    problems = find_problems([assessment], "Annual exam.", terminology, dialogue=assessment)
     texts = {p.text: p for p in problems}
     assert {"Congestive heart failure", "Hypertension", "depression", "diabetes type 2"} <= set(texts)
     assert texts["Hypertension"].codes[0].code == "I10"
@@ -56,12 +59,49 @@ def test_codes_prefer_specific_codes_and_skip_unrelated_chapters(terminology):
     assert not any(c.code.startswith(("O", "P", "V", "W", "X", "Y")) for c in code("smoking", terminology))
 
 
-def test_history_lists_become_problems(terminology):
-    text = "Martha is a 50-year-old female with a past medical history significant for congestive heart failure, depression and hypertension who presents today."
-    found = {p.text for p in find_problems([text], "", terminology)}
-    assert {"congestive heart failure", "depression", "hypertension"} <= found
+def test_history_lists_become_candidates_and_the_scorer_decides(terminology):
+    text = ("Martha is a 50-year-old female with a past medical history significant for congestive heart failure, "
+            "depression and hypertension who presents today.")
+    candidates = {c.problem.text for c in problem_candidates([text], "", terminology, dialogue=text)}
+    assert {"congestive heart failure", "depression", "hypertension"} <= candidates
+    keep_all = ProblemScorer({}, 0.0, 0.5)  # probability 0.5 for every candidate
+    keep_none = ProblemScorer({}, 0.0, 0.6)
+    assert {p.text for p in find_problems([text], "", terminology, dialogue=text, scorer=keep_all)} >= candidates
+    assert find_problems([text], "", terminology, dialogue=text, scorer=keep_none) == []
 
 
+def test_vocabulary_names_in_the_dialogue_are_candidates(terminology):
+    dialogue = ("[doctor] so you have had that kidney stone before ?\n[patient] yes , two years ago .\n"
+                "[doctor] okay . your right ankle sprain should heal in a few weeks .")
+    texts = {c.problem.text: c for c in problem_candidates([], "", terminology, dialogue=dialogue)}
+    assert {"kidney stone", "ankle sprain"} <= set(texts)
+    assert texts["kidney stone"].problem.codes[0].code.startswith("N20")
+    assert texts["kidney stone"].features["source=term"] == 1.0
+
+
+def test_a_cue_after_the_problem_counts_only_in_its_clause(terminology):
+    said = ("Then in terms of your high blood pressure, I know that you and I have kind of battled in the past "
+            "with you remembering to take your medications.")
+    keep_all = ProblemScorer({}, 0.0, 0.5)
+    [problem] = find_problems([said], "", terminology, scorer=keep_all)
+    assert problem.status == "active"
+    [problem] = find_problems([], "", terminology, dialogue="She had asthma in the past.", scorer=keep_all)
+    assert (problem.text, problem.status) == ("asthma", "history")
+
+
+def test_the_shipped_scorer_loads_and_a_broken_one_is_one_clear_error(tmp_path):
+    scorer = shipped_scorer()
+    assert 0 < scorer.threshold < 1 and scorer.info["dev"]["recall"] > 0
+    path = tmp_path / "problems.json"
+    path.write_text(scorer.to_json())
+    assert ProblemScorer.load(path) == scorer
+    for content in (None, "{not json", '{"format": "other"}', json.dumps({"format": SCORER_FORMAT})):
+        path.unlink(missing_ok=True)
+        if content is not None:
+            path.write_text(content)
+        with pytest.raises(RuntimeFailure, match="problem scorer") as error:
+            ProblemScorer.load(path)
+        assert "reportgen.training.problems" in str(error.value) and "\n" not in str(error.value)
 def test_problem_scoring_against_labels():
     labels = {"problems": [{"text": "congestive heart failure", "aliases": ["chf"], "codes": ["I50"]},
                            {"text": "hypertension", "codes": ["I10"]}],
@@ -74,8 +114,6 @@ def test_problem_scoring_against_labels():
 
 
 def test_evaluate_scores_the_problem_list_from_a_label_file(tmp_path):
-    import json
-
     from click.testing import CliRunner
 
     from reportgen import errors

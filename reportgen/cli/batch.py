@@ -25,10 +25,18 @@ def _formats(ctx: click.Context, param: click.Parameter, value: str | None) -> l
     return list(dict.fromkeys(formats))
 
 
+def _output(ctx: click.Context, param: click.Parameter, value: str) -> str:
+    from reportgen.outputs import is_uri
+
+    if not is_uri(value):  # a folder: the usual checks (not a file)
+        click.Path(file_okay=False).convert(value, param, ctx)
+    return value
+
+
 @click.command()
 @click.argument("input_dir", type=click.Path(path_type=Path, file_okay=False))
-@click.option("-o", "--output-dir", type=click.Path(path_type=Path, file_okay=False), required=True,
-              help="Folder for the reports and manifest.jsonl (created if missing).")
+@click.option("-o", "--output-dir", "output", callback=_output, required=True, metavar="DIR|URI",
+              help="Folder for the reports and manifest.jsonl (created if missing), or an fsspec URI (s3://bucket/reports).")
 @click.option("-f", "--format", "formats", callback=_formats, metavar="md,html,json",
               help="Comma-separated report formats, one file each per note (default: md).")
 @click.option("--glob", "pattern", metavar="PATTERN", help="Which file names are notes (default: '*.txt').")
@@ -49,7 +57,7 @@ def _formats(ctx: click.Context, param: click.Parameter, value: str | None) -> l
 def batch(
     app: App,
     input_dir: Path,
-    output_dir: Path,
+    output: str,
     formats: list[str] | None,
     pattern: str | None,
     recursive: bool,
@@ -79,8 +87,9 @@ def batch(
     Exit status: 0 every note ok, 5 some notes failed (see the manifest),
     130 interrupted (rerun with --resume), 2-4 the batch could not run.
     """
-    from reportgen.batch import MANIFEST, run_batch
+    from reportgen.batch import run_batch
     from reportgen.cli.progress import reporter_for
+    from reportgen.outputs import open_outputs
 
     settings = app.settings(**{
         "batch.formats": formats,
@@ -95,14 +104,17 @@ def batch(
     })
     config = settings.batch
     workers = capped_workers(app, config.workers or min(8, os.cpu_count() or 1))
+    outputs = open_outputs(output)
     reporter = reporter_for(app, config.progress_every)
     with reporter:
         summary = run_batch(
-            settings, input_dir, output_dir,
+            settings, input_dir, outputs,
             formats=config.formats, pattern=config.glob, recursive=recursive, workers=workers,
             resume=resume, force=force, on_start=reporter.start, on_record=reporter.update,
         )
-    click.echo(_summary_text(summary, output_dir / MANIFEST))
+    click.echo(_summary_text(summary, outputs.manifest_location))
+    if summary.empty:
+        app.warn(_empty_text(summary.empty))
     if summary.interrupted:
         app.warn("interrupted; rerun with --resume to finish.")
         sys.exit(errors.INTERRUPTED)
@@ -110,7 +122,14 @@ def batch(
         sys.exit(errors.PARTIAL)
 
 
-def _summary_text(summary: Summary, manifest: Path) -> str:
+def _empty_text(notes: list[str], shown: int = 10) -> str:
+    """Which reports came out empty, by note id (opaque by default: never a file name that could identify)."""
+    more = f" and {len(notes) - shown} more" if len(notes) > shown else ""
+    return (f"{len(notes)} report(s) came out empty, nothing in the note recognised as clinical content: "
+            f"{', '.join(notes[:shown])}{more} (the manifest's warnings say which).")
+
+
+def _summary_text(summary: Summary, manifest: str) -> str:
     lines = [
         f"{summary.ok} ok, {summary.failed} failed, {summary.skipped} already done "
         f"(of {summary.total} notes) in {summary.seconds:.1f} s, {summary.rate:.1f} notes/s.",

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import click
@@ -82,7 +83,7 @@ def train(
         resume=resume,
         overwrite=overwrite,
         limit=limit,
-        progress=app.verbosity >= 0,
+        progress=app.verbosity >= 0 and sys.stderr.isatty(),  # bars on a terminal; plain loss lines elsewhere
         say=app.say,
     )
     metrics = ", ".join(f"{k} {result.card.metrics[k]:.4f}" for k in ("train_loss", "eval_loss") if k in result.card.metrics)

@@ -1,8 +1,9 @@
 """What the analyzer drops or trims after the recognizers ran: the clinical filter for uncued hits.
 
 spaCy's small model on clinical text: PERSON/LOCATION spans holding a known
-name are mostly right; Title-case PERSON spans in mixed-case notes are worth
-keeping; the rest (lower-case or all-caps notes) was measured ~95% noise.
+name are mostly right; Title-case PERSON spans of two words or more in mixed-case
+notes are worth keeping; the rest (lower-case or all-caps notes, a lone unlisted
+word: mostly a misspelled drug or jargon) was measured ~95% noise.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 
-from reportgen.deid.patterns import is_title
+from reportgen.deid.patterns import CREDENTIAL, is_title
 from reportgen.deid.recognizers import PERSON
 from reportgen.deid.spans import Span
 from reportgen.deid.vocab import general_names
@@ -22,6 +23,8 @@ LIST_RECOGNIZERS = ("GeneralNameRecognizer", "GeneralPlaceRecognizer")
 
 NAME_WORD = re.compile(r"[A-Za-z][A-Za-z'\-]+")
 _NAME_OR_INITIAL = re.compile(r"[A-Za-z][A-Za-z'\-]*")  # "J. Yi": trimming must keep the initial
+# After a name, a credential or a lone lower-case letter is no part of it ("David Murray RRT", "Franklin Square w/").
+_TRAILER = re.compile(rf"{CREDENTIAL}|[a-z]")
 
 
 def trim(span: Span, text: str) -> Span:
@@ -31,7 +34,7 @@ def trim(span: Span, text: str) -> Span:
     tokens = list(_NAME_OR_INITIAL.finditer(text, span.start, span.end))
     while tokens and (is_common_word(tokens[0].group()) or is_title(tokens[0].group())):
         tokens.pop(0)
-    while tokens and is_common_word(tokens[-1].group()):
+    while tokens and (is_common_word(tokens[-1].group()) or _TRAILER.fullmatch(tokens[-1].group())):
         tokens.pop()
     if not tokens:
         return replace(span, end=span.start)
@@ -80,7 +83,7 @@ def _blank(gap: str) -> str:
 
 
 def keep(span: Span, text: str, shouting: bool) -> bool:
-    """Cued recognizers already checked the name itself; uncued hits need a listed name or Title case."""
+    """Cued recognizers already checked the name itself; uncued hits need a listed name, or two Title-case words."""
     if span.recognizer not in (NER_RECOGNIZER, *LIST_RECOGNIZERS):
         return True
     found = text[span.start : span.end]
@@ -90,4 +93,5 @@ def keep(span: Span, text: str, shouting: bool) -> bool:
         return True
     if any(is_listed_name(m.group()) for m in NAME_WORD.finditer(found)):
         return True
-    return span.entity == PERSON and not shouting and found[:1].isupper() and not found.isupper()
+    # An unlisted Title-case word alone is mostly a drug or jargon ("Levofed", "Lacrilube"); two are a name.
+    return span.entity == PERSON and not shouting and found[:1].isupper() and not found.isupper() and len(NAME_WORD.findall(found)) > 1

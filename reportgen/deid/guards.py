@@ -38,14 +38,22 @@ _FRACTION = re.compile(r"\d{1,3}[+-]?/\d{1,3}")
 MEASURE_WORDS = frozenset(
     "pain strength power grade murmur murmurs sem score scores scale scales centor gcs apgar apgars phq phq-9 gad gad-7 "
     "mmse moca reflex reflexes dtr dtrs pulse pulses acuity vision va bp pressure pressures motor grip rue lue rle lle ue le "
-    "test tests rated rate rating range ranges dilated dilation cervix effaced sats saturation".split()
+    "test tests rated rate rating range ranges dilated dilation cervix effaced sats saturation crackles rales".split()
 )
+# Ventilator settings, closer before the value ("CPAP 5/5", "bipap overnight 10/5", "weaning trial 5/5", "RR 14-19, & 5/10"),
+# since a line's date often follows them at a distance ("vent via trach (placed 8/14)").
+VENT_WORDS = frozenset("vent ventilator ventilation settings setting cpap bipap bi-pap ps psv peep simv imv ips flowby fio2 tv rr mask trial".split())
 # A unit or measured thing right after the value.
 _VALUE_AFTER = re.compile(
-    r"\s*(?i:murmur|sem|systolic|diastolic|holosystolic|strength|cm|mm|mg|mcg|ml|units?|out\s+of|reflex(?:es)?|pain|mmhg|in\s+the\s+(?:left|right)\s+eye)\b"
+    r"\s*(?i:murmur|sem|systolic|diastolic|holosystolic|strength|str|cm|mm|mg|mcg|ml|units?|out\s+of|reflex(?:es)?|pain|mmhg|in\s+the\s+(?:left|right)\s+eye|"
+    r"cp|angina|chest|incisional|discomfort|headache|(?:way\s+)?up|amps?|gallons?|tabs?|cups?|ns|cpap|bipap|ps|ips)\b|%"
 )
+# A simple fraction (1/2, 2/3, 3/4): a quantity unless a date cue precedes it ("D5 1/2", "1/2 amp").
+_SIMPLE_FRACTION = re.compile(r"([1-3])/([2-4])")
+# Ventilator settings written as one run: "600x12/5/40%", "SETTINGS 10/5/65%".
+_SETTINGS_RUN = re.compile(r"\d{1,3}/\d{1,3}/\d{1,3}")
 # "on 2/10", "since 3/4": a date.
-_DATE_BEFORE = re.compile(r"(?i:\b(?:on|since|from|until|till|by|dated|thru|through|after|before|in)\s*)$")
+_DATE_BEFORE = re.compile(r"(?i:\b(?:on|since|from|until|till|by|dated|thru|through|after|before|in|placed)\s*)$")
 _ARTICLE_BEFORE = re.compile(r"(?i:\b(?:a|an)\s+)$")  # "it's a 6/10", "about a 2/10": a score, never a date
 _CLAUSE_END = re.compile(r"[.;!?\n\[\]](?!\d)")  # not ':' ("Pain score: 5/10")
 _WORD = re.compile(r"[a-z][a-z0-9\-]*")
@@ -54,7 +62,11 @@ _WORD = re.compile(r"[a-z][a-z0-9\-]*")
 def is_clinical_value(span: Span, text: str) -> bool:
     """A date, phone or ID span that is a score or fraction, by its shape and the words around it."""
     value = text[span.start : span.end]
-    if span.entity not in (DATE, PHONE, ID, AGE) or not _FRACTION.fullmatch(value):
+    if span.entity not in (DATE, PHONE, ID, AGE):
+        return False
+    if _SETTINGS_RUN.fullmatch(value) and text.startswith("%", span.end):
+        return True
+    if not _FRACTION.fullmatch(value):
         return False
     if _VALUE_AFTER.match(text, span.end):
         return True
@@ -63,8 +75,11 @@ def is_clinical_value(span: Span, text: str) -> bool:
         return True
     if _DATE_BEFORE.search(before):
         return False
+    if (m := _SIMPLE_FRACTION.fullmatch(value)) and int(m[1]) < int(m[2]):
+        return True
     clause = _CLAUSE_END.split(before)[-1].lower()
-    return any(w in MEASURE_WORDS for w in _WORD.findall(clause)[-6:])
+    found = _WORD.findall(clause)
+    return any(w in MEASURE_WORDS for w in found[-6:]) or any(w in VENT_WORDS for w in found[-3:])
 
 
 # ---- eponyms ---------------------------------------------------------------------------------

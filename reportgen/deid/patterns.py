@@ -52,15 +52,18 @@ STRONG_TITLE = r"(?:Drs|DRS|drs|Dr|DR|dr|Doctor|DOCTOR|doctor|Mr|Mrs|MRS|mrs|Ms|
 # MR, MS and NP are also mitral regurgitation, mental status and nasal prongs ("4L NP. Lungs clear").
 WEAK_TITLE = r"(?:MR\.?|mr|MS\.?|ms\.|NP|np|Nurse|NURSE|nurse)"
 TITLE = rf"(?:{STRONG_TITLE}|{WEAK_TITLE})"
-RELATION = (
+FAMILY = (
     r"(?i:husband|wife|spouse|son|daughter|dtr|mother|mom|father|dad|brother|bro|sister|sis|"
     r"friend|niece|nephew|grand\s*-?d?aughter|grand\s*-?son|aunt|uncle|cousin|"
     r"fiance|fiancee|boyfriend|girlfriend|partner|sister-in-law|brother-in-law|daughter-in-law|son-in-law|"
-    r"proxy|hcp|guardian|neighbor|"
-    # roles: weaker cues than titles ("per protocol", "md aware"), so they share the stricter check
-    r"per|md|ho|attending|resident|intern|fellow|staff|rep|chaplain|coordinator|case\s*manager|case\s*worker|social\s+worker|sw|"
+    r"proxy|hcp|guardian|neighbor)(?![\w])"
+)
+# Roles and talk: weaker cues than titles or kin ("per pulm", "per SS", "I spoke with HOUSE staff").
+ROLE = (
+    r"(?i:per|md|ho|attending|resident|intern|fellow|staff|rep|chaplain|coordinator|case\s*manager|case\s*worker|social\s+worker|sw|"
     r"(?:spoke|talked|met|discussed|spoken|talking|speaking)\s+(?:with|w/|to))(?![\w])"
 )
+RELATION = rf"(?:{FAMILY}|{ROLE})"
 # PT, OT, PA and DO are left out: in notes they are far more often patient, artery, "do".
 CREDENTIAL = r"(?:MD|M\.D\.|RN|R\.N\.|NP|PA-C|RRT|CRT|LPN|CNA|LICSW|MSW|PhD)"
 CREDENTIAL_ALONE = r"(?:M\.D\.|R\.N\.|PA-C|RRT|CRT|LICSW|MSW|(?i:licsw|rrt))"  # unambiguous without a comma
@@ -131,7 +134,9 @@ DATES = [
     Pattern(
         "ordinal day",
         r"(?i:\b(?:on|the|of)\s+)(?P<phi>(?:[12]?\d|3[01])(?:st|nd|rd|th))\b"
-        r"(?!\s*(?i:ics|intercostal|rib|floor|percentile|grade|day|time|dose|toe|finger|nerve|ventricle)\b)",
+        r"(?!\s*(?i:ics|intercostal|rib|floor|percentile|grade|day|time|dose|toe|finger|nerve|ventricle)\b)"
+        # an ordinal before a lower-case word counts things ("on 1st step mattress", "on 2nd cpap trial"), a day does not
+        r"(?!\s+(?!of\b|at\b|and\b|when\b)[a-z])",
         0.6,
     ),
     Pattern("month name", r"\b(?i:january|february|march|april|june|july|august|september|sept|october|november|december)\b", 0.6),
@@ -252,6 +257,9 @@ LOWER_INITIALED_NAMES = [
     Pattern("lower-case initial and surname", r"(?<![\w.'])(?P<phi2>[a-z])\.\s?(?P<phi1>[a-z](?:'[a-z]{2,}|[a-z]+(?:'[a-z]+)?))\b", 0.6)
 ]
 
+# `per Douglass`, `attending Saeed`, `spoke with suzette`: the stricter word test of RoleNameRecognizer
+ROLES = [Pattern("role and name", rf"\b{ROLE}\s*[,:\-(]*\s*(?P<phi1>{ANY_NAME})(?:\s+(?P<phi2>{NAME}|{INITIAL}))?", 0.7)]
+
 INFORMED_NAMES = [
     # "BEA TURA AND DRS JOSEPH AND ROBBINSON AWARE": the first of several told
     Pattern(
@@ -263,8 +271,8 @@ INFORMED_NAMES = [
 ]
 
 RELATIVES = [
-    # `husband Bob`, `wife, Carol B.`, `DAUGHTER-KRISSY`, `son (David)`, `per Douglass`, `attending Saeed`
-    Pattern("relation and name", rf"\b{RELATION}\s*[,:\-(]*\s*(?P<phi1>{ANY_NAME})(?:\s+(?P<phi2>{NAME}|{INITIAL}))?", 0.7),
+    # `husband Bob`, `wife, Carol B.`, `DAUGHTER-KRISSY`, `son (David)`
+    Pattern("relation and name", rf"\b{FAMILY}\s*[,:\-(]*\s*(?P<phi1>{ANY_NAME})(?:\s+(?P<phi2>{NAME}|{INITIAL}))?", 0.7),
     # a contact list: "Lopie Certusi cell# 410-322-1419", "Hank Przybylo (son)", "Irene Smith- 204-943-1045"
     Pattern(
         "contact list entry",
@@ -340,9 +348,11 @@ TRANSFERS = [
         r"(?![\d/%]|[.:]\d|\s*(?i:mg|mcg|ml|cc|l|units?|hrs?|hours?|days?|mins?|x|times|am|pm|liters?|lpm)\b)",
         0.4,
     ),
-    # a short acronym after "to/at/from" (ICU, OR, CCU are clinical words, rejected)
-    Pattern("acronym after to/at/from", r"(?i:\b(?:to|at|from|@)\s+(?:the\s+)?)(?P<phi>[A-Z]{2,5})(?![\w/])", 0.4),
 ]
+
+# A short acronym after "to/at/from": "transferred to GH", "at GBMC" (its own word test: ICU, OR, CCU are clinical
+# words, and "TO ADEQ", "TO MAINT" are words cut short).
+PLACE_ACRONYMS = [Pattern("acronym after to/at/from", r"(?i:\b(?:to|at|from|@)\s+(?:the\s+)?)(?P<phi>[A-Z]{2,5})(?![\w/])", 0.4)]
 
 # "a transplant at Holy Cross", "went to Harbor", "on the Eastern Shore": the word test gets the whole run.
 NAMED_PLACES = [

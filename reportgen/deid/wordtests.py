@@ -6,6 +6,7 @@ the filters use them on uncued hits. They read only the general lists of `vocab.
 
 from __future__ import annotations
 
+import bisect
 import re
 from functools import lru_cache
 
@@ -97,6 +98,20 @@ def is_not_relative_name(word: str) -> bool:
     return is_common_word(word) and (word.islower() or w not in first_names() or w in stop_words())
 
 
+def is_not_name_after_role(word: str) -> bool:
+    """After "per", "md", "spoke with": what a relative may be, and then a listed name or a Title-case
+    word that is no English word ("per Douglass"), not "per pulm", "per SS", "spoke with HOUSE staff"."""
+    w = word.lower()
+    if is_not_relative_name(word) or len(w) < 3:
+        return True
+    everyday = w in english_words() and w not in first_names()
+    if word.istitle():
+        return everyday
+    if word.isupper():  # "PER LEONA LABOWICH", not "PER SS"
+        return everyday or (len(w) < 4 and w not in general_names())
+    return everyday or w not in general_names()  # lower case: only listed names ("spoke with suzette")
+
+
 def is_not_listed_name(word: str) -> bool:
     """Not an initial, nor a name of the general lists ("o'brien" as "obrien")."""
     return len(word) > 1 and word.lower().replace("'", "") not in general_names()
@@ -164,6 +179,27 @@ def is_not_full_name_word(word: str) -> bool:
     """In "doctor scott good": a word of the unfiltered first or last name lists, no stop word, cue or title."""
     w = word.lower()
     return w in stop_words() or w in CUE_WORDS or is_title(w) or (w not in first_names() and w not in last_names())
+
+
+@lru_cache(maxsize=1)
+def _sorted_known_words() -> list[str]:
+    return sorted(_known_words())
+
+
+def is_cut_short(word: str) -> bool:
+    """Three letters or more that begin a longer English or clinical word: an abbreviation by
+    truncation ("ADEQ", "MAINT", "EVAL", "INC"), no acronym of a place."""
+    w = word.lower()
+    if len(w) < 3:
+        return False
+    known = _sorted_known_words()
+    i = bisect.bisect_right(known, w)
+    return i < len(known) and known[i].startswith(w) and len(known[i]) > len(w)
+
+
+def is_not_place_acronym(word: str) -> bool:
+    """After "to/at/from": a common word or an abbreviation cut short ("TO ADEQ SEDATION"), not "GH", "GBMC"."""
+    return is_common_word(word) or is_cut_short(word)
 
 
 def is_clinical_abbreviation(word: str) -> bool:

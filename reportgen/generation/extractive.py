@@ -7,6 +7,8 @@ trained tagger and written as a note is written.
   belongs to or that the report does not use it; talk to a voice assistant,
   back-channel and unanswered questions are left out; what is kept is put in
   written-note language (`generation.wording`).
+- A transcript that is an excerpt about one topic (`generation.excerpt`, in the same
+  model file) keeps its statements under that one section.
 - An unheaded plain note keeps every sentence; the tagger only picks sections.
 
 Nothing is invented: every sentence of the report comes from the note, and the
@@ -26,7 +28,7 @@ from reportgen.generation.extract import patient
 from reportgen.generation.tagger import TaggerModel
 from reportgen.generation.wording import is_backchannel, is_command, prepare, tidy, written
 from reportgen.layout import Layout
-from reportgen.report import Code
+from reportgen.report import EMPTY_REPORT, Code
 from reportgen.resources import shipped_model
 
 NO_CONTENT = "No clinical content was recognised in the note."
@@ -52,7 +54,7 @@ class ExtractiveGenerator:
         else:
             texts = self.sort(note_text, layout)
         if not any(t.strip() for t in texts.values()):
-            warnings.append("no clinical content was recognised in the note; the report is empty")
+            warnings.append(EMPTY_REPORT)
             texts = {layout.fallback: NO_CONTENT}
         return Draft(text=layout.format_draft(texts), generator=self.name,
                      model_id=self.model_path.name, model_version=self.model.sha256[:12], warnings=warnings)
@@ -64,6 +66,8 @@ class ExtractiveGenerator:
         """Section id -> the note's sentences the tagger puts there, in written-note language."""
         items = sentences(note_text)
         transcript = is_transcript(items)
+        # An excerpt about one topic (MTS-Dialog's dialogues are) is written under that one section.
+        excerpt = self.model.excerpt.section(items) if transcript and self.model.excerpt is not None else None
         items = prepare(items)
         probabilities = self.model.probabilities(items)
         known = {spec.id for spec in layout.sections}
@@ -73,16 +77,19 @@ class ExtractiveGenerator:
         for sentence, row in zip(items, probabilities):
             if not _usable(sentence, transcript):
                 continue
-            if transcript and row[none] > self.model.threshold:
+            if excerpt is not None:
+                label = excerpt  # every statement of an excerpt is about its topic
+            elif transcript and row[none] > self.model.threshold:
                 continue  # talk the report does not use; a written note's sentences are all content
-            row = row.copy()
-            row[none] = -1.0
-            label = self.model.classes[int(row.argmax())]
+            else:
+                row = row.copy()
+                row[none] = -1.0
+                label = self.model.classes[int(row.argmax())]
             text = written(sentence, sex)
             section = label if label in known else layout.fallback
             if text and text not in buckets.get(section, []):
                 buckets.setdefault(section, []).append(text)
-        if "chief_complaint" in known and "chief_complaint" not in buckets and (complaint := _reason_for_visit(items)):
+        if excerpt is None and "chief_complaint" in known and "chief_complaint" not in buckets and (complaint := _reason_for_visit(items)):
             buckets["chief_complaint"] = [complaint]
         return {section: " ".join(lines) for section, lines in buckets.items()}
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from reportgen.generation import extract
 from reportgen.layout import Layout
-from reportgen.report import Code, Provenance, Report, Section
+from reportgen.report import EMPTY_REPORT, Code, Provenance, Report, Section
 
 HEADERLESS = "the draft had no recognisable section headers"  # evaluate counts reports with this warning
 
@@ -37,6 +37,8 @@ def parse_draft(text: str, layout: Layout, provenance: Provenance, context: list
         for spec in layout.sections
         if spec.required or spec.id in merged
     ]
+    if not any(section.documented for section in sections) and EMPTY_REPORT not in warnings:
+        warnings.append(EMPTY_REPORT)
     body = "\n".join(merged.values())
     return Report(
         title=layout.title,

@@ -21,12 +21,18 @@ ICD-10-CM codes.
 
 from __future__ import annotations
 
+import json
+import math
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
+from pathlib import Path
 
+from reportgen.errors import RuntimeFailure
+from reportgen.generation.dialogue import sentences
 from reportgen.report import Code, Problem
+from reportgen.resources import shipped_model
 from reportgen.terminology.index import Terminology
 from reportgen.terminology.terms import Hit
 
@@ -34,6 +40,7 @@ MIN_COVERAGE = 0.67
 _CANDIDATE_HITS = 20
 _MAX_PROBLEMS = 12
 _MAX_WORDS = 10
+_MAX_TERM_WORDS = 5
 _WORD = re.compile(r"[a-z0-9]+")
 _BULLET = re.compile(r"^\s*(?:[-*•]|\d+[.)]|[a-z][.)])\s*", re.I)
 _FILLER_WORDS = frozenset("the a an of and or with in on to for patient patient's his her their your my some this that "
@@ -42,13 +49,15 @@ _FILLER_WORDS = frozenset("the a an of and or with in on to for patient patient'
 _NEUTRAL = frozenset("essential primary unspecified other type disorder disease specified site mellitus "
                      "without complication complications initial encounter of and the in with to or due by "
                      "not elsewhere classified nos".split())
+# A condition's name must say "disease", "disorder" or "type" where it has it: "blood disease" and "blood type" are not "blood".
+_NAME_NEUTRAL = _NEUTRAL - {"disease", "disorder", "type"}
 _VERBS = re.compile(r"\b(?:will|we|i|you|is|are|was|were|has|have|had|continue|start|order|recommend|discussed|"
                     r"reports|denies|states|should|would|can|could|please|ordered|prescribed|referred|scheduled|"
                     r"started)\b", re.I)
 # Words that name no problem on their own ("at this time", "any", "the pain").
 _GENERIC = frozenset("time today any had pain problem problems issue issues symptom symptoms condition things thing "
                      "stuff something everything anything nothing well fine good better worse right left one two "
-                     "first second last next other standpoint perspective".split())
+                     "first second last next other standpoint perspective so yes no okay ok yeah".split())
 # ICD-10-CM chapter 20 (V00-Y99): external causes, not problems.
 _EXTERNAL_CAUSE = re.compile(r"^[VWXY]")
 # Pregnancy (O) and perinatal (P) codes only when the problem says so ("smoking" is not O99.33).
@@ -80,6 +89,59 @@ _TERMSETS = {
 }
 
 
+SCORER_FORMAT = "reportgen-problem-scorer/1"
+SCORER_REBUILD = "Rebuild it with `python -m reportgen.training.problems` (see training/README.md)."
+
+
+@dataclass(frozen=True)
+class ProblemScorer:
+    """Logistic regression over a candidate's features (see `problem_candidates`): the probability that
+    the clinician lists it as a problem. Stored as JSON (no pickle) beside a model card."""
+
+    weights: dict[str, float]
+    bias: float
+    threshold: float  # keep a candidate at this probability or more (chosen on dev encounters)
+    info: dict = field(default_factory=dict)  # training data, split and figures
+
+    def logit(self, features: dict[str, float]) -> float:
+        return self.bias + sum(self.weights.get(name, 0.0) * value for name, value in features.items())
+
+    def probability(self, features: dict[str, float]) -> float:
+        return _sigmoid(self.logit(features))
+
+    def ceiling(self, families: Sequence[str]) -> float:
+        """The most that features of `families` (one of each set) can add to the logit."""
+        return sum(max([0.0, *(w for name, w in self.weights.items() if name.startswith(family))]) for family in families)
+
+    def to_json(self) -> str:
+        return json.dumps({"format": SCORER_FORMAT, "weights": self.weights, "bias": self.bias,
+                           "threshold": self.threshold, "info": self.info}, indent=1, sort_keys=True) + "\n"
+
+    @classmethod
+    def load(cls, path: Path) -> ProblemScorer:
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+            if data.get("format") != SCORER_FORMAT:
+                raise RuntimeFailure(f"problem scorer {path} is not a {SCORER_FORMAT} file.", SCORER_REBUILD)
+            return cls({str(k): float(v) for k, v in data["weights"].items()}, float(data["bias"]),
+                       float(data["threshold"]), dict(data.get("info", {})))
+        except (OSError, ValueError, KeyError, TypeError, AttributeError) as e:
+            raise RuntimeFailure(f"problem scorer {path} is missing or unreadable ({type(e).__name__}).", SCORER_REBUILD) from None
+
+
+def _sigmoid(z: float) -> float:
+    return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
+
+
+def scorer_path() -> Path:
+    return shipped_model("problems").with_suffix(".json")
+
+
+@lru_cache(maxsize=1)
+def shipped_scorer() -> ProblemScorer:
+    return ProblemScorer.load(scorer_path())
+
+
 @dataclass
 class _Candidate:
     text: str
@@ -87,35 +149,154 @@ class _Candidate:
     start: int  # character offsets of text within sentence
     end: int
     headline: bool  # written as a line of its own: kept even if uncoded
+    source: str = "named"  # which finder proposed it (a feature of the scorer)
+    position: float = 1.0  # where in the note it was said (0 = start, 1 = end); 1 for the report's own text
+    speaker: str | None = None
 
 
 def find_problems(assessment_texts: list[str], chief_complaint: str, terminology: Terminology | None,
-                  k: int = 3, other_texts: Sequence[str] = ()) -> list[Problem]:
+                  k: int = 3, other_texts: Sequence[str] = (), dialogue: str = "",
+                  scorer: ProblemScorer | None = None) -> list[Problem]:
     """The problem list, active and possible problems first; coded when a terminology is given.
-    `other_texts` (the rest of the report) are searched only for a diagnosis stated outright
-    ("I think you have a lumbar strain"): a transcript's diagnosis is not always in its plan."""
-    candidates = [*_headlines(chief_complaint, max_lines=1)]
-    for text in assessment_texts:
-        candidates += _headlines(text) + _named(text) + _listed(text)
-    for text in other_texts:
-        candidates += _named(text, _NAMED[2:]) + _listed(text)
-    problems: list[Problem] = []
-    seen: set[str] = set()
-    for candidate, status in zip(candidates, _statuses(candidates)):
-        key = " ".join(_content(candidate.text))
-        if not key or key in seen:
+
+    Candidates come from the report (the assessment's headlines and the problems it names,
+    the chief complaint, a diagnosis stated outright elsewhere) and from the whole
+    de-identified `dialogue` (the problems a clinician names, history lists, and every
+    phrase that is a condition's name in the shipped vocabularies). A candidate written as
+    a headline of the assessment is always kept; any other is kept when it is coded and
+    the trained scorer (`scorer`, default the shipped one) says it is a problem."""
+    scorer = scorer or shipped_scorer()
+    found = problem_candidates(assessment_texts, chief_complaint, terminology, k, other_texts, dialogue, scorer)
+    return select(found, scorer)
+
+
+@dataclass
+class Candidate:
+    """One possible problem of a note, with what the scorer sees of it."""
+
+    problem: Problem
+    headline: bool  # a line of the assessment of its own: kept even if uncoded
+    features: dict[str, float]
+
+
+def problem_candidates(assessment_texts: list[str], chief_complaint: str, terminology: Terminology | None,
+                       k: int = 3, other_texts: Sequence[str] = (), dialogue: str = "",
+                       scorer: ProblemScorer | None = None) -> list[Candidate]:
+    """Every candidate, coded, in order of trust (the report's assessment first, then the dialogue).
+    With a `scorer`, candidates it would drop whatever their context and code are left out before
+    the costly steps (NegEx, the terminology search)."""
+    found = []
+    for members in _grouped(_candidates(assessment_texts, chief_complaint, other_texts, dialogue)):
+        first = members[0]
+        features = _mention_features(members)
+        if _hopeless(scorer, first, features, (*_STATUS_FEATURES, *_CODE_FEATURES)):
             continue
+        status, last_status = _statuses([first, members[-1]]) if len(members) > 1 else _statuses([first]) * 2
+        features.update({f"status={status}": 1.0, f"last_status={last_status}": 1.0})
+        if _hopeless(scorer, first, features, _CODE_FEATURES):
+            continue
+        leading = _leading_cue(first.text)
+        codes = code(leading[1] if leading else first.text, terminology, k) if terminology is not None else []
+        if first.headline or codes:  # a phrase no code covers (or none could be checked) is not taken for a problem
+            features.update(_code_features(first.text, codes))
+            found.append(Candidate(Problem(text=first.text, status=status, codes=codes), first.headline, features))
+    return found
+
+
+# The scorer's feature families that need NegEx or the terminology (one feature of each is set).
+_STATUS_FEATURES = ("status=", "last_status=")
+_CODE_FEATURES = ("chapter=", "title_adds=")
+
+
+def _hopeless(scorer: ProblemScorer | None, first: _Candidate, features: dict[str, float], unknown: Sequence[str]) -> bool:
+    """True when the scorer would drop the candidate whatever the `unknown` features turn out to be."""
+    if scorer is None or first.headline:
+        return False
+    return _sigmoid(scorer.logit(features) + scorer.ceiling(unknown)) < scorer.threshold
+
+
+def select(candidates: Sequence[Candidate], scorer: ProblemScorer) -> list[Problem]:
+    """The list: headlines and the candidates the scorer keeps, active first, one problem per first code."""
+    kept = [(rank, c.problem) for rank, c in enumerate(candidates)
+            if c.headline or scorer.probability(c.features) >= scorer.threshold]
+    kept.sort(key=lambda item: (_ORDER[item[1].status], item[0]))
+    problems: list[Problem] = []
+    coded: set[str] = set()
+    for _, problem in kept:
+        if problem.codes and (problem.codes[0].code in coded or any(_narrower(p, problem) for p in problems)):
+            continue  # the same problem in other words ("high blood pressure", "hypertension")
+        coded.update(c.code for c in problem.codes[:1])
+        problems.append(problem)
+    return problems[:_MAX_PROBLEMS]
+
+
+def _narrower(listed: Problem, other: Problem) -> bool:
+    """`listed` says all `other` says, and more, in the same code category ("congestive heart failure",
+    "heart failure")."""
+    return (bool(listed.codes) and listed.codes[0].code[:3] == other.codes[0].code[:3]
+            and set(_stems(other.text)) <= set(_stems(listed.text)))
+
+
+_ORDER = {"active": 0, "possible": 1, "history": 2, "family": 3, "negated": 4}
+
+
+def _candidates(assessment_texts: list[str], chief_complaint: str, other_texts: Sequence[str],
+                dialogue: str) -> list[_Candidate]:
+    """Every candidate, in order of trust: what the report's assessment says first, then the dialogue."""
+    candidates = [*_headlines(chief_complaint, max_lines=1, source="complaint")]
+    for text in assessment_texts:
+        candidates += _headlines(text) + [_named_term(c) for c in (*_named(text), *_listed(text))]
+    for text in other_texts:
+        candidates += [_named_term(c) for c in (*_named(text, _NAMED[2:], source="stated"), *_listed(text))]
+    said = sentences(dialogue) if dialogue.strip() else []
+    for sentence in said:
+        position = sentence.index / max(1, len(said) - 1)
+        named = [*_named(sentence.text, source="dialogue-named"), *_listed(sentence.text, source="dialogue-listed")]
+        for candidate in (*map(_named_term, named), *_terms(sentence.text)):
+            candidates.append(replace(candidate, position=position, speaker=sentence.speaker))
+    return candidates
+
+
+def _grouped(candidates: list[_Candidate]) -> list[list[_Candidate]]:
+    """Candidates naming the same thing ("kidney stones", "stone in the kidney"), in order of first mention."""
+    groups: dict[str, list[_Candidate]] = {}
+    for candidate in candidates:
         leading = _leading_cue(candidate.text)
-        codes = code(leading[1] if leading else candidate.text, terminology, k) if terminology is not None else []
-        if not codes and not candidate.headline:
-            continue  # a dictated phrase no code covers (or none could be checked) is not taken for a problem
-        seen.add(key)
-        problems.append(Problem(text=candidate.text, status=status, codes=codes))
-    order = {"active": 0, "possible": 1, "history": 2, "family": 3, "negated": 4}
-    return sorted(problems, key=lambda p: order[p.status])[:_MAX_PROBLEMS]
+        key = " ".join(sorted(set(_stems(leading[1] if leading else candidate.text))))
+        if key and _content(candidate.text):
+            groups.setdefault(key, []).append(candidate)
+    return list(groups.values())
 
 
-def _headlines(text: str, max_lines: int | None = None) -> list[_Candidate]:
+def _mention_features(members: Sequence[_Candidate]) -> dict[str, float]:
+    """Who proposed a candidate, how often and where it was said, and by whom."""
+    said = [c for c in members if c.source.startswith(("dialogue", "term"))]
+    features = {f"source={c.source}": 1.0 for c in members}
+    features.update({"mentions": math.log1p(len(members)), f"words={min(len(members[0].text.split()), 4)}": 1.0})
+    if said:
+        features["first_position"] = min(c.position for c in said)
+        features["last_position"] = max(c.position for c in said)
+        # A plain note (no speakers) is the clinician's own writing.
+        features["doctor_share"] = sum(c.speaker in ("doctor", None) for c in said) / len(said)
+    else:
+        features["report_only"] = 1.0
+    return features
+
+
+def _code_features(text: str, codes: Sequence[Code]) -> dict[str, float]:
+    """The kind of chapter of the first code, and the words its title adds to the phrase ("right knee" ->
+    "bursitis of right knee")."""
+    if not codes:
+        return {"chapter=none": 1.0}
+    return {f"chapter={_CHAPTERS.get(codes[0].code[:1], 'disease')}": 1.0,
+            f"title_adds={min(len(set(_stems(codes[0].title)) - set(_stems(text))), 3)}": 1.0}
+
+
+# ICD-10-CM chapters by what their codes name (the rest name diseases).
+_CHAPTERS = {"R": "symptom", "S": "injury", "T": "injury", "Z": "factor", "O": "pregnancy", "P": "perinatal", "U": "special"}
+
+
+def _headlines(text: str, max_lines: int | None = None, source: str = "headline") -> list[_Candidate]:
     """Short lines that are a problem's name ("1. CHF.", "Hypertension:")."""
     found = []
     for line in text.splitlines():
@@ -124,11 +305,11 @@ def _headlines(text: str, max_lines: int | None = None) -> list[_Candidate]:
             continue  # "• Medical Reasoning: ..." belongs to the problem above
         words = item.split()
         if len(words) <= _MAX_WORDS and not item.endswith("?") and not _VERBS.search(item) and _content(item):
-            found.append(_Candidate(item, item, 0, len(item), True))
+            found.append(_Candidate(item, item, 0, len(item), True, source))
     return found[:max_lines] if max_lines else found
 
 
-def _named(text: str, patterns: Sequence[re.Pattern[str]] = _NAMED) -> list[_Candidate]:
+def _named(text: str, patterns: Sequence[re.Pattern[str]] = _NAMED, source: str = "named") -> list[_Candidate]:
     """Problems a clinician names in a sentence ("from a diabetes standpoint")."""
     found = []
     for sentence in re.split(r"(?<=[.!?])\s+|\n+", text):
@@ -137,7 +318,7 @@ def _named(text: str, patterns: Sequence[re.Pattern[str]] = _NAMED) -> list[_Can
                 phrase = _trim(m.group("p"))
                 if _content(phrase) and len(phrase.split()) <= 6:
                     start = m.start("p") + m.group("p").find(phrase)
-                    found.append(_Candidate(phrase, sentence, start, start + len(phrase), False))
+                    found.append(_Candidate(phrase, sentence, start, start + len(phrase), False, source))
     return found
 
 
@@ -145,7 +326,7 @@ _HISTORY_LIST = re.compile(r"\b(?:medical history|history) (?:significant |notab
                            r"(?=[.;]| who | that | and (?:who|presents|is|was)\b|$)", re.I)
 
 
-def _listed(text: str) -> list[_Candidate]:
+def _listed(text: str, source: str = "listed") -> list[_Candidate]:
     """The conditions of "a past medical history significant for X, Y and Z"."""
     found = []
     for m in _HISTORY_LIST.finditer(text):
@@ -157,8 +338,59 @@ def _listed(text: str) -> list[_Candidate]:
                 phrase = _trim(item)
                 if _content(phrase) and len(phrase.split()) <= 6:
                     start = offset + part.start() + part.group(0).find(phrase)
-                    found.append(_Candidate(phrase, sentence, start, start + len(phrase), False))
+                    found.append(_Candidate(phrase, sentence, start, start + len(phrase), False, source))
     return found
+
+
+def _terms(sentence: str) -> list[_Candidate]:
+    """Phrases that are a condition's name in the shipped vocabularies (ICD-10-CM titles and
+    inclusion terms, Disease Ontology labels), longest first, word order free."""
+    names = _condition_names()
+    words = [(m, _word_stems(m.group())) for m in _WORD.finditer(sentence.lower())]
+    found, i = [], 0
+    while i < len(words):
+        for n in range(min(_MAX_TERM_WORDS, len(words) - i), 0, -1):
+            span = words[i : i + n]
+            if span[0][0].group() in _FILLER_WORDS or span[-1][0].group() in _FILLER_WORDS:
+                continue
+            key = frozenset().union(*(stems for _, stems in span))
+            if key in names and not key <= _GENERIC:
+                start, end = span[0][0].start(), span[-1][0].end()
+                found.append(_Candidate(sentence[start:end], sentence, start, end, False, "term"))
+                i += n
+                break
+        else:
+            i += 1
+    return found
+
+
+def _named_term(candidate: _Candidate) -> _Candidate:
+    """A phrase of talk cut to the condition name in it ("kidney stones from your pcp" -> "kidney stones")."""
+    terms = _terms(candidate.text)
+    if not terms:
+        return candidate
+    term = max(terms, key=lambda t: t.end - t.start)
+    return replace(candidate, text=term.text, start=candidate.start + term.start, end=candidate.start + term.end)
+
+
+@lru_cache(maxsize=65536)
+def _word_stems(word: str) -> frozenset[str]:
+    return frozenset(_stems(word, _NAME_NEUTRAL))
+
+
+@lru_cache(maxsize=1)
+def _condition_names() -> frozenset[frozenset[str]]:
+    """The content words of every shipped condition name (about 42,000; built once, ~1 s)."""
+    from reportgen.terminology.corpora import shipped_corpora
+
+    names = set()
+    for corpus in shipped_corpora():
+        for term in corpus.terms:
+            for name in (term.title, *term.synonyms):
+                stems = _stems(name, _NAME_NEUTRAL)
+                if 0 < len(stems) <= _MAX_TERM_WORDS:
+                    names.add(frozenset(stems))
+    return frozenset(names)
 
 
 def _trim(phrase: str) -> str:
@@ -183,7 +415,10 @@ def _statuses(candidates: list[_Candidate]) -> list[str]:
         if leading := _leading_cue(candidate.text):
             statuses.append(leading[0])  # "History of asthma", "No pneumonia": the cue opens the problem itself
             continue
-        doc = nlp.make_doc(candidate.sentence)
+        # A cue after the problem counts only within its clause ("your high blood pressure, we have
+        # battled in the past" is not a history of it).
+        cut = _CLAUSE_END.search(candidate.sentence, candidate.end)
+        doc = nlp.make_doc(candidate.sentence[: cut.start()] if cut else candidate.sentence)
         span = doc.char_span(candidate.start, candidate.end, label="PROBLEM", alignment_mode="expand")
         if span is None:
             statuses.append("active")
@@ -196,6 +431,9 @@ def _statuses(candidates: list[_Candidate]) -> list[str]:
         status = next((name for name in ("family", "history", "possible") if getattr(ent._, name)), None)
         statuses.append(status or ("negated" if ent._.negex else "active"))
     return statuses
+
+
+_CLAUSE_END = re.compile(r"\s*(?:[,;:]|\s-\s|\b(?:but|and i|i know|because)\b)", re.I)
 
 
 def _leading_cue(text: str) -> tuple[str, str] | None:
@@ -269,11 +507,11 @@ def _coverage(hit: Hit, alternatives: list[set[str]]) -> tuple[float, int]:
     return best, extra
 
 
-def _stems(text: str) -> list[str]:
+def _stems(text: str, neutral: frozenset[str] = _NEUTRAL) -> list[str]:
     """Lower-case content words with a plural 's' dropped ('stones' ~ 'stone')."""
     out = []
     for word in _WORD.findall(text.lower()):
-        if word in _FILLER_WORDS or word in _NEUTRAL:
+        if word in _FILLER_WORDS or word in neutral:
             continue
         out.append(word[:-1] if len(word) > 4 and word.endswith("s") and not word.endswith("ss") else word)
     return out

@@ -22,6 +22,7 @@ import numpy as np
 from reportgen.errors import RuntimeFailure
 from reportgen.generation.align import NONE
 from reportgen.generation.dialogue import Sentence
+from reportgen.generation.excerpt import ExcerptClassifier
 
 FORMAT = "reportgen-extractive-tagger/1"
 _TOKEN = re.compile(r"[a-z0-9]+(?:'[a-z]+)?|[?]")
@@ -67,6 +68,7 @@ class TaggerModel:
     bias: np.ndarray  # (classes,)
     info: dict  # training data summary, chosen threshold and cross-validation figures, written into the file
     sha256: str = ""  # of the file it was loaded from
+    excerpt: ExcerptClassifier | None = None  # full visit or one-section excerpt; None if training had no excerpts
 
     @property
     def threshold(self) -> float:
@@ -90,8 +92,16 @@ class TaggerModel:
         vocab = sorted(self.vocabulary, key=self.vocabulary.__getitem__)
         metadata = {"format": FORMAT, "classes": json.dumps(self.classes), "vocabulary": json.dumps(vocab),
                     "info": json.dumps(self.info)}
+        tensors: dict[str, np.ndarray] = {"weight": self.weight.astype(np.float16), "bias": self.bias.astype(np.float32)}
+        if self.excerpt is not None:
+            e = self.excerpt
+            metadata["excerpt_classes"] = json.dumps(e.classes)
+            metadata["excerpt_vocabulary"] = json.dumps(sorted(e.vocabulary, key=e.vocabulary.__getitem__))
+            tensors |= {"excerpt_weight": e.weight.astype(np.float16), "excerpt_bias": e.bias.astype(np.float32),
+                        "excerpt_idf": e.idf.astype(np.float32)}
         tmp = path.with_name(path.name + ".tmp")
-        save_file({"weight": self.weight.astype(np.float16), "bias": self.bias.astype(np.float32)}, str(tmp), metadata)
+        # safetensors writes the raw buffer: a Fortran-ordered array (scikit-learn's L-BFGS coef_) would be saved transposed
+        save_file({k: np.ascontiguousarray(v) for k, v in tensors.items()}, str(tmp), metadata)
         atomic_write(path, tmp.read_bytes())
         tmp.unlink()
 
@@ -108,14 +118,23 @@ class TaggerModel:
                 if metadata.get("format") != FORMAT:
                     raise RuntimeFailure(f"{path} is not a {FORMAT} model (format {metadata.get('format')!r}).", REBUILD)
                 weight, bias = f.get_tensor("weight").astype(np.float32), f.get_tensor("bias")
+                excerpt = None
+                if "excerpt_classes" in metadata:  # files written before the excerpt classifier have none
+                    excerpt = ExcerptClassifier(
+                        json.loads(metadata["excerpt_classes"]),
+                        {k: i for i, k in enumerate(json.loads(metadata["excerpt_vocabulary"]))},
+                        f.get_tensor("excerpt_idf"), f.get_tensor("excerpt_weight").astype(np.float32),
+                        f.get_tensor("excerpt_bias"))
             classes = json.loads(metadata["classes"])
             vocab = json.loads(metadata["vocabulary"])
             info = json.loads(metadata.get("info", "{}"))
         except (SafetensorError, OSError, KeyError, ValueError) as e:
             raise RuntimeFailure(f"extractive generator model {path} is unreadable ({type(e).__name__}).", REBUILD) from None
-        if weight.shape != (len(classes), len(vocab)) or bias.shape != (len(classes),) or NONE not in classes:
+        if weight.shape != (len(classes), len(vocab)) or bias.shape != (len(classes),) or NONE not in classes or (
+            excerpt is not None and excerpt.weight.shape != (len(excerpt.classes), len(excerpt.vocabulary))
+        ):
             raise RuntimeFailure(f"extractive generator model {path} is inconsistent (shapes do not match).", REBUILD)
-        return cls(classes, {k: i for i, k in enumerate(vocab)}, weight, bias, info, digest)
+        return cls(classes, {k: i for i, k in enumerate(vocab)}, weight, bias, info, digest, excerpt)
 
 
 def vocabulary(rows: list[dict[str, float]], min_count: int = 2) -> dict[str, int]:

@@ -37,9 +37,17 @@ def normalize(text: str) -> str:
     return _POSSESSIVE.sub(r"\1", text)
 
 
+SEPARATOR = " ; "  # between the synonyms (and the notes) of one term in its field
+
+
 def field_texts(term: Term) -> dict[str, str]:
     """The text of each indexed field, as written."""
-    return {"title": term.title, "synonyms": " ; ".join(term.synonyms), "notes": " ; ".join(term.notes)}
+    return {"title": term.title, "synonyms": SEPARATOR.join(term.synonyms), "notes": SEPARATOR.join(term.notes)}
+
+
+def wordings_of(fields: dict[str, str]) -> tuple[str, ...]:
+    """A term's other wordings from its stored fields (`field_texts` joined them): synonyms, then notes."""
+    return tuple(s for name in ("synonyms", "notes") for s in (fields.get(name) or "").split(SEPARATOR) if s)
 
 
 def english_analyzer() -> tantivy.TextAnalyzer:

@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit, urlunsplit
 
 import elasticsearch
@@ -23,10 +23,12 @@ from elasticsearch import Elasticsearch, helpers
 
 from reportgen.config import EsSettings
 from reportgen.errors import RuntimeFailure, UsageError
-from reportgen.terminology.analysis import FIELDS, analyze, field_texts, matched_field
-from reportgen.terminology.dense import Encoder, Vectors
+from reportgen.terminology.analysis import FIELDS, analyze, field_texts, matched_field, wordings_of
 from reportgen.terminology.spelling import vocabulary
 from reportgen.terminology.terms import FORMAT, Corpus, Hit, Source, Stats
+
+if TYPE_CHECKING:  # numpy (0.1 s of start-up) only when the dense side is on
+    from reportgen.terminology.dense import Encoder, Vectors
 
 _TEXT = {"type": "text", "analyzer": "english"}
 MAPPING = {
@@ -103,6 +105,8 @@ class ElasticsearchIndex:
                 self._load(name, corpora, progress)
                 self.client.indices.refresh(index=name)
                 if self.encoder is not None and self.vectors_dir is not None:
+                    from reportgen.terminology.dense import Vectors
+
                     Vectors.build(corpora, self.encoder).save(self.vectors_dir / name)
                 self._point_alias_at(name)
             except BaseException:
@@ -176,12 +180,15 @@ class ElasticsearchIndex:
                     score=float(hit["_score"] or 0.0),
                     matched_field=matched_field(terms, doc),
                     billable=doc.get("billable"),
+                    wordings=wordings_of(doc),
                 )
             )
         return hits
 
     def vectors(self) -> Vectors | None:
         """The term vectors this machine computed when it built the index behind the alias."""
+        from reportgen.terminology.dense import Vectors
+
         return Vectors.load(self.vectors_dir / self._meta()[0]) if self.vectors_dir is not None else None
 
     def vocabulary(self) -> dict[str, int]:

@@ -1,5 +1,11 @@
 """Client-side query expansion from the curated abbreviation and lay-term list
-(`corpora/abbreviations.tsv`), so every backend sees the same expanded query."""
+(`corpora/abbreviations.tsv`), so every backend sees the same expanded query.
+
+A term matches as written (whole words, any case); a term of two or more words also
+matches when its analyzed words (stems, stop words dropped) all appear close together in
+the query, in any order and with other words between: "swollen ankles" matches "my
+ankles are swollen", "peeing a lot" matches "pee a lot at night". A term found inside a
+longer one found ("throwing up" in "throwing up blood") adds nothing."""
 
 from __future__ import annotations
 
@@ -10,8 +16,11 @@ from pathlib import Path
 
 from reportgen.errors import InputError
 from reportgen.resources import corpora_dir
+from reportgen.terminology.analysis import analyze
 
 ABBREVIATIONS_FILE = "abbreviations.tsv"
+SLACK = 2  # other words allowed among a term's words when it matches in any order (within one clause)
+_CLAUSE = re.compile(r"[,;.:\n]+")
 
 
 class Expander:
@@ -38,7 +47,30 @@ class Expander:
         terms = sorted(self.table, key=len, reverse=True)
         return re.compile(r"(?<![\w/])(" + "|".join(re.escape(t) for t in terms) + r")(?![\w/])", re.IGNORECASE)
 
+    @cached_property
+    def _by_stems(self) -> dict[str, list[tuple[str, frozenset[str]]]]:
+        """Terms of two or more analyzed words, under their first word in sorted order."""
+        index: dict[str, list[tuple[str, frozenset[str]]]] = {}
+        for term in self.table:
+            stems = frozenset(analyze(term))
+            if len(stems) >= 2:
+                index.setdefault(min(stems), []).append((term, stems))
+        return index
+
+    def _in_any_order(self, query: str) -> list[str]:
+        found = []
+        for clause in _CLAUSE.split(query):
+            words = analyze(clause)
+            for term, stems in (t for w in dict.fromkeys(words) for t in self._by_stems.get(w, ())):
+                width = len(stems) + SLACK
+                if any(stems <= set(words[i:i + width]) for i, w in enumerate(words) if w in stems):
+                    found.append(term)
+        return found
+
     def expand(self, query: str) -> str:
-        found = dict.fromkeys(m.group(1).lower() for m in self._pattern.finditer(query))
+        found = dict.fromkeys([*(m.group(1).lower() for m in self._pattern.finditer(query)), *self._in_any_order(query)])
+        # "throwing up blood" is hematemesis, not also vomiting: a term inside a longer one found is dropped.
+        stems = {term: frozenset(analyze(term)) for term in found}
+        found = {term: None for term in found if not any(stems[term] < other for other in stems.values())}
         additions = dict.fromkeys(e for term in found for e in self.table[term])
         return " ".join([query, *additions]) if additions else query

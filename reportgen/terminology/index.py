@@ -13,13 +13,12 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from reportgen.config import Settings
 from reportgen.errors import RuntimeFailure, UsageError
 from reportgen.terminology.analysis import bound_query
 from reportgen.terminology.corpora import load_source, shipped_corpora
-from reportgen.terminology.dense import Dense, Encoder, Vectors, packaged_model
 from reportgen.terminology.expansion import Expander
 from reportgen.terminology.lay import LayVocabulary, packaged_hpo
 from reportgen.terminology.ranking import fuse, prefer
@@ -27,6 +26,9 @@ from reportgen.terminology.spelling import Speller
 from reportgen.terminology.tantivy_index import TantivyIndex
 from reportgen.terminology.terms import Corpus, Hit, Stats
 from reportgen.terminology.understanding import understand
+
+if TYPE_CHECKING:  # numpy (0.1 s of start-up) only when the dense side is on
+    from reportgen.terminology.dense import Dense, Encoder, Vectors
 
 
 class TermIndex(Protocol):
@@ -57,6 +59,7 @@ class TermIndex(Protocol):
         ...
 
 
+CACHE_DIR = "cache"  # under data_dir: vocabularies compiled on first use (the lay table)
 POOL = 100  # candidates re-ordered by the preferences (then cut to k)
 DENSE_WEIGHT = 0.5  # the dense list's weight in the fusion (BM25's is 1), set on the dev queries
 
@@ -115,6 +118,8 @@ def encoder(settings: Settings) -> Encoder | None:
     """The sentence encoder when the dense side is on (terms.dense)."""
     if not settings.terms.dense:
         return None
+    from reportgen.terminology.dense import Encoder, packaged_model
+
     path = settings.terms.encoder or packaged_model()
     if path is None:
         raise UsageError(
@@ -145,6 +150,8 @@ def open_terminology(settings: Settings, say: Callable[[str], None] | None = Non
         vectors = index.vectors()
         if vectors is None:
             raise RuntimeFailure("terms.dense is on but the terminology index has no term vectors.", "Run `reportgen terms index` to build them.")
+        from reportgen.terminology.dense import Dense
+
         dense = Dense(encoder(settings), vectors)  # type: ignore[arg-type]
     terms = settings.terms
     return Terminology(index, expander, speller, lay_vocabulary(settings), terms.understand, terms.prefer, dense)
@@ -152,9 +159,13 @@ def open_terminology(settings: Settings, say: Callable[[str], None] | None = Non
 
 def speller_for(index: TermIndex, expander: Expander | None) -> Speller:
     """Corrects against the index vocabulary; English words and the expansion table's terms are kept."""
-    from reportgen.deid.vocab import english_words
 
-    return Speller(index.vocabulary(), [*english_words(), *(expander.table if expander else ())])
+    def keep() -> list[str]:  # read only when a query has a word the index lacks: most queries start faster
+        from reportgen.deid.vocab import english_words
+
+        return [*english_words(), *(expander.table if expander else ())]
+
+    return Speller(index.vocabulary(), keep)
 
 
 def lay_vocabulary(settings: Settings) -> LayVocabulary | None:
@@ -162,7 +173,7 @@ def lay_vocabulary(settings: Settings) -> LayVocabulary | None:
     if not settings.terms.lay:
         return None
     path = settings.terms.lay_vocabulary or packaged_hpo()
-    return LayVocabulary.load(path) if path else None
+    return LayVocabulary.cached(path, settings.data_dir / CACHE_DIR) if path else None
 
 
 def _stderr(message: str) -> None:

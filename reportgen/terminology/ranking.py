@@ -3,7 +3,8 @@ the code preferences a coder applies.
 
 - Never code an absent or ruled-out condition as present: such hits are dropped
   (`Query.contradicts`).
-- Adult over neonatal and pregnancy codes unless the text speaks of a newborn or a pregnancy.
+- Adult over neonatal and pregnancy codes unless the text speaks of a newborn or a pregnancy,
+  and then those codes first (as ICD-10-CM's chapter rules say).
 - History, family-history and status codes, not the condition itself, when all the text
   asserts is past ("history of stroke").
 - Conditions over external causes (V-Y) and health-status factors (Z) unless the text
@@ -11,8 +12,10 @@ the code preferences a coder applies.
 - Billable codes over category headings; a category keeps its place only when no
   code under it is among the candidates.
 - The side the text names (right, left, bilateral; LLE and "L hip" read by understanding).
-- "Unspecified" when the text gives no detail: a title that adds detail the query does
-  not mention ranks below a sibling that does not.
+- "Unspecified" when the text gives no detail: a code whose title (or, if closer, one of
+  its inclusion terms: I10's "hypertension (arterial) (benign) ...") adds detail the query
+  does not mention ranks below one that does not; an inclusion term "X NOS" ("Vertigo NOS"
+  under R42) marks the code for a bare X.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import replace
+from functools import lru_cache
 
 from reportgen.terminology.analysis import analyze
 from reportgen.terminology.terms import Hit
@@ -27,9 +31,12 @@ from reportgen.terminology.understanding import Query
 
 RRF_K = 60  # the usual reciprocal-rank constant: later ranks still count, the first few count most
 # Factors on a candidate's score (relative to the best candidate's), set on the dev queries.
-NEONATAL_OR_PREGNANCY = 0.5  # a newborn or pregnancy code the text gives no reason for
+NEONATAL_OR_PREGNANCY = 0.5  # a newborn or pregnancy code the text gives no reason for (or another code when it does)
 CATEGORY = 0.8  # a category heading when a code under it is a candidate
-DETAIL = 0.93  # per title word of detail the query does not mention (at most 3)
+DETAIL = 0.9  # per title word of detail the query does not mention (at most 3)
+EXACT = 1.2  # the title or an inclusion term names all the query asks and nothing more
+MISSING = 0.9  # per query word (at most 3) that neither the title nor any one inclusion term names
+NOS = 4.0  # ... and it is an inclusion term "X NOS": ICD-10-CM's code for a bare X
 CIRCUMSTANCE = 0.6  # an external cause (V-Y) or a health-status factor (Z) the text gives no reason for
 SIDE = 1.1  # names the side the text gives (a title naming another side gets OTHER_SIDE)
 OTHER_SIDE = 0.5
@@ -51,10 +58,13 @@ _CIRCUMSTANTIAL = re.compile(
 _PAST_TITLE = re.compile(r"^(old|personal history|sequelae)\b|\bsequelae\b", re.IGNORECASE)
 _ABOUT_THE_PAST = re.compile(r"\b(history|status|old|sequelae|presence of|absence of|aftercare)\b", re.IGNORECASE)
 PAST = ("history", "family", "status")
+_NOS = re.compile(r"\bNOS\b")
 _SIDE = re.compile(r"\b(left|right|bilateral)\b", re.IGNORECASE)
 # Title words that add no detail: ICD-10-CM's fillers, parenthesized nonessential modifiers, "without ..." parts.
 _NO_DETAIL = set(analyze("unspecified other specified site not elsewhere classified nos type and or due with of the disorder disease"))
-_NONESSENTIAL = re.compile(r"\([^)]*\)|\bwithout\b.*?(?=\bwith\b|[,;]|$)", re.IGNORECASE)
+# Parenthesized nonessential modifiers, "without ..." parts, what follows ", unspecified" ("Pneumonia, unspecified
+# organism") and an alternative after "or" ("... with stage 5 chronic kidney disease or end stage renal disease").
+_NONESSENTIAL = re.compile(r"\([^)]*\)|\bwithout\b.*?(?=\bwith\b|[,;]|$)|,\s*unspecified\b[^,;]*|\bor\b[^,;]*", re.IGNORECASE)
 
 
 def fuse(lists: Sequence[Sequence[Hit]], weights: Sequence[float] | None = None) -> list[Hit]:
@@ -87,7 +97,7 @@ def prefer(hits: Sequence[Hit], query: Query | None, text: str) -> list[Hit]:
     scored = []
     for h in hits:
         factor = 1.0
-        if not special and _neonatal_or_pregnancy(h):
+        if special != _neonatal_or_pregnancy(h):  # the chapters for newborns and pregnancy come first when they apply
             factor *= NEONATAL_OR_PREGNANCY
         if not circumstantial and h.system == "icd10cm" and h.code[:1] in "VWXYZ":
             factor *= CIRCUMSTANCE
@@ -97,8 +107,7 @@ def prefer(hits: Sequence[Hit], query: Query | None, text: str) -> list[Hit]:
             factor *= CIRCUMSTANCE
         if h.billable is False and h.code in parents:
             factor *= CATEGORY
-        detail = set(analyze(_NONESSENTIAL.sub(" ", h.title))) - asked - _NO_DETAIL
-        factor *= DETAIL ** min(len(detail), 3)
+        factor *= _fit(h, asked)
         sides = _sides(h.title)
         if side is not None and sides:
             factor *= SIDE if side in sides else OTHER_SIDE
@@ -108,6 +117,32 @@ def prefer(hits: Sequence[Hit], query: Query | None, text: str) -> list[Hit]:
             factor *= OTHER
         scored.append(replace(h, score=h.score / top * factor))
     return sorted(scored, key=lambda h: -h.score)
+
+
+def _fit(hit: Hit, asked: set[str]) -> float:
+    """How well the closest of a code's wordings (its title, inclusion terms) says what was asked."""
+    detail = missing = 3
+    exact = nos = False
+    for wording in (hit.title, *hit.wordings):
+        core, words, is_nos = _wording(wording)
+        extra = len(core - asked) if core & asked else 3  # a wording naming nothing asked says only more
+        unnamed = len(asked - words)
+        if extra == 0 and unnamed == 0:
+            exact, nos = True, nos or is_nos
+        detail, missing = min(detail, extra), min(missing, unnamed)
+    if nos:
+        return NOS  # "Vertigo NOS" under R42, "Seizure(s) (convulsive) NOS" under R56.9
+    if exact:
+        return EXACT
+    return DETAIL ** detail * MISSING ** missing
+
+
+@lru_cache(maxsize=200_000)
+def _wording(text: str) -> tuple[frozenset[str], frozenset[str], bool]:
+    """A title's or inclusion term's words that carry detail, all its words, and whether it is an "X NOS".
+    Cached: the same candidates come back query after query."""
+    core = frozenset(analyze(_NONESSENTIAL.sub(" ", text))) - _NO_DETAIL
+    return core, frozenset(analyze(text)), bool(_NOS.search(text))
 
 
 def _sides(title: str) -> set[str]:

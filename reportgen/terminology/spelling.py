@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from functools import cached_property
 
 from reportgen.terminology.terms import Corpus
@@ -47,11 +47,16 @@ def vocabulary(corpora: Sequence[Corpus]) -> Counter[str]:
 
 
 class Speller:
-    def __init__(self, counts: dict[str, int], keep: Iterable[str] = ()):
+    def __init__(self, counts: dict[str, int], keep: Callable[[], Iterable[str]] = tuple):
         """`keep`: words that are right although the index lacks them (English words, the
-        expansion table's abbreviations and lay words): never replaced by a near neighbour."""
+        expansion table's abbreviations and lay words): never replaced by a near neighbour.
+        Called the first time a word is not in `counts` (reading them costs start-up time)."""
         self.counts = counts
-        self.keep = {w.lower() for phrase in keep for w in _WORD.findall(phrase)}
+        self._keep_source = keep
+
+    @cached_property
+    def keep(self) -> set[str]:
+        return {w.lower() for phrase in self._keep_source() for w in _WORD.findall(phrase)}
 
     @cached_property
     def _compounds(self) -> dict[str, str]:

@@ -11,15 +11,18 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import tantivy
 
 from reportgen.errors import RuntimeFailure
 from reportgen.files import atomic_write
-from reportgen.terminology.analysis import FIELDS, analyze, english_analyzer, field_texts, matched_field, normalize
-from reportgen.terminology.dense import Encoder, Vectors
+from reportgen.terminology.analysis import FIELDS, analyze, english_analyzer, field_texts, matched_field, normalize, wordings_of
 from reportgen.terminology.spelling import vocabulary
 from reportgen.terminology.terms import FORMAT, Corpus, Hit, Source, Stats
+
+if TYPE_CHECKING:  # numpy (0.1 s of start-up) only when the dense side is on
+    from reportgen.terminology.dense import Encoder, Vectors
 
 META_FILE = "reportgen-index.json"
 VOCABULARY_FILE = "vocabulary.json"  # word counts for spelling correction
@@ -154,6 +157,8 @@ class TantivyIndex:
             }
             atomic_write(building / VOCABULARY_FILE, json.dumps(vocabulary(corpora)))
             if self.encoder is not None:
+                from reportgen.terminology.dense import Vectors
+
                 Vectors.build(corpora, self.encoder).save(building)
             atomic_write(building / META_FILE, json.dumps(meta, indent=2))
         except BaseException:
@@ -204,6 +209,7 @@ class TantivyIndex:
                     score=score,
                     matched_field=matched_field(terms, fields),
                     billable=bool(billable[0]) if billable else None,
+                    wordings=wordings_of(fields),
                 )
             )
         return hits
@@ -221,6 +227,8 @@ class TantivyIndex:
         """The term vectors stored with the index (None if it was built without them)."""
         if self._meta is None:
             self.open()
+        from reportgen.terminology.dense import Vectors
+
         return Vectors.load(self.path)
 
     def stats(self) -> Stats:

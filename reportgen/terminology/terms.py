@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-from reportgen.report import Code
+if TYPE_CHECKING:  # pydantic models: loaded when a report is made, not for a terminology search
+    from reportgen.report import Code
 
 FORMAT = 3  # of every backend's index: bump when the schema or analysis changes, older indexes must be rebuilt
 
@@ -29,8 +31,11 @@ class Hit:
     score: float
     matched_field: str  # 'title', 'synonyms' or 'notes'
     billable: bool | None = None
+    wordings: tuple[str, ...] = ()  # synonyms and notes (ICD-10-CM inclusion terms, includes): read by the preferences
 
     def to_code(self, source: str) -> Code:
+        from reportgen.report import Code
+
         return Code(
             system=self.system,
             code=self.code,

@@ -11,8 +11,8 @@ end of the clause or to a terminating word):
 Assertions: `present`, `absent` (denied, negative, "without"), `possible` (rule out,
 suspected, ruled out), `history` (history of, h/o, former), `status` (s/p, status
 post: a procedure done), `family` (family history of). Laterality words and
-abbreviations (LLE, RUE, bilat, "L hip") are rewritten, and everyday body words (leg,
-belly, voice box) get added, in the words ICD-10-CM titles use.
+abbreviations (LLE, RUE, bilat, "L hip") are rewritten, and everyday body and symptom words (leg,
+belly, voice box, hurts, swollen) get added, in the words ICD-10-CM titles use.
 
 The terminology search codes only what is asserted as present (history, status and
 family mentions are searched in the wording of the Z codes for them) and drops any
@@ -86,6 +86,9 @@ BODY_WORDS = {
     "kneecap": "patella", "collarbone": "clavicle", "shin": "tibia lower leg", "thigh": "femur",
     "womb": "uterus", "back passage": "rectum anus", "bowel": "intestine", "gut": "intestine",
     "armpit": "axilla", "groin": "inguinal", "buttock": "gluteal",
+    # How people say a symptom ("my knees hurt", "joint aches", "legs are swollen").
+    "hurt": "pain", "hurts": "pain", "hurting": "pain", "ache": "pain", "aches": "pain", "aching": "pain", "achy": "pain",
+    "swollen": "swelling edema",
 }
 _BODY_WORD = re.compile(r"(?<![\w/])(" + "|".join(re.escape(w) for w in sorted(BODY_WORDS, key=len, reverse=True)) + r")(?![\w/])", re.IGNORECASE)
 SIDES: dict[str, Laterality] = {"left": "left", "lt": "left", "right": "right", "rt": "right", "bilateral": "bilateral",

@@ -18,14 +18,16 @@ from pathlib import Path
 from reportgen.config import Settings
 from reportgen.data import file_sha256, read_pairs
 from reportgen.errors import UsageError
-from reportgen.generation import tagger
+from reportgen.generation import excerpt, tagger
 from reportgen.generation.align import NONE, labels
-from reportgen.generation.dialogue import sentences
+from reportgen.generation.dialogue import is_transcript, sentences
+from reportgen.generation.excerpt import FULL
 from reportgen.generation.wording import prepare, written
 from reportgen.layout import Layout, load_layout
 
 FOLDS = 3
 THRESHOLDS = (0.45, 0.55, 0.65, 0.75, 0.85)
+EXCERPT_C = (4.0, 16.0, 64.0)  # inverse regularisation of the excerpt classifier, chosen by cross-validation
 
 
 @dataclass
@@ -67,8 +69,12 @@ def train_extractive(
         if deidentifier is not None:
             result = deidentifier.run([Item(pair.id, note, (report,), settings.deid.patient_key)])[0]
             note, report = result.text, result.also[0]
-        items = prepare(sentences(note))
-        labelled.append(_Labelled(note, report, tagger.features(items), labels([written(s) for s in items], report, layout)))
+        raw = sentences(note)
+        items = prepare(raw)
+        sections = layout.section_texts(report)
+        topic = (next(iter(sections)) if len(sections) == 1 else FULL) if sections and is_transcript(raw) else None
+        labelled.append(_Labelled(note, report, tagger.features(items), labels([written(s) for s in items], report, layout),
+                                  excerpt.terms(raw), topic))
     ys = [y for item in labelled for y in item.labels]
     counts = Counter(ys)
     if len(counts) < 2 or counts[NONE] == len(ys):
@@ -78,6 +84,12 @@ def train_extractive(
         f"{FOLDS}-fold cross-validation ...")
     threshold, figures = choose_threshold(labelled, layout)
     model = tagger.fit([row for item in labelled for row in item.rows], ys)
+    topics = [item for item in labelled if item.topic is not None]
+    excerpt_figures: dict[str, float] = {}
+    if len({item.topic for item in topics}) >= 2:
+        say(f"Training the excerpt classifier on {len(topics)} dialogues (one-section excerpt or full visit) ...")
+        c, excerpt_figures = choose_excerpt_c(topics)
+        model.excerpt = excerpt.fit([item.terms for item in topics], [str(item.topic) for item in topics], c)
     model.info = {
         "data": data.name,
         "data_sha256": file_sha256(data),
@@ -88,6 +100,8 @@ def train_extractive(
         "deid_policy": deidentifier.policy if deidentifier is not None else None,
         "content_threshold": threshold,
         "cross_validation": figures,
+        "excerpt_dialogues": dict(Counter(str(item.topic) for item in topics).most_common()),
+        "excerpt_cross_validation": excerpt_figures,
         "seconds": round(time.perf_counter() - start, 1),
     }
     say(f"Content threshold {threshold} (cross-validated ROUGE-1 {figures[str(threshold)]:.3f}).")
@@ -102,6 +116,8 @@ class _Labelled:
     report: str  # de-identified with the same surrogates
     rows: list[dict[str, float]]
     labels: list[str]
+    terms: Counter[str]  # of the whole dialogue, for the excerpt classifier
+    topic: str | None  # the one section an excerpt is about, FULL, or None (not a transcript)
 
 
 def choose_threshold(labelled: list[_Labelled], layout: Layout) -> tuple[float, dict[str, float]]:
@@ -133,3 +149,20 @@ def choose_threshold(labelled: list[_Labelled], layout: Layout) -> tuple[float, 
     figures = {str(t): round(mean(v), 4) for t, v in scores.items() if v}
     best = max(THRESHOLDS, key=lambda t: figures.get(str(t), 0.0))
     return best, figures
+
+
+def choose_excerpt_c(topics: list[_Labelled]) -> tuple[float, dict[str, float]]:
+    """The excerpt classifier's regularisation with the best cross-validated accuracy ({c: accuracy} for all),
+    over FOLDS folds by position, like the content threshold."""
+    folds = min(FOLDS, len(topics))
+    right: dict[float, int] = dict.fromkeys(EXCERPT_C, 0)
+    for fold in range(folds):
+        train = [item for i, item in enumerate(topics) if i % folds != fold]
+        test = [item for i, item in enumerate(topics) if i % folds == fold]
+        if len({item.topic for item in train}) < 2:
+            continue
+        for c in EXCERPT_C:
+            model = excerpt.fit([item.terms for item in train], [str(item.topic) for item in train], c)
+            right[c] += sum(model.classes[int(model.probabilities(item.terms).argmax())] == item.topic for item in test)
+    figures = {str(c): round(n / len(topics), 4) for c, n in right.items()}
+    return max(EXCERPT_C, key=lambda c: right[c]), figures

@@ -97,7 +97,7 @@ def _train(
         )
     train_set, eval_set = _split(examples.items, recipe)
     say(f"Training on {device}: {len(train_set)} train / {len(eval_set)} eval examples, method {recipe.method}.")
-    trainer = sft_trainer(loaded, train_set, eval_set, recipe, output, device, progress)
+    trainer = sft_trainer(loaded, train_set, eval_set, recipe, output, device, progress, say)
     outcome = trainer.train(resume_from_checkpoint=True if resume else None)
     metrics = {k: float(v) for k, v in outcome.metrics.items() if isinstance(v, int | float)}
     if eval_set:

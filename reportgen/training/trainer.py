@@ -7,6 +7,7 @@ builds them on the CPU machine and trains on a GPU one).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -16,11 +17,15 @@ from reportgen.training.recipe import Recipe
 CHECKPOINTS = "checkpoints"
 
 
-def sft_trainer(loaded: Any, train_set: list[Example], eval_set: list[Example], recipe: Recipe, output: Path, device: str, progress: bool) -> Any:
-    """TRL's SFTTrainer for conversational prompt/completion rows, loss on the completion only."""
+def sft_trainer(loaded: Any, train_set: list[Example], eval_set: list[Example], recipe: Recipe, output: Path, device: str,
+                progress: bool, say: Callable[[str], None]) -> Any:
+    """TRL's SFTTrainer for conversational prompt/completion rows, loss on the completion only.
+
+    progress: transformers' bars (a terminal); else a plain line through say at every logging step.
+    """
     import torch
     from datasets import Dataset
-    from transformers import EarlyStoppingCallback
+    from transformers import EarlyStoppingCallback, PrinterCallback
     from trl import SFTConfig, SFTTrainer
 
     on_cpu = device == "cpu"
@@ -73,7 +78,7 @@ def sft_trainer(loaded: Any, train_set: list[Example], eval_set: list[Example], 
             target_modules=recipe.lora.targets(loaded.model.config.model_type),
             task_type="CAUSAL_LM",
         )
-    return SFTTrainer(
+    trainer = SFTTrainer(
         model=loaded.model,
         args=args,
         train_dataset=Dataset.from_list([e.row() for e in train_set]),
@@ -82,3 +87,20 @@ def sft_trainer(loaded: Any, train_set: list[Example], eval_set: list[Example], 
         peft_config=peft_config,
         callbacks=[EarlyStoppingCallback(recipe.early_stopping_patience)] if early_stop else None,
     )
+    trainer.remove_callback(PrinterCallback)  # without bars it prints every log dict on stdout, which is for data
+    if not progress:
+        trainer.add_callback(_loss_lines(say))
+    return trainer
+
+
+def _loss_lines(say: Callable[[str], None]) -> Any:
+    """A callback that says the loss at every logging step, in one plain line (logs, CI, nohup)."""
+    from transformers import TrainerCallback
+
+    class LossLines(TrainerCallback):
+        def on_log(self, args: Any, state: Any, control: Any, logs: dict[str, Any] | None = None, **kwargs: Any) -> None:
+            losses = [f"{key} {float(value):.4f}" for key, value in (logs or {}).items() if key in ("loss", "eval_loss")]
+            if losses:
+                say(f"step {state.global_step}/{state.max_steps}: {', '.join(losses)}")
+
+    return LossLines()

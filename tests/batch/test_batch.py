@@ -9,8 +9,9 @@ from pathlib import Path
 import pytest
 
 from reportgen import errors
-from reportgen.batch import MANIFEST, read_manifest
-from reportgen.report import Report
+from reportgen.batch import MANIFEST
+from reportgen.outputs import LocalOutputs
+from reportgen.report import EMPTY_REPORT, Report
 from tests.batch.conftest import GOOD, run
 
 
@@ -134,7 +135,7 @@ def test_two_workers_give_the_same_reports(samples, tmp_path, monkeypatch):
     for name in GOOD:
         one, two = (Report.model_validate_json((tmp_path / d / f"{Path(name).stem}.json").read_text()) for d in "12")
         assert one.model_dump(exclude={"provenance": {"created_at"}}) == two.model_dump(exclude={"provenance": {"created_at"}})
-    assert {r["status"] for r in read_manifest(tmp_path / "2" / MANIFEST).values()} == {"ok"}
+    assert {r["status"] for r in LocalOutputs(tmp_path / "2").read_manifest().values()} == {"ok"}
 
 
 def test_refuses_an_existing_batch_without_resume_or_force(samples, tmp_path):
@@ -155,3 +156,24 @@ def test_empty_folder_and_missing_folder_are_input_errors(tmp_path):
 def test_unknown_format_is_a_usage_error(samples, tmp_path):
     result = run("batch", str(samples), "-o", str(tmp_path / "out"), "--format", "md,pdf")
     assert result.exit_code == errors.USAGE and "pdf" in result.output
+
+
+def test_an_empty_report_is_flagged_in_the_manifest_and_on_stderr(samples, tmp_path, monkeypatch):
+    monkeypatch.setenv("REPORTGEN_NOTES_IDS", "opaque")  # the default: stderr names the note by its id
+    small_talk = "Quux_Zebediah_MRN4417.txt"  # an identifying file name must not reach stderr
+    (samples / small_talk).write_text("[doctor] hi .\n[patient] hello .\n[doctor] okay , bye .\n")
+    out = tmp_path / "out"
+
+    result = run("batch", str(samples), "-o", str(out), "--format", "md", "-j", "1")
+
+    assert result.exit_code == 0, result.output  # a report was written: a warning, not a failure
+    assert f"{len(GOOD) + 1} ok, 0 failed" in result.stdout
+    records = manifest(out)
+    flagged = records[small_talk]
+    assert flagged["status"] == "ok" and EMPTY_REPORT in flagged["warnings"]
+    assert f"_Warning: {EMPTY_REPORT}_" in (out / flagged["outputs"][0]).read_text()
+    for name in GOOD:  # the other notes went on, not flagged
+        assert records[name]["status"] == "ok" and EMPTY_REPORT not in records[name]["warnings"]
+        assert (out / records[name]["outputs"][0]).is_file()
+    assert f"Warning: 1 report(s) came out empty, nothing in the note recognised as clinical content: {flagged['note']} " in result.stderr
+    assert "Zebediah" not in result.output

@@ -7,8 +7,9 @@ from pathlib import PurePosixPath
 import pytest
 
 from reportgen import errors
-from reportgen.batch import MANIFEST, plan_outputs, safe_target
+from reportgen.batch import MANIFEST, plan_outputs
 from reportgen.errors import InputError, UsageError
+from reportgen.outputs import safe_target
 from tests.batch.conftest import GOOD, copy_samples, run
 from tests.batch.test_batch import manifest
 

@@ -3,10 +3,14 @@ manifest, a killed run resumed, and the one-line error when Ray is not installed
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 import signal
+import socket
+import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -16,6 +20,7 @@ from reportgen.batch import MANIFEST
 from tests.batch.conftest import GOOD, many_notes, run
 from tests.batch.test_batch import manifest
 from tests.batch.test_resume import assert_whole_reports, kill_midway, start_batch, wait_for_lines
+from tests.conftest import REPO
 
 CREATED = re.compile(r"\d{4}-\d\d-\d\d \d\d:\d\d UTC")  # the creation time in a report's footer
 
@@ -34,9 +39,11 @@ def test_ray_engine_writes_what_the_local_engine_writes(ray_address, samples, tm
     local, distributed = tmp_path / "local", tmp_path / "ray"
 
     by_local = run("batch", str(samples), "-o", str(local), "-f", "md,json,html", "-j", "1")
-    by_ray = run("batch", str(samples), "-o", str(distributed), "-f", "md,json,html", "--engine", "ray")
+    # The actors write through fsspec, as they would to s3://: a file:// URI takes the same path.
+    by_ray = run("batch", str(samples), "-o", distributed.as_uri(), "-f", "md,json,html", "--engine", "ray")
 
     assert by_local.exit_code == by_ray.exit_code == errors.PARTIAL, by_ray.output
+    assert f"Manifest: {distributed.as_uri()}/{MANIFEST}" in by_ray.stdout
     assert f"{len(GOOD)} ok, 3 failed" in by_ray.stdout
     files = sorted(p.relative_to(local).as_posix() for p in local.rglob("*") if p.is_file())
     assert files == sorted(p.relative_to(distributed).as_posix() for p in distributed.rglob("*") if p.is_file())
@@ -130,3 +137,42 @@ def test_without_ray_the_engine_is_a_one_line_error(samples, tmp_path, monkeypat
     assert result.exit_code == errors.RUNTIME
     assert result.stderr == "Error: --engine ray needs Ray, which is not installed. Install it with: pip install 'reportgen[ray]'.\n"
     assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.slow  # a Ray Client server, a driver through it, then Ray Client's connection timeout (~60-120 s)
+def test_a_ray_client_address_runs_the_batch_and_an_unreachable_one_is_one_line(ray_address, samples, tmp_path, monkeypatch):
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    # What `ray start --head` runs on port 10001, here beside the test instance.
+    server = subprocess.Popen([sys.executable, "-m", "ray.util.client.server", "--mode", "legacy", "--address", ray_address,
+                               "--host", "127.0.0.1", "--port", str(port)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    address, out = f"ray://127.0.0.1:{port}", tmp_path / "out"
+    command = [sys.executable, "-m", "reportgen", "batch", str(samples), "-f", "json", "--engine", "ray", "--address", address]
+    try:
+        for _ in range(600):
+            with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), timeout=1):
+                break
+            time.sleep(0.1)
+        done = subprocess.run([*command, "-o", out.as_uri()], cwd=REPO, capture_output=True, text=True, timeout=600)
+    finally:
+        server.terminate()
+        server.wait(timeout=60)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert f"{len(GOOD)} ok, 0 failed" in done.stdout
+    assert len(manifest(out)) == len(GOOD) and len(assert_whole_reports(out)) == len(GOOD)
+
+    monkeypatch.setenv("RAY_CLIENT_INITIAL_CONNECTION_TIMEOUT_S", "1")  # Ray Client retries with back-off
+    refused = subprocess.run([*command, "-o", str(tmp_path / "none")], cwd=REPO, capture_output=True, text=True, timeout=600)
+    assert refused.returncode == errors.RUNTIME
+    assert refused.stderr.splitlines() == [
+        f"Error: cannot start or reach the Ray cluster at {address} (ConnectionError). Check ray.address (--address) and "
+        "that the head node's Ray Client port is reachable from here, and `ray status` on the head node."]
+
+
+@pytest.mark.slow  # starts its own Ray instance in a subprocess (~20-40 s)
+def test_a_private_ray_instance_prints_nothing_of_rays_own(samples, tmp_path):
+    done = subprocess.run([sys.executable, "-m", "reportgen", "batch", str(samples), "-o", str(tmp_path / "out"),
+                           "--engine", "ray", "--actors", "1"], cwd=REPO, capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert [line for line in done.stderr.splitlines() if not line.startswith("batch: ")] == []

@@ -10,7 +10,8 @@ import time
 from pathlib import Path
 
 from reportgen import errors
-from reportgen.batch import MANIFEST, read_manifest
+from reportgen.batch import MANIFEST
+from reportgen.outputs import LocalOutputs
 from reportgen.report import Report
 from tests.batch.conftest import many_notes, run
 from tests.batch.test_batch import manifest
@@ -53,7 +54,7 @@ def kill_midway(src: Path, out: Path, lines: int, *extra: str) -> tuple[dict[str
     proc.kill()
     proc.wait(timeout=30)
     assert proc.returncode == -signal.SIGKILL, "the batch finished before it could be killed"
-    done = {k: r for k, r in read_manifest(out / MANIFEST).items() if r["status"] == "ok"}
+    done = {k: r for k, r in LocalOutputs(out).read_manifest().items() if r["status"] == "ok"}
     assert {Path(r["outputs"][0]).name for r in done.values()} <= assert_whole_reports(out)
     return done, {name: (out / r["outputs"][0]).stat().st_mtime_ns for name, r in done.items()}
 

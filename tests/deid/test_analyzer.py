@@ -51,3 +51,14 @@ def test_spacy_sees_only_what_it_can_add_at_the_same_offsets():
     assert len(view) == len(text)
     assert "hi linda" in view and "Dr. Smith" in view  # a common name, capitals: kept
     assert view.count("knee pain") < text.count("knee pain")  # sentences far from both: blanked
+
+
+def test_spacy_keeps_two_word_names_not_a_lone_unlisted_word(analyzer):
+    text = "Tolerating tapering Levofed doses. Lacrilube applied to eyes. Seen by Gerry Masci today."
+    spans = found(analyzer, text)
+    assert not {"Levofed", "Lacrilube"} & set(spans)
+    assert any("Masci" in s for s in spans)
+
+
+def test_a_credential_after_a_name_stays(analyzer):
+    assert "RRT" not in " ".join(found(analyzer, "Humidifier full.\n\n David Murray RRT\n"))

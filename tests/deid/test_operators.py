@@ -151,3 +151,14 @@ def test_surrogate_first_names_keep_the_gender_the_text_implies(deid, text, gend
     result = deid().deidentify(text)
     replaced = [w for w in result.pairs if result.pairs[w].lower() in ("robin", "ashley")]
     assert replaced and name_gender(replaced[0]) == gender
+
+
+def test_a_surrogate_holds_no_word_of_the_note():
+    from faker import Faker
+
+    from reportgen.deid.operators import Mapping
+
+    mapping = Mapping(b"s", "note", Faker("en_US"))
+    mapping.avoid.update({"husband", "john", "baker"})  # "Husband John Baker ... From Calvert Hospital"
+    offers = iter(["Port John", "Lake Mary"])
+    assert mapping._unique("LOCATION", "calvert", lambda: next(offers)) == "Lake Mary"

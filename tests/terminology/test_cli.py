@@ -43,7 +43,8 @@ def test_search_json_lines(local_index: Path) -> None:
     assert result.exit_code == 0, result.output
     (line,) = result.stdout.splitlines()
     assert json.loads(line) | {"score": 0} == {
-        "system": "local", "code": "L3", "title": "Chest pain", "score": 0, "matched_field": "title", "billable": None
+        "system": "local", "code": "L3", "title": "Chest pain", "score": 0, "matched_field": "title", "billable": None,
+        "wordings": [],
     }
 
 

@@ -48,6 +48,12 @@ def test_matched_field_names_synonyms_and_notes(built: TermIndex) -> None:
     assert [(h.code, h.matched_field) for h in built.search("disseminated", 1)] == [("A19", "notes")]
 
 
+def test_hit_carries_synonyms_then_notes_as_written(built: TermIndex) -> None:
+    assert built.search("high blood pressure", 1)[0].wordings == ("High blood pressure",)
+    assert built.search("disseminated", 1)[0].wordings == ("disseminated tuberculosis", "generalized tuberculosis")
+    assert built.search("covid-19", 1)[0].wordings == ()
+
+
 def test_title_outranks_notes(built: TermIndex) -> None:
     # "tuberculosis" is in A19's title and its notes; a title-only match on another term would come first.
     assert codes(built.search("miliary tuberculosis", 1)) == ["A19"]

@@ -120,3 +120,12 @@ def test_abbreviation_list_expands_whole_words_longest_first() -> None:
     assert expander.expand("high blood pressure").endswith("hypertension")
     assert "nausea and vomiting" in expander.expand("n/v since tuesday")
     assert expander.expand("Mr. Smith is mild") == "Mr. Smith is mild"  # no 'mi' inside 'mild', no 'mr'
+
+
+def test_expansion_terms_of_several_words_match_in_any_order_within_a_clause() -> None:
+    expander = Expander.load()
+    assert "edema" in expander.expand("my ankles are swollen")  # "swollen ankles"
+    assert "calculus of kidney" in expander.expand("a stone in my kidney")
+    expanded = expander.expand("high blood pressure, low blood sugar")
+    assert "hypertension" in expanded and "hypoglycemia" in expanded
+    assert "hypotension" not in expanded and "hyperglycemia" not in expanded  # words from two clauses

@@ -57,6 +57,35 @@ def test_version_and_acknowledgement(lay: LayVocabulary) -> None:
 def test_unreadable_file_is_one_clear_error(tmp_path: Path) -> None:
     with pytest.raises(InputError, match="lay vocabulary"):
         LayVocabulary.load(tmp_path / "missing.obo")
+    with pytest.raises(InputError, match="lay vocabulary"):
+        LayVocabulary.cached(tmp_path / "missing.obo", tmp_path / "cache")
+
+
+def test_cached_compiles_once_and_follows_changes_to_the_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path, cache = tmp_path / "hp.obo", tmp_path / "cache"
+    path.write_text(OBO, encoding="utf-8")
+    first = LayVocabulary.cached(path, cache)
+    assert [f.name for f in cache.iterdir()] == [next(cache.iterdir()).name] and "hp" not in next(cache.iterdir()).name
+
+    def parse_again(cls: type, path: Path) -> LayVocabulary:
+        raise AssertionError("parsed again although the cache was written")
+
+    with monkeypatch.context() as m:
+        m.setattr(LayVocabulary, "load", classmethod(parse_again))
+        again = LayVocabulary.cached(path, cache)
+    assert again.labels("my ears are ringing") == first.labels("my ears are ringing") == ["Tinnitus"]
+    assert (again.version, again.acknowledgement) == (first.version, first.acknowledgement)
+
+    path.write_text(OBO.replace("Pins and needles", "Needles and pins and prickles"), encoding="utf-8")
+    changed = LayVocabulary.cached(path, cache)
+    assert changed.labels("prickles, needles and pins") == ["Paresthesia"]
+
+
+def test_cached_works_where_the_cache_cannot_be_written(tmp_path: Path) -> None:
+    path = tmp_path / "hp.obo"
+    path.write_text(OBO, encoding="utf-8")
+    (tmp_path / "file").write_text("", encoding="utf-8")
+    assert LayVocabulary.cached(path, tmp_path / "file" / "cache").labels("ringing in the ears") == ["Tinnitus"]
 
 
 def test_packaged_hpo_maps_lay_phrases() -> None:

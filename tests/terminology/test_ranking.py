@@ -7,8 +7,8 @@ from reportgen.terminology.terms import Hit
 from reportgen.terminology.understanding import understand
 
 
-def hit(code: str, title: str, score: float = 1.0, billable: bool | None = True) -> Hit:
-    return Hit("icd10cm", code, title, score, "title", billable)
+def hit(code: str, title: str, score: float = 1.0, billable: bool | None = True, wordings: tuple[str, ...] = ()) -> Hit:
+    return Hit("icd10cm", code, title, score, "title", billable, wordings)
 
 
 def codes(hits: list[Hit]) -> list[str]:
@@ -27,6 +27,29 @@ def test_newborn_and_pregnancy_codes_only_when_the_text_says_so() -> None:
     hits = [hit("P28.32", "Primary obstructive sleep apnea of newborn", 1.0), hit("G47.33", "Obstructive sleep apnea", 0.9)]
     assert codes(prefer(hits, None, "obstructive sleep apnea")) == ["G47.33", "P28.32"]
     assert codes(prefer(hits, None, "obstructive sleep apnea in a newborn"))[0] == "P28.32"
+
+
+def test_a_code_whose_title_or_inclusion_term_names_just_what_was_asked_comes_first() -> None:
+    hits = [hit("I15.0", "Renovascular hypertension", 1.0),
+            hit("I10", "Essential (primary) hypertension", 0.85, wordings=("hypertension (arterial) (benign) (essential)",))]
+    assert codes(prefer(hits, None, "hypertension")) == ["I10", "I15.0"]
+    assert codes(prefer(hits, None, "renovascular hypertension")) == ["I15.0", "I10"]
+    # What follows ", unspecified" is no detail: the organism is not named.
+    hits = [hit("J13", "Pneumonia due to Streptococcus pneumoniae", 1.0), hit("J18.9", "Pneumonia, unspecified organism", 0.85)]
+    assert codes(prefer(hits, None, "pneumonia")) == ["J18.9", "J13"]
+
+
+def test_an_inclusion_term_x_nos_is_the_code_for_a_bare_x() -> None:
+    hits = [hit("G58.0", "Intercostal neuropathy", 1.0), hit("G61.1", "Serum neuropathy", 0.95),
+            hit("G62.9", "Polyneuropathy, unspecified", 0.3, wordings=("Neuropathy NOS",))]
+    assert codes(prefer(hits, None, "neuropathy"))[0] == "G62.9"
+    assert codes(prefer(hits, None, "intercostal neuropathy"))[0] == "G58.0"
+
+
+def test_a_code_naming_every_word_asked_beats_one_that_names_a_part() -> None:
+    hits = [hit("N18.5", "Chronic kidney disease, stage 5", 1.0),
+            hit("I12.0", "Hypertensive chronic kidney disease with stage 5 chronic kidney disease", 0.8)]
+    assert codes(prefer(hits, None, "hypertension with stage 5 chronic kidney disease")) == ["I12.0", "N18.5"]
 
 
 def test_billable_code_over_its_category() -> None:

@@ -16,7 +16,7 @@ VOCABULARY = {
 
 @pytest.fixture
 def speller() -> Speller:
-    return Speller(VOCABULARY, keep=["afib", "t2dm"])
+    return Speller(VOCABULARY, keep=lambda: ["afib", "t2dm"])
 
 
 @pytest.mark.parametrize(
@@ -53,3 +53,10 @@ def test_distance() -> None:
     assert distance("pnuemonia", "pneumonia") == 1
     assert distance("cirosis", "cirrhosis") == 2
     assert distance("", "abc") == 3
+
+
+def test_the_keep_words_are_read_only_when_a_word_is_unknown() -> None:
+    read = []
+    speller = Speller(VOCABULARY, keep=lambda: read.append(1) or ["afib"])
+    assert speller.correct("pneumonia, fever") == "pneumonia, fever" and read == []
+    assert speller.correct("afib pnuemonia") == "afib pneumonia" and read == [1]

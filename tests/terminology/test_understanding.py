@@ -70,6 +70,8 @@ def test_laterality(text: str, side: str | None, words: str) -> None:
 
 def test_body_words_add_the_icd_words() -> None:
     assert understand("pain in my belly").search_text == "pain in my belly abdomen abdominal"
+    assert understand("my knees hurt").search_text == "my knees hurt pain"
+    assert understand("legs are swollen").search_text == "legs lower limbs extremities are swollen swelling edema"
 
 
 def test_status_post_uses_the_z_code_wording() -> None:

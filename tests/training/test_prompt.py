@@ -48,7 +48,7 @@ def test_training_prompt_equals_inference_prompt(tiny_model: Path, pipeline: Pip
     assert "Terminology that may apply" in example.prompt[1]["content"]  # retrieval really ran
 
     # ... and TRL tokenizes the training prompt to the ids the generator feeds the model.
-    trainer = sft_trainer(loaded, [example], [], quick_recipe(), tmp_path, "cpu", progress=False)
+    trainer = sft_trainer(loaded, [example], [], quick_recipe(), tmp_path, "cpu", progress=False, say=lambda _: None)
     labels = trainer.train_dataset[0]["labels"]
     prompt_length = next(i for i, label in enumerate(labels) if label != -100)
     ids = prompt_token_ids(loaded.tokenizer, recorder.messages[0])

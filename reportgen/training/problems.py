@@ -1,0 +1,180 @@
+"""Training the problem-list scorer (reportgen/models/problems.json).
+
+    python -m reportgen.training.problems [--data ../shared/data/aci-bench/train.csv] [-o FILE]
+
+ACI-Bench train encounters -> the pipeline's own report and de-identified
+dialogue (the reference note de-identified with the same surrogates) ->
+problem candidates (`generation.problems.problem_candidates`) -> labels: a
+candidate is a problem when it names one of the headlines of the reference
+note's assessment ("Congestive heart failure.", "Acute lumbar strain.") ->
+logistic regression -> threshold. Encounters are split before anything is
+fitted: every third encounter (by its number) is dev. The threshold is the one
+with the best problem-list F1 on dev (as `reportgen evaluate` scores it; each
+threshold's F1 averaged with its neighbours', as 23 encounters are few); the
+shipped weights are then refitted on all encounters with that threshold. CPU,
+about a minute (most of it de-identification).
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from reportgen.evaluate import ProblemScore, same_problem, score_problems
+from reportgen.generation.problems import Candidate, ProblemScorer, _headlines, code, problem_candidates, scorer_path, select
+from reportgen.layout import Layout
+from reportgen.report import Report
+from reportgen.terminology.index import Terminology
+
+THRESHOLDS = tuple(round(0.05 * i, 2) for i in range(2, 19))
+C = 1.0  # inverse L2 strength of the logistic regression
+# Reference headlines that are not problems: the note's own boilerplate.
+_NOT_A_PROBLEM = re.compile(r"^(?:plan|patient agreements?|the patient|instructions)\b", re.I)
+# A headline naming a finding and its cause ("Right foot pain, consistent with a Lisfranc fracture"):
+# either part names the problem.
+_PARTS = re.compile(r"\s*(?:[,;]|\b(?:consistent with|due to|secondary to|in the setting of|likely|possible|and)\b)\s*", re.I)
+
+
+@dataclass
+class Encounter:
+    id: str
+    report: Report  # the pipeline's report, before coding
+    text: str  # the de-identified note
+    reference: str  # the de-identified reference note
+
+
+def reference_problems(reference: str, layout: Layout, terminology: Terminology) -> dict:
+    """Labels from the reference note: each headline of its assessment is a problem, accepted by its
+    words or by the category of the code it gets."""
+    texts = layout.section_texts(reference)
+    names: list[str] = []
+    for section_id in layout.problems:
+        for candidate in _headlines(texts.get(section_id, "")):
+            if not _NOT_A_PROBLEM.match(candidate.text) and candidate.text.lower() not in map(str.lower, names):
+                names.append(candidate.text)
+    return {"problems": [{"text": name, "aliases": [a for a in _PARTS.split(name) if a.strip() and a.strip() != name],
+                          "codes": [c.code[:3] for c in code(name, terminology, 1)]} for name in names]}
+
+
+def candidates_of(encounter: Encounter, layout: Layout, terminology: Terminology, k: int = 3,
+                  dialogue: bool = True) -> list[Candidate]:
+    """The same candidates the pipeline's coding stage builds for this encounter (`dialogue=False`:
+    from the report's text only, as the rules before the scorer did)."""
+    report = encounter.report
+    texts = [s.text for sid in layout.problems if (s := report.section(sid)) is not None and s.documented]
+    complaint = report.section("chief_complaint")
+    others = [s.text for s in report.sections if s.documented and s.id not in (*layout.problems, "chief_complaint")]
+    return problem_candidates(texts, complaint.text if complaint else "", terminology, k, others,
+                              encounter.text if dialogue else "")
+
+
+def fit(candidates: Sequence[Candidate], labels: Sequence[bool], threshold: float, info: dict) -> ProblemScorer:
+    from sklearn.feature_extraction import DictVectorizer
+    from sklearn.linear_model import LogisticRegression
+
+    vectorizer = DictVectorizer()
+    x = vectorizer.fit_transform([c.features for c in candidates])
+    learner = LogisticRegression(C=C, max_iter=1000, class_weight="balanced").fit(x, list(labels))
+    weights = {name: round(float(w), 4) for name, w in zip(vectorizer.feature_names_, learner.coef_[0], strict=True)}
+    return ProblemScorer(weights, round(float(learner.intercept_[0]), 4), threshold, info)
+
+
+def list_score(found: Sequence[tuple[list[Candidate], dict]], scorer: ProblemScorer) -> ProblemScore:
+    total = ProblemScore(0, 0, 0, 0, 0, 0)
+    for candidates, gold in found:
+        s = score_problems(select(candidates, scorer), gold)
+        total = ProblemScore(*(a + b for a, b in zip(vars(total).values(), vars(s).values(), strict=True)))
+    return total
+
+
+def figures(s: ProblemScore) -> dict[str, float]:
+    precision = s.correct / (s.listed - s.neutral) if s.listed > s.neutral else 0.0
+    recall = s.found / s.labelled if s.labelled else 0.0
+    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+    return {"precision": round(precision, 3), "recall": round(recall, 3), "f1": round(f1, 3),
+            "first_code_right": round(s.first_code_right / s.found, 3) if s.found else 0.0}
+
+
+def train(encounters: Sequence[Encounter], layout: Layout, terminology: Terminology, say=print) -> ProblemScorer:
+    labelled = []
+    for encounter in encounters:
+        gold = reference_problems(encounter.reference, layout, terminology)
+        if gold["problems"]:  # a reference with no headline says nothing about which candidates are problems
+            labelled.append((encounter, candidates_of(encounter, layout, terminology), gold))
+    dev = [item for item in labelled if _number(item[0].id) % 3 == 0]
+    fitted = [item for item in labelled if _number(item[0].id) % 3 != 0]
+
+    def rows(items):
+        cands = [c for _, cs, _ in items for c in cs if not c.headline]
+        ys = [any(same_problem(c.problem, g) for g in gold["problems"]) for _, cs, gold in items for c in cs if not c.headline]
+        return cands, ys
+
+    cands, ys = rows(fitted)
+    trial = fit(cands, ys, 0.5, {})
+    scored = [(cs, gold) for _, cs, gold in dev]
+    table = {t: figures(list_score(scored, ProblemScorer(trial.weights, trial.bias, t))) for t in THRESHOLDS}
+    # F1 averaged with the neighbouring thresholds': 23 dev encounters make single points noisy.
+    smoothed = {t: sum(table[u]["f1"] for u in THRESHOLDS[max(0, i - 1) : i + 2]) / len(THRESHOLDS[max(0, i - 1) : i + 2])
+                for i, t in enumerate(THRESHOLDS)}
+    threshold = max(THRESHOLDS, key=lambda t: (smoothed[t], t))
+    without = figures(list_score(scored, ProblemScorer({}, -30.0, 1.0)))  # headlines only: the scorer keeps nothing
+    # The rules before the scorer: candidates from the report's text only, every coded one kept.
+    rules = figures(list_score([(candidates_of(e, layout, terminology, dialogue=False), gold) for e, _, gold in dev],
+                               ProblemScorer({}, 0.0, 0.5)))
+    for t in THRESHOLDS:
+        say(f"  threshold {t:.2f}: dev {table[t]}")
+    say(f"chosen threshold {threshold} (best F1 on dev, averaged with its neighbours)")
+    say(f"baselines on dev: report text only, every coded candidate kept {rules}; headlines only {without}")
+    all_cands, all_ys = rows(labelled)
+    info = {
+        "data": "ACI-Bench train (CC BY 4.0), de-identified by reportgen's default policy",
+        "encounters": len(labelled), "dev_encounters": [e.id for e, _, _ in dev],
+        "candidates": len(all_cands), "positives": sum(all_ys),
+        "dev": table[threshold], "dev_report_text_only": rules, "dev_headlines_only": without,
+    }
+    return fit(all_cands, all_ys, threshold, info)
+
+
+def _number(encounter_id: str) -> int:
+    digits = re.sub(r"\D", "", encounter_id)
+    return int(digits) if digits else 0
+
+
+def load_encounters(data: Path, pipeline) -> list[Encounter]:  # pipeline: reportgen.pipeline.Pipeline
+    from reportgen.data import import_file
+    from reportgen.notes import decode_note
+
+    pairs = import_file("aci-bench", data, pipeline.layout).pairs
+    found = []
+    for pair in pairs:
+        note = decode_note(pair.note.encode(), pair.id, pipeline.settings.notes)
+        prepared = pipeline.prepare([note], also=[[pair.report]])
+        report = pipeline._parse(pipeline.draft(prepared)[0], prepared[0])  # the report before its problem list
+        found.append(Encounter(pair.id, report, prepared[0].text, prepared[0].deid.also[0]))
+    return found
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    from reportgen.config import load_settings
+    from reportgen.files import atomic_write
+    from reportgen.pipeline import Pipeline
+
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data", type=Path, default=Path(__file__).resolve().parents[3] / "shared/data/aci-bench/train.csv")
+    parser.add_argument("-o", "--output", type=Path, default=scorer_path())
+    args = parser.parse_args(argv)
+    pipeline = Pipeline.from_settings(load_settings())
+    if pipeline.terminology is None:
+        raise SystemExit("the problem scorer needs the terminology index (reportgen terms index)")
+    print(f"de-identifying and drafting the encounters of {args.data.name} ...")
+    encounters = load_encounters(args.data, pipeline)
+    scorer = train(encounters, pipeline.layout, pipeline.terminology)
+    atomic_write(args.output, scorer.to_json().encode())
+    print(f"wrote {args.output}")
+
+
+if __name__ == "__main__":
+    main()
