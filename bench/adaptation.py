@@ -369,7 +369,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("stage", choices=("prepare", "models", "score", "speed", "speed-one", "speed-generate"))
     parser.add_argument("--pairs", type=int, default=99, help="valid pairs scored (file order)")
-    parser.add_argument("--train-pairs", type=int, default=1201, help="training pairs sampled (seed 0) from MTS-Dialog train (1201 = all)")
+    parser.add_argument("--train-pairs", type=int, default=1201, help="training pairs sampled (seed 0) from MTS-Dialog train (1,199 map onto the layout; more = all)")
     parser.add_argument("--epochs", type=float, default=2.0, help="sets the LoRA steps: train pairs x epochs / (batch x accumulation)")
     parser.add_argument("--batch-size", type=int, default=16)
     parser.add_argument("--accumulation", type=int, default=1)

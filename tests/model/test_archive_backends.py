@@ -72,3 +72,17 @@ def test_an_elasticsearch_archive_needs_the_connection(pipeline: Pipeline, tmp_p
     build_archive(tmp_path / "source.jsonl", tmp_path / "archive", pipeline, index=index)
     with pytest.raises(UsageError, match="indexed in Elasticsearch"):
         ExampleArchive.open(tmp_path / "archive")
+
+
+def test_examples_index_on_elasticsearch_without_a_cluster_url_is_a_one_line_usage_error(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from reportgen.cli import cli
+
+    write_pairs(tmp_path / "pairs.jsonl", make_pairs()[:2])
+    result = CliRunner().invoke(
+        cli, ["examples", "index", "--data", str(tmp_path / "pairs.jsonl"), "-o", str(tmp_path / "archive"), "--backend", "elasticsearch"],
+        env={"REPORTGEN_ES_URL": ""},
+    )
+    assert result.exit_code == UsageError.exit_code and "cluster URL" in result.output and "Traceback" not in result.output
+    assert not (tmp_path / "archive").exists()
