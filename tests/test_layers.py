@@ -15,7 +15,7 @@ from tests.conftest import REPO
 # Lowest first. A module may import from its own layer or any layer below it.
 LAYERS = [
     {"reportgen", "errors", "resources"},
-    {"config", "files", "orphans", "runtime"},
+    {"config", "files", "orphans", "outputs", "runtime"},
     {"notes", "report", "layout", "render", "data"},
     {"deid", "terminology"},
     {"generation", "archive"},
