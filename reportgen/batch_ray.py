@@ -80,7 +80,8 @@ def _connect(options: RaySettings) -> bool:
             warnings.simplefilter("ignore", UserWarning)
             if options.address:
                 ray.init(address=options.address, **quiet)
-            else:
+            else:  # its token notice concerns clusters others join, not this run's private instance
+                logging.getLogger("ray._private.authentication.authentication_token_setup").setLevel(logging.ERROR)
                 ray.init(include_dashboard=False, object_store_memory=_LOCAL_OBJECT_STORE, **quiet)
     except ImportError:  # Ray without its client extra (grpcio)
         raise RuntimeFailure(f"--address {options.address} needs Ray Client, which is not installed.", f"{INSTALL}.") from None

@@ -23,7 +23,7 @@ from contextlib import contextmanager
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from reportgen.errors import InputError, RuntimeFailure, UsageError
+from reportgen.errors import InputError, ReportgenError, RuntimeFailure, UsageError
 from reportgen.files import atomic_write
 
 MANIFEST = "manifest.jsonl"
@@ -172,17 +172,33 @@ class RemoteOutputs(Outputs):
     def _path(self, rel: str | PurePosixPath) -> str:
         return f"{self.root}/{PurePosixPath(rel).as_posix()}"
 
+    @contextmanager
+    def _failing(self, what: str) -> Iterator[None]:
+        """Any error of the store (no such bucket, credentials, a file in the way) as one line, exit 4."""
+        try:
+            yield
+        except ReportgenError:
+            raise
+        except Exception as e:
+            reason = (e.strerror if isinstance(e, OSError) else None) or type(e).__name__
+            raise RuntimeFailure(f"cannot {what} {self.location} ({reason}).",
+                                 "Check the URI, the credentials and that the location is writable.") from None
+
     def prepare(self) -> None:
-        self.fs.makedirs(self.root, exist_ok=True)
+        with self._failing("create"):
+            if self.fs.isfile(self.root):
+                raise UsageError(f"{self.location} is a file, not a folder.", "Give a folder or prefix for the reports.")
+            self.fs.makedirs(self.root, exist_ok=True)
 
     def holds_batch(self) -> bool:
-        return bool(self.fs.exists(self._path(MANIFEST)))
+        with self._failing("read"):
+            return bool(self.fs.exists(self._path(MANIFEST)))
 
     def write(self, rel: PurePosixPath, text: str) -> None:
         self._put(self._path(rel), text.encode("utf-8"))
 
     def _put(self, path: str, data: bytes) -> None:
-        try:
+        with self._failing(f"write {path[len(self.root) + 1:]} in"):
             if self.whole_objects:
                 self.fs.pipe_file(path, data)
                 return
@@ -191,22 +207,21 @@ class RemoteOutputs(Outputs):
             temp = f"{parent}/.{name}.{uuid.uuid4().hex[:8]}.tmp"
             self.fs.pipe_file(temp, data)
             self.fs.mv(temp, path)
-        except OSError as e:
-            raise RuntimeFailure(f"cannot write {self.location}/{path[len(self.root) + 1:]} ({e.strerror or type(e).__name__}).",
-                                 "Check the URI, the credentials and that the location is writable.") from None
 
     def _listing(self) -> set[str]:
         prefix = self.root + "/"
-        return {path[len(prefix):] for path in self.fs.find(self.root) if path.startswith(prefix)}
+        with self._failing("list"):
+            return {path[len(prefix):] for path in self.fs.find(self.root) if path.startswith(prefix)}
 
     def existing(self, rels: Iterable[str]) -> set[str]:
         return self._listing() & set(rels)  # one listing, not a request per output
 
     def read_manifest(self) -> dict[str, dict]:
         records: dict[str, dict] = {}
-        for path in [self._path(MANIFEST), *self._parts()]:
-            if self.fs.exists(path):
-                latest_records(self.fs.cat_file(path).decode("utf-8").splitlines(), records)
+        with self._failing("read the manifest in"):
+            for path in [self._path(MANIFEST), *self._parts()]:
+                if self.fs.exists(path):
+                    latest_records(self.fs.cat_file(path).decode("utf-8", errors="replace").splitlines(), records)
         return records
 
     def _parts(self) -> list[str]:
@@ -215,8 +230,9 @@ class RemoteOutputs(Outputs):
 
     def write_manifest(self, records: dict[str, dict]) -> None:
         self._put(self._path(MANIFEST), manifest_text(records).encode("utf-8"))
-        for part in self._parts():  # absorbed into the manifest just written
-            self.fs.rm_file(part)
+        with self._failing("tidy the manifest parts in"):
+            for part in self._parts():  # absorbed into the manifest just written
+                self.fs.rm_file(part)
 
     @contextmanager
     def journal(self) -> Iterator[Callable[[str], None]]:

@@ -29,7 +29,7 @@ NOTE_SUFFIXES = (".txt",)
 @click.option("--workers", type=click.IntRange(min=1), help="Worker processes for many notes (default 1).")
 @click.option("--patient", "patient_key", help="Patient key: one surrogate set and date shift for all these notes.")
 @click.option("--no-ner", is_flag=True, default=None, help="Patterns only, without the spaCy model (lower recall; recorded in the audit).")
-@click.option("--no-tagger", is_flag=True, default=None, help="Without the trained PHI tagger (lower recall on unseen notes; recorded in the audit).")
+@click.option("--tagger/--no-tagger", "use_tagger", default=None, help="Run the trained PHI tagger beside the rules (default on, deid.use_tagger; recorded in the audit).")
 @click.option("--decrypt", is_flag=True, help="Undo --operator encrypt with the same key (deid.key_file or REPORTGEN_DEID_KEY).")
 @click.option("--force", is_flag=True, help="Overwrite output files that exist.")
 @pass_app
@@ -42,7 +42,7 @@ def deid(
     workers: int | None,
     patient_key: str | None,
     no_ner: bool | None,
-    no_tagger: bool | None,
+    use_tagger: bool | None,
     decrypt: bool,
     force: bool,
 ) -> None:
@@ -68,7 +68,7 @@ def deid(
     from reportgen.deid.parallel import run_many
 
     settings = app.settings(
-        **{"deid.operator": operator, "deid.workers": workers, "deid.no_ner": no_ner, "deid.no_tagger": no_tagger, "deid.patient_key": patient_key}
+        **{"deid.operator": operator, "deid.workers": workers, "deid.no_ner": no_ner, "deid.use_tagger": use_tagger, "deid.patient_key": patient_key}
     )
     notes, sources, skipped = _read_all(app, _expand(inputs), settings.notes)
     targets = _targets(sources, output, force)
@@ -81,7 +81,7 @@ def deid(
         return
     if settings.deid.no_ner:
         app.warn("--no-ner: patterns only, names and places the model would find are missed.")
-    if settings.deid.no_tagger:
+    if not settings.deid.use_tagger:
         app.warn("--no-tagger: without the trained PHI tagger, identifiers the rules do not know are missed.")
     deidentifier = build_deidentifier(settings.deid)
     names = settings.notes.ids == "name"

@@ -8,7 +8,7 @@ from reportgen.config import DeidSettings
 from reportgen.deid import recognizers as rec
 from reportgen.deid.analyzer import build_analyzer
 from reportgen.deid.engine import Deidentifier
-from reportgen.deid.tagger import DEFAULT_TAGGER, PhiTaggerRecognizer, load_tagger, name_like, ordinary_word
+from reportgen.deid.tagger import DEFAULT_TAGGER, PhiTaggerRecognizer, listed_name, load_tagger, name_like, ordinary_word
 from reportgen.deid.vocab import read_site_list
 from reportgen.errors import UsageError
 
@@ -30,8 +30,10 @@ def build_deidentifier(settings: DeidSettings, secret: bytes | None = None) -> D
         rec.ID: [p for path in settings.id_lists for p in read_site_list(path)],
     }
     tagger = None
-    if not settings.no_tagger:
-        tagger = PhiTaggerRecognizer(load_tagger(settings.tagger or DEFAULT_TAGGER), reject=ordinary_word, confirm=name_like)
+    if settings.use_tagger:
+        tagger = PhiTaggerRecognizer(
+            load_tagger(settings.tagger or DEFAULT_TAGGER), reject=ordinary_word, confirm=name_like, alone=listed_name
+        )
     analyzer = build_analyzer(None if settings.no_ner else settings.model, deny, tagger)
     key = read_key(settings) if settings.operator == "encrypt" else None
     return Deidentifier(analyzer, settings.operator, key=key, secret=secret)

@@ -32,13 +32,19 @@ def trim(span: Span, text: str) -> Span:
     if span.recognizer != NER_RECOGNIZER:
         return span
     tokens = list(_NAME_OR_INITIAL.finditer(text, span.start, span.end))
-    while tokens and (is_common_word(tokens[0].group()) or is_title(tokens[0].group())):
+    mixed = any(not t.group().isupper() for t in tokens)
+    while tokens and (is_common_word(tokens[0].group()) or is_title(tokens[0].group()) or _label(tokens[0].group(), mixed)):
         tokens.pop(0)
-    while tokens and (is_common_word(tokens[-1].group()) or _TRAILER.fullmatch(tokens[-1].group())):
+    while tokens and (is_common_word(tokens[-1].group()) or _TRAILER.fullmatch(tokens[-1].group()) or _label(tokens[-1].group(), mixed)):
         tokens.pop()
     if not tokens:
         return replace(span, end=span.start)
     return replace(span, start=tokens[0].start(), end=tokens[-1].end())
+
+
+def _label(word: str, mixed: bool) -> bool:
+    """A short capitalized abbreviation beside a name that is not in capitals: a header label ("Smith, John MRN:")."""
+    return mixed and word.isupper() and 2 <= len(word) <= 4 and not is_listed_name(word)
 
 
 def is_shouting(text: str) -> bool:

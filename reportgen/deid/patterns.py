@@ -335,7 +335,7 @@ TRANSFERS = [
     # "transferred to GH", "sent to Quartermain 2", "at GBMC"
     Pattern(
         "place moved to or from",
-        rf"\b{MOVED}\s+(?:back\s+)?(?i:to|from|at|into|in|by|@)\s+(?i:the\s+)?(?P<phi1>{ANY_NAME})(?:\s+(?P<phi2>{NAME}))?",
+        rf"\b{MOVED}\s+(?:back\s+)?(?i:to|from|at|into|in|@)\s+(?i:the\s+)?(?P<phi1>{ANY_NAME})(?:\s+(?P<phi2>{NAME}))?",
         0.5,
     ),
     Pattern("town and state", rf"(?P<phi>{NAME}),?\s+(?:{STATE})(?![\w])", 0.5),  # "Annapolis, MD", "Towson, Maryland"

@@ -52,6 +52,7 @@ from reportgen.deid.wordtests import (
     is_not_name_after_role,
     is_not_name_after_weak_title,
     is_not_place_acronym,
+    is_not_place_word,
     is_not_relative_name,
     is_unlisted_word,
 )
@@ -80,7 +81,7 @@ def pattern_recognizers() -> list[CueRecognizer]:
         CueRecognizer("CasualNameRecognizer", PERSON, p.CASUAL_NAMES, reject=is_not_casual_name),
         CueRecognizer("DictatedNameRecognizer", PERSON, p.DICTATED_NAMES, reject=is_not_dictated_name, whole=True),
         CueRecognizer("FacilityRecognizer", LOCATION, p.FACILITIES, reject=is_generic_place),
-        CueRecognizer("TransferPlaceRecognizer", LOCATION, p.TRANSFERS, reject=is_common_word),
+        CueRecognizer("TransferPlaceRecognizer", LOCATION, p.TRANSFERS, reject=is_not_place_word),
         CueRecognizer("PlaceAcronymRecognizer", LOCATION, p.PLACE_ACRONYMS, reject=is_not_place_acronym),
         CueRecognizer("NamedPlaceRecognizer", LOCATION, p.NAMED_PLACES, reject=is_clinical_phrase),
         WordListRecognizer(LIST_RECOGNIZERS[0], PERSON, is_listed_name, 0.4),

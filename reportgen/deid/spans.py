@@ -8,6 +8,7 @@ are merged ("John" + "Smith" -> "John Smith").
 
 from __future__ import annotations
 
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, replace
 
 from presidio_analyzer import RecognizerResult
@@ -43,13 +44,22 @@ def resolve(spans: list[Span], text: str) -> list[Span]:
             merged.append(span)
     # Then the longest of overlapping spans of different entities wins; what sticks out of
     # the winners is kept (losing it would put identifier text back in the output).
+    # The chosen spans are disjoint: kept in text order, a span meets only those bisect finds
+    # (comparing with every chosen span made an identifier-dense 1 MB note quadratic).
     chosen: list[Span] = []
+    starts: list[int] = []
+    ends: list[int] = []
     for span in sorted(merged, key=lambda s: (-(s.end - s.start), -s.score, s.start)):
         pieces = [(span.start, span.end)]
-        for c in chosen:
+        for c in chosen[bisect_right(ends, span.start) : bisect_left(starts, span.end)]:
             pieces = [p for start, end in pieces for p in ((start, min(end, c.start)), (max(start, c.end), end)) if p[0] < p[1]]
-        chosen += [replace(span, start=a, end=b) for a, b in pieces if any(ch.isalnum() for ch in text[a:b])]
-    return sorted(chosen, key=lambda s: s.start)
+        for a, b in pieces:
+            if any(ch.isalnum() for ch in text[a:b]):
+                i = bisect_left(starts, a)
+                chosen.insert(i, replace(span, start=a, end=b))
+                starts.insert(i, a)
+                ends.insert(i, b)
+    return chosen
 
 
 def _touching(a: Span, b: Span, text: str) -> bool:

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from presidio_analyzer import EntityRecognizer, RecognizerResult
 
+from reportgen.deid.filters import ner_view
 from reportgen.deid.recognizers import AGE, DATE, ID, LOCATION, PERSON, PHONE
 from reportgen.errors import RuntimeFailure
 
@@ -89,6 +90,15 @@ _NUMERIC_DATE = re.compile(
     rf"{_M}/{_D}(?:/(?:\d\d|(?:19|20)\d\d))?|{_M}([.-]){_D}\1(?:\d\d|(?:19|20)\d\d)|{_M}/(?:\d\d|(?:19|20)\d\d)|(?:19|20)\d\d-\d\d-\d\d|(?:19\d\d|20[0-3]\d)s?|'\d\d|\d\d'"
 )
 _WORD = re.compile(r"[A-Za-z][A-Za-z'\-]*")
+_EDGE = " \t:;,."  # "MRN: 12345" tagged as ": 12345"
+
+
+def _strip(text: str, start: int, end: int) -> tuple[int, int]:
+    while start < end and text[start] in _EDGE:
+        start += 1
+    while end > start and text[end - 1] in _EDGE and not text[start:end].endswith(("Jr.", "Sr.", "St.")):
+        end -= 1
+    return start, end
 _TOKEN = re.compile(r"[^\s,;:]+")
 
 
@@ -141,21 +151,36 @@ def name_like(word: str, text: str) -> bool:
     return word.istitle() and w not in english_words() and w not in clinical_words() and not is_shouting(text)
 
 
+def listed_name(word: str) -> bool:
+    """A word that may be a tagged name or place on its own: in the general name or place lists and
+    no English or clinical word ("Lucy", not "Green", "mech", "Lacrilube")."""
+    from reportgen.deid.vocab import clinical_words, english_words, general_names, general_places
+
+    w = word.lower().strip(".'")
+    return (w in general_names() or w in general_places().all) and w not in english_words() and w not in clinical_words()
+
+
 class PhiTaggerRecognizer(EntityRecognizer):
     """Presidio recognizer over the trained tagger; its spans carry its name in the audit.
 
     A PERSON or LOCATION span loses the words at its edges that `reject(word)` calls ordinary
     ("resp", "remains": the word filter the rules use) and needs one word that
-    `confirm(word, text)` accepts (`name_like`): on bedside shorthand a tagger trained on
-    synthetic notes takes unknown abbreviations for names, and the lists tell them apart.
+    `confirm(word, text)` accepts (`name_like`), and a span of one word needs `alone(word)`
+    (`listed_name`): on bedside shorthand a tagger trained on synthetic notes takes unknown
+    abbreviations, drugs and words for names ("mech", "Nepro", "GREEN"), and the lists tell them apart.
     """
 
     def __init__(
-        self, nlp, reject: Callable[[str], bool] = lambda word: False, confirm: Callable[[str, str], bool] = lambda word, text: True
+        self,
+        nlp,
+        reject: Callable[[str], bool] = lambda word: False,
+        confirm: Callable[[str, str], bool] = lambda word, text: True,
+        alone: Callable[[str], bool] = lambda word: True,
     ):
         self.nlp = nlp
         self.reject = reject
         self.confirm = confirm
+        self.alone = alone
         labels = sorted(nlp.get_pipe("ner").labels)
         super().__init__(supported_entities=labels, name=NAME, supported_language="en")
 
@@ -164,13 +189,14 @@ class PhiTaggerRecognizer(EntityRecognizer):
 
     def analyze(self, text: str, entities: list[str], nlp_artifacts=None) -> list[RecognizerResult]:
         results = []
-        for ent in self.nlp(text).ents:
+        for ent in self.nlp(ner_view(text)).ents:  # the sentences spaCy sees: lower-case prose naming no one is blanked
             if ent.label_ not in entities:
                 continue
-            start, end = ent.start_char, ent.end_char
+            start, end = _strip(text, ent.start_char, ent.end_char)
             if ent.label_ in (PERSON, LOCATION):
                 start, end = self._trim(text, start, end)
-                if not any(self.confirm(w, text) for w in _WORD.findall(text, start, end)):
+                words = _WORD.findall(text, start, end)
+                if not any(self.confirm(w, text) for w in words) or (len(words) == 1 and not self.alone(words[0])):
                     continue
             if start < end and plausible(ent.label_, text, start, end):
                 results.append(RecognizerResult(ent.label_, start, end, SCORE, recognition_metadata=self._meta()))

@@ -197,6 +197,12 @@ def is_cut_short(word: str) -> bool:
     return i < len(known) and known[i].startswith(w) and len(known[i]) > len(w)
 
 
+def is_not_place_word(word: str) -> bool:
+    """After "went to", "lives in": a common word, or in lower case any English word ("going to bend
+    down", "returned to cs"), while "transfer to quartermain 2", "to gh" stay."""
+    return is_common_word(word) or (word.islower() and word in english_words())
+
+
 def is_not_place_acronym(word: str) -> bool:
     """After "to/at/from": a common word or an abbreviation cut short ("TO ADEQ SEDATION"), not "GH", "GBMC"."""
     return is_common_word(word) or is_cut_short(word)

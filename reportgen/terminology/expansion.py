@@ -1,7 +1,8 @@
 """Client-side query expansion from the curated abbreviation and lay-term list
 (`corpora/abbreviations.tsv`), so every backend sees the same expanded query.
 
-A term matches as written (whole words, any case); a term of two or more words also
+A term matches as written (whole words, any case; an upper-case abbreviation also with a
+plural s: "PVCs"); a term of two or more words also
 matches when its analyzed words (stems, stop words dropped) all appear close together in
 the query, in any order and with other words between: "swollen ankles" matches "my
 ankles are swollen", "peeing a lot" matches "pee a lot at night". A term found inside a
@@ -21,6 +22,7 @@ from reportgen.terminology.analysis import analyze
 ABBREVIATIONS_FILE = "abbreviations.tsv"
 SLACK = 2  # other words allowed among a term's words when it matches in any order (within one clause)
 _CLAUSE = re.compile(r"[,;.:\n]+")
+_PLURAL = re.compile(r"\b([A-Z]{2,}[0-9]?)s\b")  # "PVCs", "UTIs": an upper-case abbreviation with a plural s
 
 
 class Expander:
@@ -68,7 +70,12 @@ class Expander:
         return found
 
     def expand(self, query: str) -> str:
-        found = dict.fromkeys([*(m.group(1).lower() for m in self._pattern.finditer(query)), *self._in_any_order(query)])
+        plurals = (m.group(1).lower() for m in _PLURAL.finditer(query))
+        found = dict.fromkeys([
+            *(m.group(1).lower() for m in self._pattern.finditer(query)),
+            *(p for p in plurals if p in self.table),
+            *self._in_any_order(query),
+        ])
         # "throwing up blood" is hematemesis, not also vomiting: a term inside a longer one found is dropped.
         stems = {term: frozenset(analyze(term)) for term in found}
         found = {term: None for term in found if not any(stems[term] < other for other in stems.values())}

@@ -6,9 +6,12 @@ the code preferences a coder applies.
 - Adult over neonatal and pregnancy codes unless the text speaks of a newborn or a pregnancy,
   and then those codes first (as ICD-10-CM's chapter rules say).
 - History, family-history and status codes, not the condition itself, when all the text
-  asserts is past ("history of stroke").
+  asserts is past ("history of stroke"); a personal-history code for the patient's history,
+  a family-history code for the family's.
 - Conditions over external causes (V-Y) and health-status factors (Z) unless the text
   is about an accident, a history, a status or an encounter ("blood in my pee" is not a blood type).
+- A cancer named by its site is the primary one: secondary (metastatic) neoplasm codes only
+  when the text says it spread.
 - Billable codes over category headings; a category keeps its place only when no
   code under it is among the candidates.
 - The side the text names (right, left, bilateral; LLE and "L hip" read by understanding).
@@ -58,6 +61,10 @@ _CIRCUMSTANTIAL = re.compile(
 _PAST_TITLE = re.compile(r"^(old|personal history|sequelae)\b|\bsequelae\b", re.IGNORECASE)
 _ABOUT_THE_PAST = re.compile(r"\b(history|status|old|sequelae|presence of|absence of|aftercare)\b", re.IGNORECASE)
 PAST = ("history", "family", "status")
+_FAMILY_TITLE = re.compile(r"family history\b", re.IGNORECASE)
+_PERSONAL_TITLE = re.compile(r"personal history\b", re.IGNORECASE)
+_SECONDARY = re.compile(r"\bsecondary malignant\b", re.IGNORECASE)
+_SPREAD = re.compile(r"\b(secondar\w*|metasta\w*|spread\w*|mets)\b", re.IGNORECASE)
 _NOS = re.compile(r"\bNOS\b")
 _SIDE = re.compile(r"\b(left|right|bilateral)\b", re.IGNORECASE)
 # Title words that add no detail: ICD-10-CM's fillers, parenthesized nonessential modifiers, "without ..." parts.
@@ -88,9 +95,12 @@ def prefer(hits: Sequence[Hit], query: Query | None, text: str) -> list[Hit]:
     asked = set(analyze(text))
     special = bool(_NEWBORN_OR_PREGNANT.search(text))
     circumstantial = bool(_CIRCUMSTANTIAL.search(text))
+    spread = bool(_SPREAD.search(text))
     side = next((m.laterality for m in query.mentions if m.laterality), None) if query is not None else None
     # "history of stroke": nothing is asserted present now, so a present-condition code is the wrong kind.
     past_only = query is not None and bool(query.mentions) and all(m.assertion in PAST for m in query.mentions)
+    # Whose history: the patient's ("hx of CVA") is never a family-history code, and the other way round.
+    whose = {m.assertion for m in query.mentions} if query is not None else set()
     # Every proper prefix of a candidate code: a category is one of them when a code under it is a candidate.
     parents = {h.code[:i] for h in hits for i in range(1, len(h.code))}
     top = max(h.score for h in hits) or 1.0
@@ -103,7 +113,13 @@ def prefer(hits: Sequence[Hit], query: Query | None, text: str) -> list[Hit]:
             factor *= CIRCUMSTANCE
         elif not circumstantial and _PAST_TITLE.search(h.title):
             factor *= CIRCUMSTANCE  # "Old myocardial infarction" for a heart attack now
+        if not spread and _SECONDARY.search(h.title):
+            factor *= CIRCUMSTANCE  # a cancer named by its site is the primary one unless the text says it spread
         if past_only and not (h.code[:1] == "Z" or _ABOUT_THE_PAST.search(h.title)):
+            factor *= CIRCUMSTANCE
+        if ("history" in whose and "family" not in whose and _FAMILY_TITLE.match(h.title)) or (
+            "family" in whose and "history" not in whose and _PERSONAL_TITLE.match(h.title)
+        ):
             factor *= CIRCUMSTANCE
         if h.billable is False and h.code in parents:
             factor *= CATEGORY

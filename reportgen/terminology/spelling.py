@@ -87,7 +87,7 @@ class Speller:
             american = pattern.sub(replacement, lower)
             if american != lower and american in self.counts:
                 return american
-        if lower in self.keep:
+        if lower in self.keep or (lower.endswith("s") and lower[:-1] in self.keep):  # "UTIs", "PVCs"
             return word
         return self._closest(lower) or word
 

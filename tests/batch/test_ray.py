@@ -168,3 +168,11 @@ def test_a_ray_client_address_runs_the_batch_and_an_unreachable_one_is_one_line(
     assert refused.stderr.splitlines() == [
         f"Error: cannot start or reach the Ray cluster at {address} (ConnectionError). Check ray.address (--address) and "
         "that the head node's Ray Client port is reachable from here, and `ray status` on the head node."]
+
+
+@pytest.mark.slow  # starts its own Ray instance in a subprocess (~20-40 s)
+def test_a_private_ray_instance_prints_nothing_of_rays_own(samples, tmp_path):
+    done = subprocess.run([sys.executable, "-m", "reportgen", "batch", str(samples), "-o", str(tmp_path / "out"),
+                           "--engine", "ray", "--actors", "1"], cwd=REPO, capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert [line for line in done.stderr.splitlines() if not line.startswith("batch: ")] == []

@@ -127,3 +127,16 @@ def test_a_killed_run_to_a_uri_resumes_from_its_manifest_parts(tmp_path):
     assert f"{count - len(done)} ok, 0 failed, {len(done)} already done" in result.stdout
     assert len(manifest(out)) == count and len(assert_whole_reports(out)) == count
     assert not list(out.rglob(".*.tmp")) and not list((out / PARTS).glob("*"))
+
+
+def test_a_uri_that_cannot_hold_reports_is_a_one_line_error(samples, tmp_path):
+    a_file = tmp_path / "a-file"
+    a_file.write_text("not a folder\n")
+    result = run("batch", str(samples), "-o", a_file.as_uri(), "-j", "1")
+    assert result.exit_code == errors.USAGE
+    assert result.stderr == f"Error: {a_file.as_uri()} is a file, not a folder. Give a folder or prefix for the reports.\n"
+
+    unwritable = "file:///proc/reportgen-reports"  # the kernel's filesystem takes no new folders
+    result = run("batch", str(samples), "-o", unwritable, "-j", "1")
+    assert result.exit_code == errors.RUNTIME
+    assert result.stderr.startswith(f"Error: cannot create {unwritable} (") and len(result.stderr.splitlines()) == 1

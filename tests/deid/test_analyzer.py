@@ -60,5 +60,9 @@ def test_spacy_keeps_two_word_names_not_a_lone_unlisted_word(analyzer):
     assert any("Masci" in s for s in spans)
 
 
+def test_a_header_label_after_a_name_stays(analyzer):
+    assert "MRN" not in " ".join(found(analyzer, "Smith, John MRN: 4456789"))
+
+
 def test_a_credential_after_a_name_stays(analyzer):
     assert "RRT" not in " ".join(found(analyzer, "Humidifier full.\n\n David Murray RRT\n"))

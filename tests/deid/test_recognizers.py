@@ -146,6 +146,7 @@ def test_finds(name: str, text: str, expected: list[str]):
         ("facilities", "to cardiac rehab; the hospital; transfer to rehab; AWAITING REHAB; 1 ST DEGREE AVB"),
         ("transfers", "transferred to ICU, sent to floor, went to OR, in NSR, at MN"),
         ("transfers", "from peep 5 to goal 10; to dilaudid 2 mg"),
+        ("transfers", "i was going to bend down; seen by ent; followed by amio load; returned to cs trach mask"),
         ("named places", "went to Cath Lab, back to Floor, at Lasix drip"),
         ("ids", "lab # 5 ok; sample was clotted; specimen sent; member of the team; plan is to start 40 mg"),
         ("zips", "MD 10 mg; PA 20000 units; CT 12345 mg; zip it"),

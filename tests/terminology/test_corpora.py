@@ -129,3 +129,5 @@ def test_expansion_terms_of_several_words_match_in_any_order_within_a_clause() -
     expanded = expander.expand("high blood pressure, low blood sugar")
     assert "hypertension" in expanded and "hypoglycemia" in expanded
     assert "hypotension" not in expanded and "hyperglycemia" not in expanded  # words from two clauses
+    assert "urinary tract infection" in expander.expand("recurrent UTIs")
+    assert expander.expand("caps") == "caps"  # a plural only of an upper-case abbreviation

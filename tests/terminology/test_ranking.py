@@ -52,6 +52,20 @@ def test_a_code_naming_every_word_asked_beats_one_that_names_a_part() -> None:
     assert codes(prefer(hits, None, "hypertension with stage 5 chronic kidney disease")) == ["I12.0", "N18.5"]
 
 
+def test_a_cancer_named_by_its_site_is_the_primary_one_unless_the_text_says_it_spread() -> None:
+    hits = [hit("C79.81", "Secondary malignant neoplasm of breast", 1.0), hit("C50.919", "Malignant neoplasm of breast", 0.8)]
+    assert codes(prefer(hits, None, "breast malignant neoplasm")) == ["C50.919", "C79.81"]
+    assert codes(prefer(hits, None, "metastatic breast malignant neoplasm"))[0] == "C79.81"
+
+
+def test_the_patients_history_is_no_family_history_and_the_other_way_round() -> None:
+    hits = [hit("Z82.3", "Family history of stroke", 1.0), hit("Z86.73", "Personal history of cerebral infarction", 0.8)]
+    query = understand("hx of stroke")
+    assert codes(prefer(hits, query, query.search_text))[0] == "Z86.73"
+    query = understand("family history of stroke")
+    assert codes(prefer(hits, query, query.search_text))[0] == "Z82.3"
+
+
 def test_billable_code_over_its_category() -> None:
     hits = [hit("J44", "Other chronic obstructive pulmonary disease", 1.0, billable=False),
             hit("J44.9", "Chronic obstructive pulmonary disease, unspecified", 0.9)]
