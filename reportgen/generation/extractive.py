@@ -70,11 +70,12 @@ class ExtractiveGenerator:
         excerpt = self.model.excerpt.section(items) if transcript and self.model.excerpt is not None else None
         items = prepare(items)
         probabilities = self.model.probabilities(items)
+        scores = self.model.section_scores(probabilities)
         known = {spec.id for spec in layout.sections}
         none = self.model.classes.index(NONE)
         sex = patient(note_text).sex
         buckets: dict[str, list[str]] = {}
-        for sentence, row in zip(items, probabilities):
+        for sentence, row, score in zip(items, probabilities, scores):
             if not _usable(sentence, transcript):
                 continue
             if excerpt is not None:
@@ -82,9 +83,7 @@ class ExtractiveGenerator:
             elif transcript and row[none] > self.model.threshold:
                 continue  # talk the report does not use; a written note's sentences are all content
             else:
-                row = row.copy()
-                row[none] = -1.0
-                label = self.model.classes[int(row.argmax())]
+                label = self.model.classes[int(score.argmax())]
             text = written(sentence, sex)
             section = label if label in known else layout.fallback
             if text and text not in buckets.get(section, []):
