@@ -74,12 +74,13 @@ class ExtractiveGenerator:
         excerpt = self.model.excerpt.section(items) if transcript and self.model.excerpt is not None else None
         items = prepare(items)
         probabilities = self.model.probabilities(items)
+        scores = self.model.section_scores(probabilities)
         known = {spec.id for spec in layout.sections}
         none = self.model.classes.index(NONE)
         sex = patient(note_text).sex
         buckets: dict[str, list[str]] = {}
         dictated = dictated_header(items) if layout.header else set()
-        for i, (sentence, row) in enumerate(zip(items, probabilities)):
+        for i, (sentence, row, score) in enumerate(zip(items, probabilities, scores)):
             if i in dictated and layout.header:  # identifiers, not narrative; never dropped
                 buckets.setdefault(layout.header, []).append(tidy(sentence.text))
                 continue
@@ -91,7 +92,7 @@ class ExtractiveGenerator:
             elif transcript and row[none] > self.model.threshold:
                 continue  # talk the report does not use; a written note's sentences are all content
             else:
-                ranked = [self.model.classes[j] for j in (-row).argsort() if j != none and self.model.classes[j] in known]
+                ranked = [self.model.classes[j] for j in (-score).argsort() if j != none and self.model.classes[j] in known]
                 section = layout.sortable(ranked, text) or layout.fallback
             if text and text not in buckets.get(section, []):
                 buckets.setdefault(section, []).append(text)
