@@ -42,6 +42,7 @@ import hashlib
 import json
 import math
 import os
+import re
 import resource
 import subprocess
 import sys
@@ -290,6 +291,7 @@ def score(args: argparse.Namespace) -> None:
     table += "\n## Training\n\n| run | device | examples | steps | tokens | tokens/s | train s | peak MiB | loss |\n|---|---|---|---|---|---|---|---|---|\n"
     table += "".join(f"| {r['run']} | {r['device']} | {r['examples']} | {r['steps']} | {r['tokens']:.0f} | {r['tokens_per_s']:.0f} | "
                      f"{r['train_s']:.0f} | {r['peak_mib']:.0f} | {r['train_loss']:.2f} |\n" for r in training.values())
+    table += copied_from_examples(read_jsonl(args.stage / "prompts.jsonl.gz"), drafts)
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / "adaptation.md").write_text(table)
     (args.out / "adaptation.json").write_text(json.dumps([r.__dict__ for r in rows], indent=1))
@@ -299,6 +301,23 @@ def score(args: argparse.Namespace) -> None:
     if {"fine-tuned+rag", "base"} <= set(by):
         print(f"fine-tuned + examples vs base zero-shot: ROUGE-1 {by['fine-tuned+rag'] - by['base']:+.3f} (target >= +0.10); "
               f"vs copy-the-dialogue {by['fine-tuned+rag'] - by['copy the dialogue']:+.3f} (target > 0)")
+
+
+def copied_from_examples(prompts: list[dict], drafts: dict) -> str:
+    """How often a draft states a number (age, date, dose, count) that the retrieved worked examples
+    hold and the note does not: another patient's facts. Strategies without examples in their prompt
+    are measured against the examples they were not shown, as the chance level."""
+    rows = []
+    for name, written in drafts.items():
+        hits = 0
+        for prompt, draft in zip(prompts, written["drafts"], strict=True):
+            user = prompt["rag"][-1]["content"]
+            note = set(re.findall(r"\d+", user.split("\nNote:\n", 1)[1]))
+            examples = set(re.findall(r"\d+", user.split("\n\nTerminology that may apply:", 1)[0])) if "Example 1:" in user else set()
+            hits += any(n in examples and n not in note for n in re.findall(r"\d+", draft["text"]))
+        rows.append(f"| {name} | {'yes' if name.endswith('rag') else 'no (chance level)'} | {hits} of {len(prompts)} |\n")
+    return ("\n## Numbers taken from the worked examples\n\nDrafts stating a number that the retrieved examples hold and "
+            "the note does not.\n\n| strategy | examples in its prompt | drafts |\n|---|---|---|\n" + "".join(rows))
 
 
 def mean(values) -> float:
