@@ -299,15 +299,18 @@ _CHAPTERS = {"R": "symptom", "S": "injury", "T": "injury", "Z": "factor", "O": "
 
 
 def _headlines(text: str, max_lines: int | None = None, source: str = "headline") -> list[_Candidate]:
-    """Short lines that are a problem's name ("1. CHF.", "Hypertension:")."""
+    """Short lines that are a problem's name ("1. CHF.", "Hypertension:"). Only the lines of an assessment
+    written as lines are headlines that are always listed; a chief complaint or a one-line section (a
+    short paragraph, not a list) is a candidate the scorer judges."""
     found = []
+    listed = source == "headline" and sum(bool(line.strip()) for line in text.splitlines()) > 1
     for line in text.splitlines():
         item = _BULLET.sub("", line.strip()).strip().rstrip(".:;")
         if not item or (line.strip().startswith(("•", "-", "*")) and ":" in item[:40]):
             continue  # "• Medical Reasoning: ..." belongs to the problem above
         words = item.split()
         if len(words) <= _MAX_WORDS and not item.endswith("?") and not _VERBS.search(item) and _content(item):
-            found.append(_Candidate(item, item, 0, len(item), True, source))
+            found.append(_Candidate(item, item, 0, len(item), listed, source if listed else f"{source}-line"))
     return found[:max_lines] if max_lines else found
 
 
