@@ -13,7 +13,6 @@ from reportgen.generation.problems import SCORER_FORMAT, ProblemScorer, code, fi
 from reportgen.report import Code, Problem
 from reportgen.terminology.index import open_terminology
 
-
 KEEP_ALL = ProblemScorer({}, 0.0, 0.5)  # probability 0.5 for every candidate
 
 
