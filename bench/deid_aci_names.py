@@ -53,7 +53,7 @@ def main() -> None:
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
     args = parser.parse_args()
     dialogues = load_aci_dialogues(args.data)
-    for name, settings in (("reportgen (tag)", DeidSettings(operator="tag")), ("reportgen --no-tagger (tag)", DeidSettings(operator="tag", use_tagger=False))):
+    for name, settings in (("reportgen (tag)", DeidSettings(operator="tag")), ("reportgen --tagger (tag)", DeidSettings(operator="tag", use_tagger=True))):
         deidentifier = build_deidentifier(settings)
         deidentifier.run([Item("warm-up", dialogues[0].text)])
         start, cpu = time.perf_counter(), time.process_time()

@@ -92,9 +92,9 @@ def main() -> None:
     patients = len({n.id.split("-")[0] for n in notes})
     print(f"PhysioNet deid gold corpus, split '{args.split}': {patients} patients, {len(notes)} notes, {sum(len(n.phi) for n in notes)} PHI spans\n")
     configs = {
-        "rules only": DeidSettings(operator="tag", use_tagger=False),
-        "rules + tagger (default)": DeidSettings(operator="tag", tagger=args.tagger),
-        "rules + tagger --no-ner": DeidSettings(operator="tag", tagger=args.tagger, no_ner=True),
+        "rules (default)": DeidSettings(operator="tag"),
+        "rules + tagger": DeidSettings(operator="tag", use_tagger=True, tagger=args.tagger),
+        "rules + tagger --no-ner": DeidSettings(operator="tag", use_tagger=True, tagger=args.tagger, no_ner=True),
     }
     columns: dict[str, Scores] = {}
     for name, settings in configs.items():
