@@ -123,7 +123,7 @@ class TermsSettings(Section):
 
 
 class EsSettings(Section):
-    """The Elasticsearch cluster used when terms.backend = 'elasticsearch' (8.x or 9.x)."""
+    """The Elasticsearch cluster used when terms.backend = 'elasticsearch', and by example archives indexed there (8.x or 9.x)."""
 
     url: str | None = Field(None, description="Cluster URL, e.g. https://localhost:9200.")
     api_key: SecretStr | None = Field(None, description="API key (base64 'id:key'); or use username + password.")
