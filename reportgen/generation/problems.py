@@ -1,22 +1,31 @@
 """The problem list: diagnoses and symptoms under management, found in the
-assessment and plan (and the chief complaint), each with its context and its
-ICD-10-CM codes.
+assessment and plan, the chief complaint and the whole de-identified note, each
+with its context and its ICD-10-CM codes.
 
-- Candidates: short headline lines of an assessment ("Hypertension.",
-  "1. Right knee MCL strain."), the chief complaint, and the problem a
-  clinician names in dictation ("for your first problem, your reflux", "from a
-  diabetes standpoint", "I think you have a lumbar strain").
+- Candidates: the headline lines of an assessment written as a list
+  ("Hypertension.", "1. Right knee MCL strain."; always listed), the chief
+  complaint, the problem a clinician names ("for your first problem, your
+  reflux", "from a diabetes standpoint", "I think you have a lumbar strain"),
+  the conditions of a history list, and every phrase of the note that is a
+  condition's name in ICD-10-CM or the Disease Ontology. Mentions of the same
+  thing are one candidate.
 - Context: negspacy's NegEx (the maintained clinical negation component), run
   once per context with its termsets: negated ("no evidence of"), possible
   ("rule out", "concern for"), history ("history of", "status post"), family
-  ("mother", "family history of"). Only active and possible problems are the
-  list; the others are kept apart with their status.
+  ("mother", "family history of"); a cue after the problem counts only within
+  its clause. Only active and possible problems are the list; the others are
+  kept apart with their status.
 - Codes: ICD-10-CM hits from the terminology index, re-ranked by how much of the
   problem's wording the code's title covers (abbreviations and lay terms
   expanded by the index's expander), then specific (billable) codes first. A
   problem whose best code covers less than `MIN_COVERAGE` of its words stays
-  uncoded rather than wrongly coded; a dictated candidate that no code covers
-  is not a problem at all and is dropped.
+  uncoded rather than wrongly coded; a test's name alone is not coded as its
+  abnormal result (R70-R94); a candidate that no code covers and is not a
+  headline is dropped.
+- Selection: a trained scorer (`ProblemScorer`, reportgen/models/problems.json,
+  trained by `reportgen.training.problems`) keeps the candidates a clinician
+  would list; one problem is listed once (same first code, or a narrower name
+  in the same code category).
 """
 
 from __future__ import annotations
