@@ -8,7 +8,8 @@ filesystem) and OUTPUT_DIR too, or an object-store URI (`reportgen.outputs`). Ra
 executor runs in one more actor (`_Driver`, 0 CPUs), which hands the records back here.
 A tantivy index is built once by the driver and either shipped to the actors through
 Ray's object store (`ray.index = "ship"`) or opened by each from `terms.index_dir`
-(`"shared"`); with Elasticsearch every actor queries the cluster. Ray is an optional dependency: `require_ray` says how to install it.
+(`"shared"`); with Elasticsearch every actor queries the cluster. Ray is an optional
+dependency: `require_ray` says how to install it.
 """
 
 from __future__ import annotations
