@@ -1,7 +1,8 @@
 """Section-header accuracy on MTS-Dialog valid (100 dialogues, each labelled with one section).
 
 Each dialogue goes through the model-free generator; the section that receives
-most of the report's words is its predicted header. Gold headers are mapped to
+most of the report's words is its predicted header (a dialogue the excerpt
+classifier takes for an excerpt about one section is written under that section). Gold headers are mapped to
 layout sections by the layout's aliases (GENHX -> history of present illness,
 FAM/SOCHX -> family history, LABS and IMAGING -> results, ...), so the figure is
 accuracy over the layout's sections. Baseline beside it: always the most

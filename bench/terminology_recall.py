@@ -8,9 +8,9 @@ and, for context queries, codes that must never be the first hit (the negated or
 ruled-out condition coded as present). The rows were split into dev and test (by a hash
 of the query, half of each category) before anything was measured; tune on dev, report test.
 
-bench/terminology_queries_dev2.tsv adds 97 more dev queries (same six categories), written
+bench/terminology_queries_dev2.tsv adds 95 more dev queries (same six categories), written
 in a later session from general clinical knowledge, without reading the test half, because
-the first dev half (111 queries) was too small to tune on without fitting it; `--split dev`
+the first dev half (112 queries) was too small to tune on without fitting it; `--split dev`
 reads both files, `--split dev1` only the first.
 
 Prints recall@1 / recall@5 per category and the count of forbidden first hits for:

@@ -21,6 +21,8 @@ from reportgen.config import Settings
 from reportgen.data import Pair
 from reportgen.evaluate import _reference_report, report_codes, report_text, rouge
 from reportgen.files import atomic_write
+from reportgen.generation.model import GenerationStats
+from reportgen.generation.parse import HEADERLESS
 from reportgen.notes import Note
 from reportgen.pipeline import Pipeline
 from reportgen.report import Report
@@ -59,6 +61,7 @@ class Row:
     training_seconds: float | None
     seconds: float
     warnings: int = 0
+    headerless: int = 0  # drafts with no section headers: scored on their whole text (kept under the fallback section)
     per_pair_rouge1: list[float] = field(default_factory=list, repr=False)
 
 
@@ -112,12 +115,23 @@ def _row(strategy: Strategy, pipeline: Pipeline, pairs: Sequence[Pair], referenc
     for at in range(0, len(pairs), batch_size):
         reports += _reports(pipeline, pairs[at : at + batch_size])
     seconds = time.perf_counter() - start
+    return score(strategy, pairs, reports, references, seconds, getattr(pipeline.generator, "stats", None))
+
+
+def score(
+    strategy: Strategy,
+    pairs: Sequence[Pair],
+    reports: Sequence[Report],
+    references: dict[str, set[str]],
+    seconds: float,
+    stats: GenerationStats | None,
+) -> Row:
+    """One strategy's row from its reports (written here, or drafted elsewhere and finished here)."""
     outputs = [report_text(r) for r in reports]
     scores = [rouge(p.report, out) for p, out in zip(pairs, outputs, strict=True)]
     shared = sum(len(references[p.id] & report_codes(r)) for p, r in zip(pairs, reports, strict=True))
     made = sum(len(report_codes(r)) for r in reports)
     wanted = sum(len(references[p.id]) for p in pairs)
-    stats = getattr(pipeline.generator, "stats", None)
     return Row(
         strategy=strategy.name,
         pairs=len(pairs),
@@ -133,6 +147,7 @@ def _row(strategy: Strategy, pipeline: Pipeline, pairs: Sequence[Pair], referenc
         training_seconds=strategy.training_seconds,
         seconds=seconds,
         warnings=sum(len(r.provenance.warnings) for r in reports),
+        headerless=sum(any(w.startswith(HEADERLESS) for w in r.provenance.warnings) for r in reports),
         per_pair_rouge1=[s["rouge1"] for s in scores],
     )
 
@@ -154,6 +169,7 @@ COLUMNS = (
     ("code P", "code_precision"),
     ("code R", "code_recall"),
     ("words", "report_words"),
+    ("no headers", "headerless"),
     ("prompt tok", "prompt_tokens"),
     ("gen tok", "generated_tokens"),
     ("gen tok/s", "tokens_per_second"),
@@ -169,7 +185,7 @@ def cells(row: Row) -> list[str]:
             out.append(LABELS.get(value, value))
         elif value is None:
             out.append("-")
-        elif attr == "pairs":
+        elif attr in ("pairs", "headerless"):
             out.append(str(value))
         elif attr in ("rouge1", "rouge2", "rougeL", "code_precision", "code_recall"):
             out.append(f"{value:.3f}")
@@ -182,6 +198,8 @@ def table_markdown(rows: Sequence[Row], title: str) -> str:
     head = [name for name, _ in COLUMNS]
     lines = [f"# {title}", "", "| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     lines += ["| " + " | ".join(cells(row)) + " |" for row in rows]
+    lines += ["", "no headers: drafts with no section headers; such a draft is scored on its whole text, "
+              "which the parser keeps under the layout's fallback section."]
     return "\n".join(lines) + "\n"
 
 

@@ -6,8 +6,10 @@ examples (`generation.prompt.build_messages`). The archive is a folder:
 
     pairs.jsonl          the pairs, de-identified (note and report with the same surrogates)
     archive.json         count, de-identification policy, source file hash, build time
-    index/               a BM25 index of the notes (the terminology backends' tantivy index,
-                         one document per pair: code = pair id, title = note)
+    index/               a BM25 index of the notes, one document per pair (code = pair id,
+                         title = note), in either terminology backend: tantivy here, or an
+                         Elasticsearch index (archive.json names its alias; the connection comes
+                         from the `es` settings, as for terminology)
 
 Only de-identified text is stored or searched. Built with `reportgen examples index`.
 """
@@ -32,6 +34,7 @@ from reportgen.terminology.tantivy_index import TantivyIndex
 from reportgen.terminology.terms import Corpus, Source, Term
 
 if TYPE_CHECKING:
+    from reportgen.config import EsSettings
     from reportgen.pipeline import Pipeline  # build_archive is handed one; the archive itself sits below it
 
 PAIRS_FILE = "pairs.jsonl"
@@ -48,13 +51,23 @@ class ExampleArchive:
     meta: dict
 
     @classmethod
-    def open(cls, path: Path) -> ExampleArchive:
+    def open(cls, path: Path, es: EsSettings | None = None, **client_options: Any) -> ExampleArchive:
+        """`es`: the connection for an archive indexed in Elasticsearch (`client_options` go to the client)."""
         try:
             meta = json.loads((path / META_FILE).read_text(encoding="utf-8"))
         except (OSError, ValueError):
             raise RuntimeFailure(f"{path} is not an example archive (no readable {META_FILE}).", _REBUILD) from None
         pairs = {pair.id: pair for pair in read_pairs(path / PAIRS_FILE)}
-        return cls(path, TantivyIndex(path / "index"), pairs, meta)
+        index: TermIndex
+        if meta.get("backend", "tantivy") == "elasticsearch":
+            if es is None or not es.url:
+                raise UsageError(f"the example archive {path} is indexed in Elasticsearch.", "Set es.url (REPORTGEN_ES_URL).")
+            from reportgen.terminology.elastic import ElasticsearchIndex, connect
+
+            index = ElasticsearchIndex(connect(es, **client_options), meta["alias"])
+        else:
+            index = TantivyIndex(path / "index")
+        return cls(path, index, pairs, meta)
 
     @property
     def version(self) -> str:
@@ -85,8 +98,10 @@ def build_archive(
     output: Path,
     pipeline: Pipeline,
     overwrite: bool = False,
+    index: TermIndex | None = None,
 ) -> ExampleArchive:
-    """De-identify every pair of `data` (note and report together) and index the notes in `output`."""
+    """De-identify every pair of `data` (note and report together) and index the notes: in `output`/index
+    (tantivy), or in the given `index` (an `ElasticsearchIndex`: the alias it was made with is recorded)."""
     if output.exists() and any(output.iterdir()) and not overwrite:
         raise UsageError(f"output {output} is not empty.", "Choose a new folder or pass --force.")
     policy = pipeline.deid_policy
@@ -102,9 +117,13 @@ def build_archive(
         Source(system=SYSTEM, version=file_sha256(data)[:12], name=data.name, count=len(clean)),
         [Term(system=SYSTEM, code=pair.id, title=pair.note) for pair in clean],
     )
-    TantivyIndex(output / "index").build([corpus])
+    index = index or TantivyIndex(output / "index")
+    index.build([corpus])
+    alias = getattr(index, "alias", None)  # Elasticsearch: where the index is
     meta = {
         "format": 1,
+        "backend": index.name,
+        **({"alias": alias} if alias else {}),
         "pairs": len(clean),
         "deid_policy": policy,
         "source": data.name,
@@ -112,4 +131,4 @@ def build_archive(
         "built_at": datetime.now(UTC).isoformat(timespec="seconds"),
     }
     atomic_write(output / META_FILE, json.dumps(meta, indent=2) + "\n")
-    return ExampleArchive.open(output)
+    return ExampleArchive(output, index, {pair.id: pair for pair in clean}, meta)

@@ -79,7 +79,7 @@ class Pipeline:
         return cls(
             settings=settings,
             layout=layout,
-            generator=load_generator(settings.generate, settings.threads),
+            generator=load_generator(settings.generate, settings.threads, settings.es),
             terminology=open_terminology(settings),
             deidentifier=build_deidentifier(settings.deid) if deidentify else None,
         )

@@ -47,7 +47,7 @@ def test_train_extractive_writes_a_model_that_generate_uses(tmp_path):
     loaded = TaggerModel.load(model)
     assert {"hpi", "physical_exam", "assessment_plan", NONE} <= set(loaded.classes)
     assert loaded.excerpt is None  # full visits only: no excerpt to learn, every transcript is sorted
-    assert loaded.info["pairs"] == 6 and loaded.info["deid_policy"] and "0.65" in loaded.info["cross_validation"]
+    assert loaded.info["pairs"] == 6 and loaded.info["deid_policy"] and "0.65 0.4" in loaded.info["cross_validation"]
     note = tmp_path / "note.txt"
     note.write_text(DIALOGUE)
     report = CliRunner(env={"REPORTGEN_GENERATE_EXTRACTIVE_MODEL": str(model)}).invoke(cli, ["generate", str(note), "-f", "json"])
@@ -126,3 +126,14 @@ def test_the_excerpt_classifier_survives_the_file_round_trip(tmp_path):
     assert loaded is not None and loaded.classes == classifier.classes
     for counts in dialogues[:3]:
         assert np.allclose(loaded.probabilities(counts), classifier.probabilities(counts), atol=1e-3)
+
+
+def test_prior_power_gives_a_short_section_the_sentences_it_is_likelier_for_than_usual():
+    import numpy as np
+
+    model = TaggerModel([NONE, "hpi", "results"], {}, np.zeros((3, 0), dtype=np.float32), np.zeros(3, dtype=np.float32),
+                        {"labels": {NONE: 50, "hpi": 40, "results": 10}})
+    row = np.array([[0.3, 0.4, 0.3]])  # hpi a little likelier, results three times likelier than its share
+    assert model.classes[int(model.section_scores(row)[0].argmax())] == "hpi"
+    model.info["prior_power"] = 0.8
+    assert model.classes[int(model.section_scores(row)[0].argmax())] == "results"

@@ -7,13 +7,15 @@ A new top-level module or package gets a layer in LAYERS; type-only imports
 from __future__ import annotations
 
 import ast
+import subprocess
+import sys
 
 from tests.conftest import REPO
 
 # Lowest first. A module may import from its own layer or any layer below it.
 LAYERS = [
     {"reportgen", "errors", "resources"},
-    {"config", "files", "orphans", "runtime"},
+    {"config", "files", "orphans", "outputs", "runtime"},
     {"notes", "report", "layout", "render", "data"},
     {"deid", "terminology"},
     {"generation", "archive"},
@@ -67,3 +69,16 @@ def test_the_check_sees_an_upward_import() -> None:
     tree = ast.parse("from reportgen.pipeline import Pipeline\nif TYPE_CHECKING:\n    from reportgen.cli import cli\nfrom reportgen import batch\n")
     assert runtime_imports(tree) == [(1, "reportgen.pipeline"), (4, "reportgen.batch")]
     assert RANK[part("reportgen.pipeline")] > RANK[part("reportgen.generation.model")]
+
+
+def test_the_model_side_imports_without_the_nlp_stack() -> None:
+    """Training on examples built elsewhere and writing drafts for prompts built elsewhere need
+    torch/transformers/TRL and pydantic only: bench/adaptation.py runs that part on a GPU machine
+    that has no spaCy, Presidio or tantivy."""
+    heavy = ("spacy", "presidio_analyzer", "presidio_anonymizer", "tantivy", "faker")
+    code = (
+        "import sys, reportgen.training.trainer, reportgen.generation.model, reportgen.generation.importing; "
+        f"print(sorted(m for m in {heavy!r} if m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"

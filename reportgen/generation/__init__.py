@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from reportgen.config import GenerateSettings
+from reportgen.config import EsSettings, GenerateSettings
 from reportgen.layout import Layout
 from reportgen.report import Code
 
@@ -47,8 +47,9 @@ class Generator(Protocol):
         ...
 
 
-def load_generator(settings: GenerateSettings, threads: int = 1) -> Generator:
-    """The extractive generator unless a model is configured (run with `threads` torch threads)."""
+def load_generator(settings: GenerateSettings, threads: int = 1, es: EsSettings | None = None) -> Generator:
+    """The extractive generator unless a model is configured (run with `threads` torch threads;
+    `es`: the connection, for a worked-example archive indexed in Elasticsearch)."""
     if settings.examples is not None and not settings.model:
         from reportgen.errors import UsageError
 
@@ -56,7 +57,7 @@ def load_generator(settings: GenerateSettings, threads: int = 1) -> Generator:
     if settings.model:
         from reportgen.generation.model import ModelGenerator
 
-        return ModelGenerator.from_settings(settings, threads)
+        return ModelGenerator.from_settings(settings, threads, es)
     from reportgen.generation.extractive import ExtractiveGenerator
 
     return ExtractiveGenerator.from_path(settings.extractive_model)

@@ -18,11 +18,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from reportgen.config import GenerateSettings
+from reportgen.config import EsSettings, GenerateSettings
 from reportgen.errors import InputError, RuntimeFailure, UsageError
 from reportgen.generation import Draft
 from reportgen.generation.card import ModelCard, card_hash, read_card
-from reportgen.generation.prompt import PROMPT_FORMAT, build_messages, prompt_token_ids
+from reportgen.generation.prompt import PROMPT_FORMAT, Message, build_messages, prompt_token_ids
 from reportgen.layout import Layout
 from reportgen.report import Code
 
@@ -138,13 +138,14 @@ class Examples(NamedTuple):
     budget: int
 
 
-def open_examples(settings: GenerateSettings) -> Examples | None:
-    """The worked-example set-up the settings ask for (training and inference), None = no examples."""
+def open_examples(settings: GenerateSettings, es: EsSettings | None = None) -> Examples | None:
+    """The worked-example set-up the settings ask for (training and inference), None = no examples.
+    `es`: the connection, for an archive indexed in Elasticsearch."""
     if settings.examples is None or settings.examples_k == 0:
         return None
     from reportgen.archive import ExampleArchive
 
-    return Examples(ExampleArchive.open(settings.examples), settings.examples_k, settings.examples_max_tokens)
+    return Examples(ExampleArchive.open(settings.examples, es), settings.examples_k, settings.examples_max_tokens)
 
 
 @dataclass
@@ -200,7 +201,7 @@ class ModelGenerator:
         self._torch = torch
 
     @classmethod
-    def from_settings(cls, settings: GenerateSettings, threads: int = 1) -> ModelGenerator:
+    def from_settings(cls, settings: GenerateSettings, threads: int = 1, es: EsSettings | None = None) -> ModelGenerator:
         from reportgen.runtime import set_threads
 
         assert settings.model is not None
@@ -208,20 +209,24 @@ class ModelGenerator:
         device, dtype = pick_device()
         loaded = load_model(settings.model, settings.trust_remote_code, dtype)
         loaded.model.to(device)
-        return cls(loaded, settings.max_new_tokens, settings.temperature, examples=open_examples(settings))
+        return cls(loaded, settings.max_new_tokens, settings.temperature, examples=open_examples(settings, es))
 
     def generate(self, note_text: str, context: list[Code], layout: Layout) -> Draft:
         return self.generate_many([(note_text, context)], layout)[0]
 
     def generate_many(self, notes: Sequence[tuple[str, list[Code]]], layout: Layout) -> list[Draft]:
+        return self.write([build_messages(text, context, layout, self._examples(text, layout)) for text, context in notes])
+
+    def write(self, prompts: Sequence[list[Message]]) -> list[Draft]:
+        """Drafts for prompts `build_messages` made (here, or on another machine: bench/adaptation.py)."""
         drafts: list[Draft] = []
-        for start in range(0, len(notes), self.batch_size):
-            drafts.extend(self._batch(notes[start : start + self.batch_size], layout))
+        for start in range(0, len(prompts), self.batch_size):
+            drafts.extend(self._batch(prompts[start : start + self.batch_size]))
         return drafts
 
-    def _batch(self, notes: Sequence[tuple[str, list[Code]]], layout: Layout) -> list[Draft]:
+    def _batch(self, messages: Sequence[list[Message]]) -> list[Draft]:
         tokenizer = self.loaded.tokenizer
-        prompts = [prompt_token_ids(tokenizer, build_messages(text, context, layout, self._examples(text, layout))) for text, context in notes]
+        prompts = [prompt_token_ids(tokenizer, m) for m in messages]
         batch = tokenizer.pad({"input_ids": prompts}, return_tensors="pt").to(self.device)
         sampling = {"do_sample": True, "temperature": self.temperature} if self.temperature > 0 else {"do_sample": False}
         start = time.perf_counter()

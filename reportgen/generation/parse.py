@@ -2,7 +2,10 @@
 
 Tolerant by design: a model may write garbage, skip sections or stop mid-way;
 whatever sections can be recovered are kept, required ones that are missing
-are marked not documented, and a warning says what happened.
+are marked not documented, and a warning says what happened. Text with no
+section header above it (a whole draft written as prose, or a preamble) is
+never dropped: it goes to the layout's fallback section, as `Layout.section_texts`
+does for reference reports, with a warning.
 """
 
 from __future__ import annotations
@@ -11,23 +14,23 @@ from reportgen.generation import extract
 from reportgen.layout import Layout
 from reportgen.report import EMPTY_REPORT, Code, Provenance, Report, Section
 
+HEADERLESS = "the draft had no recognisable section headers"  # evaluate counts reports with this warning
+
 
 def parse_draft(text: str, layout: Layout, provenance: Provenance, context: list[Code]) -> Report:
-    texts: dict[str, list[str]] = {}
-    preamble = ""
-    for section_id, body in layout.split(text):
-        if section_id is None:
-            preamble = body
-        elif body:
-            texts.setdefault(section_id, []).append(body)
+    parts = layout.split(text)
+    headed = any(section_id is not None for section_id, _ in parts)
+    merged = layout.section_texts(text)
     warnings = list(provenance.warnings)
-    if not texts:
-        warnings.append("the draft had no recognisable section headers; nothing could be recovered")
-    elif preamble:
-        warnings.append("text before the first section header was dropped")
-    merged = {sid: "\n\n".join(parts) for sid, parts in texts.items()}
+    fallback = next(spec.title for spec in layout.sections if spec.id == layout.fallback)
+    if not merged:
+        warnings.append("the draft was empty")
+    elif not headed:
+        warnings.append(f"{HEADERLESS}; its whole text was kept under {fallback}")
+    elif parts[0][0] is None:
+        warnings.append(f"text before the first section header was kept under {fallback}")
     missing = [spec.title for spec in layout.sections if spec.required and spec.id not in merged]
-    if missing and texts:
+    if missing and headed:
         warnings.append(f"not documented: {', '.join(missing)}")
     sections = [
         Section(id=spec.id, title=spec.title, text=merged.get(spec.id, ""))

@@ -75,6 +75,23 @@ class TaggerModel:
         """A sentence is report content when P(none) is at most this (chosen by cross-validation in training)."""
         return float(self.info.get("content_threshold", 0.5))
 
+    @property
+    def prior_power(self) -> float:
+        """How strongly a sentence's section is weighed against how common the section was in training
+        (chosen by cross-validation in training; 0: the most probable section)."""
+        return float(self.info.get("prior_power", 0.0))
+
+    def section_scores(self, probabilities: np.ndarray) -> np.ndarray:
+        """(sentences, classes) scores whose argmax is each sentence's section, never NONE:
+        P(section) / P_train(section) ** prior_power. The history of present illness holds most training
+        sentences, so without this the short sections (exam, results, assessment) lose sentences to it."""
+        counts = self.info.get("labels", {})
+        total = sum(counts.values()) or 1
+        prior = np.array([max(counts.get(c, 0), 1) / total for c in self.classes])
+        scores = probabilities / prior ** self.prior_power
+        scores[:, self.classes.index(NONE)] = -1.0
+        return scores
+
     def probabilities(self, items: Sequence[Sentence]) -> np.ndarray:
         """(sentences, classes) class probabilities."""
         if not items:

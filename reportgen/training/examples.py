@@ -14,13 +14,15 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from reportgen.data import Pair
 from reportgen.generation.model import Examples as WorkedExamples
 from reportgen.generation.prompt import Message, build_messages, completion_messages, full_token_ids, reference_draft
 from reportgen.notes import Note
-from reportgen.pipeline import Pipeline
+
+if TYPE_CHECKING:  # the trainer imports Example on machines without the pipeline's NLP stack
+    from reportgen.pipeline import Pipeline
 
 _MIN_NOTE_TOKENS = 32  # below this a truncated note says too little to learn from
 

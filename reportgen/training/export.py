@@ -8,7 +8,7 @@ from pathlib import Path
 from reportgen.errors import InputError, UsageError
 from reportgen.generation.card import read_card, write_card
 from reportgen.generation.model import load_model
-from reportgen.training.run import CHECKPOINTS
+from reportgen.training.trainer import CHECKPOINTS
 
 
 def export(run: Path, output: Path, merge: bool, trust_remote_code: bool = False, overwrite: bool = False) -> str:

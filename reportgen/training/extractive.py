@@ -27,6 +27,7 @@ from reportgen.layout import Layout, load_layout
 
 FOLDS = 3
 THRESHOLDS = (0.45, 0.55, 0.65, 0.75, 0.85)
+PRIOR_POWERS = (0.0, 0.4, 0.8, 1.2)  # how strongly a sentence's section is weighed against the section's frequency
 EXCERPT_C = (4.0, 16.0, 64.0)  # inverse regularisation of the excerpt classifier, chosen by cross-validation
 
 
@@ -80,9 +81,9 @@ def train_extractive(
     if len(counts) < 2 or counts[NONE] == len(ys):
         raise UsageError(f"no sentence of {data} could be aligned to a report section of layout {layout.name}.",
                          "Check that the reports use the layout's section headers (see templates/layouts/).")
-    say(f"{len(ys)} sentences, {len(ys) - counts[NONE]} carry report content; choosing the content threshold by "
-        f"{FOLDS}-fold cross-validation ...")
-    threshold, figures = choose_threshold(labelled, layout)
+    say(f"{len(ys)} sentences, {len(ys) - counts[NONE]} carry report content; choosing the content threshold "
+        f"and prior power by {FOLDS}-fold cross-validation ...")
+    threshold, power, figures = choose_selection(labelled, layout)
     model = tagger.fit([row for item in labelled for row in item.rows], ys)
     topics = [item for item in labelled if item.topic is not None]
     excerpt_figures: dict[str, float] = {}
@@ -99,12 +100,15 @@ def train_extractive(
         "layout": layout.name,
         "deid_policy": deidentifier.policy if deidentifier is not None else None,
         "content_threshold": threshold,
+        "prior_power": power,
         "cross_validation": figures,
         "excerpt_dialogues": dict(Counter(str(item.topic) for item in topics).most_common()),
         "excerpt_cross_validation": excerpt_figures,
         "seconds": round(time.perf_counter() - start, 1),
     }
-    say(f"Content threshold {threshold} (cross-validated ROUGE-1 {figures[str(threshold)]:.3f}).")
+    rouge1, divisions = figures[f"{threshold} {power}"]
+    say(f"Content threshold {threshold}, prior power {power} (cross-validated ROUGE-1 {rouge1:.3f}, "
+        f"per division {divisions:.3f}).")
     output.parent.mkdir(parents=True, exist_ok=True)
     model.save(output)
     return ExtractiveResult(output, model, len(ys), len(ys) - counts[NONE])
@@ -120,10 +124,13 @@ class _Labelled:
     topic: str | None  # the one section an excerpt is about, FULL, or None (not a transcript)
 
 
-def choose_threshold(labelled: list[_Labelled], layout: Layout) -> tuple[float, dict[str, float]]:
-    """The content threshold with the best mean ROUGE-1 of held-out drafts ({threshold: ROUGE-1} for all),
-    over the pairs whose reference is a full note (two sections or more), when there are any: the
-    generator writes full reports; one-section pairs (MTS-Dialog) still train the tagger.
+def choose_selection(labelled: list[_Labelled], layout: Layout) -> tuple[float, float, dict[str, tuple[float, float]]]:
+    """The content threshold and prior power whose held-out drafts score best, with
+    {"threshold power": (ROUGE-1, mean division ROUGE-1)} for all. The score is the mean of the two
+    figures ACI-Bench reports: full-note ROUGE-1 and the mean of the divisions' ROUGE-1 (a division the
+    reference has and the draft lacks scores 0). Only pairs whose reference is a full note (two sections
+    or more) are scored, when there are any: the generator writes full reports; one-section pairs
+    (MTS-Dialog) still train the tagger.
 
     Pairs are split into FOLDS folds by position (pair order is the user's); a model trained on the
     other folds writes the drafts of each fold. Pairs without a transcript do not depend on it.
@@ -133,22 +140,28 @@ def choose_threshold(labelled: list[_Labelled], layout: Layout) -> tuple[float, 
     from reportgen.evaluate import rouge
     from reportgen.generation.extractive import ExtractiveGenerator
 
-    scores: dict[float, list[float]] = {t: [] for t in THRESHOLDS}
+    grid = [(t, a) for t in THRESHOLDS for a in PRIOR_POWERS]
+    scores: dict[tuple[float, float], list[tuple[float, float]]] = {key: [] for key in grid}
     full = [len(layout.section_texts(item.report)) >= 2 for item in labelled]
     folds = min(FOLDS, len(labelled))
     for fold in range(folds):
         train = [item for i, item in enumerate(labelled) if i % folds != fold]
         if not train:
             continue
-        model = tagger.fit([r for item in train for r in item.rows], [y for item in train for y in item.labels])
+        ys = [y for item in train for y in item.labels]
+        model = tagger.fit([r for item in train for r in item.rows], ys)
+        counts = dict(Counter(ys))
         for item in (item for i, item in enumerate(labelled) if i % folds == fold and (full[i] or not any(full))):
-            for t in THRESHOLDS:
-                model.info = {"content_threshold": t}
+            theirs = {d: text for d, text in layout.division_texts(layout.section_texts(item.report)).items() if text}
+            for t, a in grid:
+                model.info = {"content_threshold": t, "prior_power": a, "labels": counts}
                 texts = ExtractiveGenerator(model, Path("cross-validation")).sort(item.note, layout)
-                scores[t].append(rouge(item.report, layout.format_draft(texts))["rouge1"])
-    figures = {str(t): round(mean(v), 4) for t, v in scores.items() if v}
-    best = max(THRESHOLDS, key=lambda t: figures.get(str(t), 0.0))
-    return best, figures
+                ours = layout.division_texts(texts)
+                divisions = [rouge(text, ours[d])["rouge1"] if ours.get(d) else 0.0 for d, text in theirs.items()]
+                scores[(t, a)].append((rouge(item.report, layout.format_draft(texts))["rouge1"], mean(divisions or [0.0])))
+    figures = {f"{t} {a}": (round(mean(r for r, _ in v), 4), round(mean(d for _, d in v), 4)) for (t, a), v in scores.items() if v}
+    best = max(grid, key=lambda key: sum(figures.get(f"{key[0]} {key[1]}", (0.0, 0.0))))
+    return best[0], best[1], figures
 
 
 def choose_excerpt_c(topics: list[_Labelled]) -> tuple[float, dict[str, float]]:

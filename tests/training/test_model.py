@@ -111,11 +111,12 @@ def test_a_report_cut_off_at_max_new_tokens_is_parsed_with_a_warning(tiny_model:
 @pytest.mark.parametrize(
     ("text", "warning", "documented"),
     [
-        ("", "no recognisable section headers", []),
-        ("lorem ipsum dolor sit amet, garbage all the way", "no recognisable section headers", []),
+        ("", "the draft was empty", []),
+        # prose without headers is kept whole under the fallback section, never dropped
+        ("lorem ipsum dolor sit amet, garbage all the way", "no recognisable section headers; its whole text was kept under History", ["hpi"]),
         ("CHIEF COMPLAINT\nKnee pain.\n", "not documented: History of present illness", ["chief_complaint"]),
         ("CHIEF COMPLAINT\nKnee pain.\n\nHISTORY OF PRESENT ILLNESS\nThe patient reports knee pa", None, ["chief_complaint", "hpi"]),
-        ("Sure! Here is the report.\nCHIEF COMPLAINT\nCough.\n\nPLAN\nRest.", "text before the first section header", ["chief_complaint", "plan"]),
+        ("Sure! Here is the report.\nCHIEF COMPLAINT\nCough.\n\nPLAN\nRest.", "text before the first section header was kept", ["chief_complaint", "hpi", "plan"]),
     ],
 )
 def test_malformed_model_output_never_crashes(pipeline: Pipeline, text: str, warning: str | None, documented: list[str]) -> None:

@@ -17,7 +17,7 @@ from reportgen.notes import Note
 from reportgen.pipeline import Pipeline
 from reportgen.report import Code
 from reportgen.training.examples import build_examples
-from reportgen.training.run import sft_trainer
+from reportgen.training.trainer import sft_trainer
 from tests.training.conftest import make_pairs, quick_recipe
 
 
