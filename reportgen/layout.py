@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import tomllib
+from collections.abc import Sequence
 from functools import cached_property
 from pathlib import Path
 
@@ -28,6 +29,8 @@ class SectionSpec(BaseModel):
     required: bool = False
     cues: list[str] = Field(default_factory=list, description="Phrases that suggest a sentence belongs here.")
     opens: list[str] = Field(default_factory=list, description="Spoken phrases that start this section.")
+    needs_cue: bool = Field(False, description="A sentence naming none of the cues but another section's is sorted "
+                            "there instead (results hold tests: a remark on today's blood pressure is a vital sign).")
     division: str | None = Field(None, description="Scoring division the section belongs to (ACI-Bench: subjective, "
                                  "objective_exam, objective_results, assessment_and_plan).")
 
@@ -39,6 +42,8 @@ class Layout(BaseModel):
     title: str
     fallback: str = Field(description="Section id for sentences with no cue.")
     problems: list[str] = Field(default_factory=list, description="Section ids whose items become the problem list.")
+    header: str | None = Field(None, description="Section id for the note's header block (Patient/MRN/DOB lines, "
+                               "dictated identifiers), kept out of the narrative; None leaves them where they fall.")
     sections: list[SectionSpec]
 
     @model_validator(mode="after")
@@ -46,7 +51,7 @@ class Layout(BaseModel):
         ids = [s.id for s in self.sections]
         if len(set(ids)) != len(ids):
             raise ValueError("section ids must be unique")
-        unknown = {self.fallback, *self.problems} - set(ids)
+        unknown = {self.fallback, *self.problems, *([self.header] if self.header else [])} - set(ids)
         if unknown:
             raise ValueError(f"unknown section ids {sorted(unknown)}")
         return self
@@ -58,6 +63,31 @@ class Layout(BaseModel):
             for alias in (spec.title, *spec.aliases):
                 table.setdefault(_normalize_header(alias), spec.id)
         return table
+
+    @cached_property
+    def _cue_patterns(self) -> dict[str, re.Pattern[str]]:
+        return {spec.id: re.compile(r"\b(?:" + "|".join(re.escape(c.strip()) for c in spec.cues) + r")\b", re.I)
+                for spec in self.sections if spec.cues}
+
+    def names_cue(self, section_id: str, text: str) -> bool:
+        """True if `text` names one of the section's cues (whole words, any case)."""
+        pattern = self._cue_patterns.get(section_id)
+        return bool(pattern and pattern.search(text))
+
+    def sortable(self, ranked: Sequence[str], text: str) -> str | None:
+        """Where a sentence goes, of the sections in `ranked` (a tagger's, best first): the best, unless it
+        needs a cue the sentence does not name while the sentence names another section's cue; then
+        the best of those."""
+        if not ranked:
+            return None
+        best = ranked[0]
+        if not self._needs_cue.get(best) or self.names_cue(best, text):
+            return best
+        return next((sid for sid in ranked[1:] if not self._needs_cue.get(sid) and self.names_cue(sid, text)), best)
+
+    @cached_property
+    def _needs_cue(self) -> dict[str, bool]:
+        return {spec.id: spec.needs_cue for spec in self.sections}
 
     def header_id(self, line: str) -> str | None:
         """The section a line opens, if the line is a header (`HPI:`, `## Plan`, `Exam`)."""

@@ -13,6 +13,8 @@ from reportgen.generation.problems import SCORER_FORMAT, ProblemScorer, code, fi
 from reportgen.report import Code, Problem
 from reportgen.terminology.index import open_terminology
 
+KEEP_ALL = ProblemScorer({}, 0.0, 0.5)  # probability 0.5 for every candidate
+
 
 @pytest.fixture
 def terminology():  # function scope: the isolated data dir (conftest) holds the session index
@@ -37,11 +39,11 @@ def test_context_keeps_negated_possible_history_and_family_apart(terminology):
     problems = {p.text: p.status for p in find_problems([], "", terminology, other_texts=[text])}
     problems.update({p.text: p.status for p in find_problems(["Pneumonia is ruled out.\nHistory of asthma."], "", terminology)})
     assert problems.get("History of asthma") == "history"
-    asthma = find_problems(["History of asthma."], "", terminology)[0]
+    asthma = find_problems(["History of asthma."], "", terminology, scorer=KEEP_ALL)[0]
     assert asthma.codes and asthma.codes[0].code.startswith("J45")
     for line, status in [("No pneumonia.", "negated"), ("Possible appendicitis.", "possible"),
                          ("Family history of breast cancer.", "family"), ("Gout.", "active")]:
-        found = find_problems([line], "", terminology)
+        found = find_problems([line], "", terminology, scorer=KEEP_ALL)  # context, whatever the scorer would keep
         assert found and found[0].status == status, (line, found)
 
 
@@ -50,8 +52,8 @@ def test_a_phrase_no_code_covers_stays_uncoded_or_is_dropped(terminology):
     assert code("So let's talk about my assessment and my plan for you", terminology) == []
     dictated = find_problems(["For the patient's first problem, at this time we will wait."], "", terminology)
     assert dictated == []
-    headline = find_problems(["Healthcare maintenance."], "", terminology)
-    assert [p.text for p in headline] == ["Healthcare maintenance"]  # kept: a clinician wrote it as a problem
+    headline = find_problems(["Healthcare maintenance.\nGout."], "", terminology)
+    assert [p.text for p in headline] == ["Healthcare maintenance", "Gout"]  # kept: a clinician listed them
 
 
 def test_codes_prefer_specific_codes_and_skip_unrelated_chapters(terminology):
@@ -64,9 +66,8 @@ def test_history_lists_become_candidates_and_the_scorer_decides(terminology):
             "depression and hypertension who presents today.")
     candidates = {c.problem.text for c in problem_candidates([text], "", terminology, dialogue=text)}
     assert {"congestive heart failure", "depression", "hypertension"} <= candidates
-    keep_all = ProblemScorer({}, 0.0, 0.5)  # probability 0.5 for every candidate
     keep_none = ProblemScorer({}, 0.0, 0.6)
-    assert {p.text for p in find_problems([text], "", terminology, dialogue=text, scorer=keep_all)} >= candidates
+    assert {p.text for p in find_problems([text], "", terminology, dialogue=text, scorer=KEEP_ALL)} >= candidates
     assert find_problems([text], "", terminology, dialogue=text, scorer=keep_none) == []
 
 
@@ -82,10 +83,9 @@ def test_vocabulary_names_in_the_dialogue_are_candidates(terminology):
 def test_a_cue_after_the_problem_counts_only_in_its_clause(terminology):
     said = ("Then in terms of your high blood pressure, I know that you and I have kind of battled in the past "
             "with you remembering to take your medications.")
-    keep_all = ProblemScorer({}, 0.0, 0.5)
-    [problem] = find_problems([said], "", terminology, scorer=keep_all)
+    [problem] = find_problems([said], "", terminology, scorer=KEEP_ALL)
     assert problem.status == "active"
-    [problem] = find_problems([], "", terminology, dialogue="She had asthma in the past.", scorer=keep_all)
+    [problem] = find_problems([], "", terminology, dialogue="She had asthma in the past.", scorer=KEEP_ALL)
     assert (problem.text, problem.status) == ("asthma", "history")
 
 

@@ -29,7 +29,7 @@ NOTE_SUFFIXES = (".txt",)
 @click.option("--workers", type=click.IntRange(min=1), help="Worker processes for many notes (default 1).")
 @click.option("--patient", "patient_key", help="Patient key: one surrogate set and date shift for all these notes.")
 @click.option("--no-ner", is_flag=True, default=None, help="Patterns only, without the spaCy model (lower recall; recorded in the audit).")
-@click.option("--tagger/--no-tagger", "use_tagger", default=None, help="Run the trained PHI tagger beside the rules (default on, deid.use_tagger; recorded in the audit).")
+@click.option("--tagger/--no-tagger", "use_tagger", default=None, help="Also run the trained PHI tagger (default off, deid.use_tagger; recorded in the audit).")
 @click.option("--decrypt", is_flag=True, help="Undo --operator encrypt with the same key (deid.key_file or REPORTGEN_DEID_KEY).")
 @click.option("--force", is_flag=True, help="Overwrite output files that exist.")
 @pass_app
@@ -81,8 +81,6 @@ def deid(
         return
     if settings.deid.no_ner:
         app.warn("--no-ner: patterns only, names and places the model would find are missed.")
-    if not settings.deid.use_tagger:
-        app.warn("--no-tagger: without the trained PHI tagger, identifiers the rules do not know are missed.")
     deidentifier = build_deidentifier(settings.deid)
     names = settings.notes.ids == "name"
     items = [Item(_note_id(note, path, rel, names), note.text, patient=settings.deid.patient_key) for note, (path, rel) in zip(notes, sources, strict=True)]

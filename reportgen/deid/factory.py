@@ -30,7 +30,7 @@ def build_deidentifier(settings: DeidSettings, secret: bytes | None = None) -> D
         rec.ID: [p for path in settings.id_lists for p in read_site_list(path)],
     }
     tagger = None
-    if settings.use_tagger:
+    if settings.use_tagger or settings.tagger is not None:
         tagger = PhiTaggerRecognizer(
             load_tagger(settings.tagger or DEFAULT_TAGGER), reject=ordinary_word, confirm=name_like, alone=listed_name
         )

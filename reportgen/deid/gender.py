@@ -38,6 +38,16 @@ def name_gender(word: str) -> str | None:
     return None
 
 
+@lru_cache(maxsize=2)
+def names_of(gender: str) -> tuple[str, ...]:
+    """Faker's first names of only this gender ("Alexis" is both: never a gendered surrogate)."""
+    from faker.providers.person.en_US import Provider
+
+    own, other = (Provider.first_names_female, Provider.first_names_male) if gender == FEMALE else (Provider.first_names_male, Provider.first_names_female)
+    others = {n.lower() for n in other}
+    return tuple(sorted({n for n in own if n.lower() not in others}))
+
+
 @lru_cache(maxsize=1)
 def _faker_first_names() -> tuple[frozenset[str], frozenset[str]]:
     from faker.providers.person.en_US import Provider

@@ -18,14 +18,14 @@ import re
 from collections import Counter
 from collections.abc import Callable
 from datetime import date, timedelta
-from functools import lru_cache
+from functools import lru_cache, partial
 
 from faker import Faker
 from presidio_anonymizer.operators import Decrypt, Encrypt
 
 from reportgen.config import OPERATORS
 from reportgen.deid import recognizers as rec
-from reportgen.deid.gender import FEMALE, MALE, name_gender
+from reportgen.deid.gender import FEMALE, MALE, name_gender, names_of
 from reportgen.deid.patterns import FACILITY_END
 from reportgen.errors import InputError, UsageError
 
@@ -151,8 +151,7 @@ class Mapping:
                 make = lambda: self.faker.random_uppercase_letter()  # noqa: E731
             elif key in _first_names():
                 gender = self.genders.get(key) or name_gender(key)
-                gendered = {MALE: self.faker.first_name_male, FEMALE: self.faker.first_name_female}
-                make = gendered[gender] if gender in gendered else self.faker.first_name
+                make = partial(self.faker.random_element, names_of(gender)) if gender in (MALE, FEMALE) else self.faker.first_name
             else:
                 make = self.faker.last_name
             value = case_like(core, self._unique(rec.PERSON, key, make))

@@ -1,7 +1,8 @@
 """The trained PHI tagger: a small spaCy NER, registered in Presidio beside the rules and the spaCy NER.
 
 The shipped model (models/phi-tagger, see models/MODEL_CARD.md) is rebuilt by
-`python -m reportgen.deid.train`; `deid.tagger` points at a site-retrained one.
+`python -m reportgen.deid.train`; `deid.tagger` points at a site-retrained one. It reads
+the text spaCy's NER reads (`filters.ner_view`), so lower-case prose naming no one costs nothing.
 Loading fails closed: a missing or unreadable model is a `RuntimeFailure` that
 names the file and the rebuild command, never a quiet rules-only run.
 """

@@ -27,11 +27,12 @@ _VITALS: list[tuple[str, re.Pattern[str], str | None]] = [
 _DOSE_UNITS = r"(?:mg|mcg|µg|g|grams?|units?|ml|mL|meq|mEq|milligrams?|micrograms?|%)"
 _FREQ = (
     r"(?:once|twice|three times|four times) (?:a|per) (?:day|week)|(?:once|twice) daily|daily|nightly|weekly|"
-    r"bid|tid|qid|qd|qhs|prn|as needed|every \d+ (?:hours|days)|at (?:night|bedtime)|in the morning"
+    r"bid|tid|qid|qd|qhs|prn|as needed|every \d+ (?:hours|days)|at (?:night|bedtime)|in the morning|(?:a|per) day"
 )
 _ROUTE = r"by mouth|po|orally|iv|intravenously|subcutaneously|topically|inhaled|sublingually"
 _MED = re.compile(
-    rf"\b([A-Za-z][A-Za-z-]{{2,}}),?\s+(\d+(?:,\d{{3}})*(?:\.\d+)?\s*{_DOSE_UNITS})(?![A-Za-z])"
+    # "lasix, 20 mg", "increase the lisinopril to 40 milligrams", "metformin at 500 mg"
+    rf"\b([A-Za-z][A-Za-z-]{{2,}})(?:,|\s+(?:to|at))?\s+(\d+(?:,\d{{3}})*(?:\.\d+)?\s*{_DOSE_UNITS})(?![A-Za-z])"
     rf"(?:,?\s+({_ROUTE}))?(?:,?\s+({_FREQ})\b)?",
     re.I,
 )
@@ -40,7 +41,7 @@ _NOT_DRUGS = frozenset(
     "take takes taking took about around over under than the and with from into onto that this your his her their "
     "increase increased decrease decreased start started continue continued dose dosage total additional extra "
     "another again give given prescribe prescribed was were had have has been about approximately only just "
-    "daily of to at on for by in is are be also plus".split()
+    "daily of to at on for by in is are be also plus up down back it them amount way".split()
 )
 
 _AGE = re.compile(r"\b(\d{1,3}|90\+)[- ](?:year|yr)s?[- ]old\b", re.I)

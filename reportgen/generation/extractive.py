@@ -25,6 +25,7 @@ from reportgen.generation import Draft
 from reportgen.generation.align import NONE
 from reportgen.generation.dialogue import Sentence, is_transcript, sentences
 from reportgen.generation.extract import patient
+from reportgen.generation.header import dictated_header, header_lines
 from reportgen.generation.tagger import TaggerModel
 from reportgen.generation.wording import is_backchannel, is_command, prepare, tidy, written
 from reportgen.layout import Layout
@@ -49,10 +50,13 @@ class ExtractiveGenerator:
 
     def generate(self, note_text: str, context: list[Code], layout: Layout) -> Draft:
         warnings: list[str] = []
-        if any(section_id for section_id, _ in layout.split(note_text)):
-            texts = layout.section_texts(note_text)
+        header, body = header_lines(note_text) if layout.header else ([], note_text)
+        if any(section_id for section_id, _ in layout.split(body)):
+            texts = layout.section_texts(body)
         else:
-            texts = self.sort(note_text, layout)
+            texts = self.sort(body, layout)
+        if header and layout.header:
+            texts[layout.header] = "\n".join([*header, texts.get(layout.header, "")]).strip()
         if not any(t.strip() for t in texts.values()):
             warnings.append(EMPTY_REPORT)
             texts = {layout.fallback: NO_CONTENT}
@@ -75,17 +79,21 @@ class ExtractiveGenerator:
         none = self.model.classes.index(NONE)
         sex = patient(note_text).sex
         buckets: dict[str, list[str]] = {}
-        for sentence, row, score in zip(items, probabilities, scores):
+        dictated = dictated_header(items) if layout.header else set()
+        for i, (sentence, row, score) in enumerate(zip(items, probabilities, scores)):
+            if i in dictated and layout.header:  # identifiers, not narrative; never dropped
+                buckets.setdefault(layout.header, []).append(tidy(sentence.text))
+                continue
             if not _usable(sentence, transcript):
                 continue
+            text = written(sentence, sex)
             if excerpt is not None:
-                label = excerpt  # every statement of an excerpt is about its topic
+                section = excerpt if excerpt in known else layout.fallback  # every statement of an excerpt is about its topic
             elif transcript and row[none] > self.model.threshold:
                 continue  # talk the report does not use; a written note's sentences are all content
             else:
-                label = self.model.classes[int(score.argmax())]
-            text = written(sentence, sex)
-            section = label if label in known else layout.fallback
+                ranked = [self.model.classes[j] for j in (-score).argsort() if j != none and self.model.classes[j] in known]
+                section = layout.sortable(ranked, text) or layout.fallback
             if text and text not in buckets.get(section, []):
                 buckets.setdefault(section, []).append(text)
         if excerpt is None and "chief_complaint" in known and "chief_complaint" not in buckets and (complaint := _reason_for_visit(items)):

@@ -58,6 +58,8 @@ _VERBS = re.compile(r"\b(?:will|we|i|you|is|are|was|were|has|have|had|continue|s
 _GENERIC = frozenset("time today any had pain problem problems issue issues symptom symptoms condition things thing "
                      "stuff something everything anything nothing well fine good better worse right left one two "
                      "first second last next other standpoint perspective so yes no okay ok yeah".split())
+# Abnormal findings of examinations and tests without a diagnosis (R70-R94): each names a result.
+_FINDING = re.compile(r"^R(?:7\d|8\d|9[0-4])")
 # ICD-10-CM chapter 20 (V00-Y99): external causes, not problems.
 _EXTERNAL_CAUSE = re.compile(r"^[VWXY]")
 # Pregnancy (O) and perinatal (P) codes only when the problem says so ("smoking" is not O99.33).
@@ -297,15 +299,18 @@ _CHAPTERS = {"R": "symptom", "S": "injury", "T": "injury", "Z": "factor", "O": "
 
 
 def _headlines(text: str, max_lines: int | None = None, source: str = "headline") -> list[_Candidate]:
-    """Short lines that are a problem's name ("1. CHF.", "Hypertension:")."""
+    """Short lines that are a problem's name ("1. CHF.", "Hypertension:"). Only the lines of an assessment
+    written as lines are headlines that are always listed; a chief complaint or a one-line section (a
+    short paragraph, not a list) is a candidate the scorer judges."""
     found = []
+    listed = source == "headline" and sum(bool(line.strip()) for line in text.splitlines()) > 1
     for line in text.splitlines():
         item = _BULLET.sub("", line.strip()).strip().rstrip(".:;")
         if not item or (line.strip().startswith(("•", "-", "*")) and ":" in item[:40]):
             continue  # "• Medical Reasoning: ..." belongs to the problem above
         words = item.split()
         if len(words) <= _MAX_WORDS and not item.endswith("?") and not _VERBS.search(item) and _content(item):
-            found.append(_Candidate(item, item, 0, len(item), True, source))
+            found.append(_Candidate(item, item, 0, len(item), listed, source if listed else f"{source}-line"))
     return found[:max_lines] if max_lines else found
 
 
@@ -490,6 +495,8 @@ def code(text: str, terminology: Terminology, k: int = 3) -> list[Code]:
         if _EXTERNAL_CAUSE.match(hit.code) or (needs is not None and not needs.search(text)):
             continue
         coverage, extra = _coverage(hit, alternatives)
+        if _FINDING.match(hit.code) and extra and len(words) < 2:
+            continue  # "Inconclusive mammogram" for "mammogram": a test alone is not a finding
         if coverage >= MIN_COVERAGE:
             ranked.append(((-round(coverage, 2), extra, not hit.billable, rank), hit))
     ranked.sort(key=lambda item: item[0])

@@ -116,7 +116,7 @@ def test_pipeline_deidentifies_and_restores(tmp_path):
     note = Note(id="n", text=NOTE, sha256="0")
     prepared = pipeline.prepare([note], also=[["Dr. Smith agrees."]])[0]
     clean = prepared.deid
-    assert pipeline.deid_policy == "presidio-clinical/tag (ner+patterns+tagger)"
+    assert pipeline.deid_policy == "presidio-clinical/tag (ner+patterns)"
     assert clean.also == ["Dr. <PERSON_1> agrees."]
     assert "Smith" in clean.identifiers
     assert clean.restore("Plan by <PERSON_1>.") == "Plan by Smith."

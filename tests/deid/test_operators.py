@@ -128,6 +128,21 @@ def test_overlaps_resolve_longest_first_and_merge_neighbours():
     assert [(s.entity, text[s.start : s.end]) for s in resolve(spans, text)] == [("PERSON", "John Smith"), ("DATE", "7/22/93")]
 
 
+def test_resolve_leaves_disjoint_spans_covering_every_detected_character():
+    import random
+
+    rng = random.Random(0)
+    text = "".join(rng.choice("ab1 ") for _ in range(3000))
+    spans = []
+    for _ in range(2000):
+        start = rng.randrange(len(text) - 1)
+        spans.append(Span(rng.choice(("PERSON", "DATE", "PHONE")), start, start + rng.randint(1, 30), rng.random(), "r"))
+    out = resolve(spans, text)
+    assert all(a.end <= b.start for a, b in zip(out, out[1:]))
+    covered = {i for s in out for i in range(s.start, s.end)}
+    assert all(i in covered for s in spans for i in range(s.start, min(s.end, len(text))) if text[i].isalnum())
+
+
 def test_lower_case_first_names_in_transcripts_are_replaced(deid):
     # ACI-Bench transcripts are lower-case throughout; the patient's first name must not survive.
     text = "[doctor] hi , martha . how are you ?\n[doctor] so , martha , it's been a year since i've seen you .\n"

@@ -114,12 +114,12 @@ def test_missing_model_is_a_runtime_failure_not_a_rules_only_run(tmp_path: Path)
         load_tagger(tmp_path)
 
 
-def test_no_tagger_opt_out_is_recorded_in_the_audit(tmp_path: Path):
-    result, audit = _run_deid(tmp_path, {}, "--no-tagger")
+def test_the_tagger_is_opt_in_and_recorded_in_the_audit(tmp_path: Path):
+    result, audit = _run_deid(tmp_path, {})
     assert result.exit_code == 0, result.output
     records = [json.loads(line) for line in audit.read_text().splitlines()]
     assert records and all(r["tagger"] is False for r in records)
-    result, audit = _run_deid(tmp_path, {})
+    result, audit = _run_deid(tmp_path, {}, "--tagger")
     records = [json.loads(line) for line in audit.read_text().splitlines()]
     assert records and all(r["tagger"] is True for r in records)
 
