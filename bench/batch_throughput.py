@@ -21,7 +21,9 @@ note (loading the pipelines, and Ray itself); "steady" is the rate between the
 spent inside the pipeline's stages during the whole run (the rest is start-up,
 scheduling, moving results, idle). CPU: the core-seconds the process tree used
 (sampled every 0.2 s, so a process's last 0.2 s can be missed), which another
-machine's load changes far less than wall time. The machine's load average is
+machine's load changes far less than wall time; over the whole run and over the
+steady part (what a long run per core settles to). "Per busy core" compares the
+engines by CPU per note: the throughput ratio an idle, CPU-bound machine gives. The machine's load average is
 printed with each run: on a shared machine, compare runs made under similar load.
 """
 
@@ -84,7 +86,7 @@ def run_batch(notes: Path, out: Path, workers: int, engine: str) -> dict:
             samples.append(sample_tree(handle, cpu))
         except psutil.Error:
             break
-        progress.append((time.perf_counter() - start, lines_in(out / "manifest.jsonl")))
+        progress.append((time.perf_counter() - start, lines_in(out / "manifest.jsonl"), sum(cpu.values())))
         time.sleep(0.2)
     stdout, stderr = proc.communicate()
     wall = time.perf_counter() - start
@@ -99,8 +101,9 @@ def run_batch(notes: Path, out: Path, workers: int, engine: str) -> dict:
     return {
         "engine": engine,
         "load": (load_before, os.getloadavg()[0]),
-        "startup_s": next((t for t, n in progress if n > 0), wall),
-        "steady_rate": steady_rate(progress, len(records)),
+        "startup_s": next((t for t, n, _ in progress if n > 0), wall),
+        "steady_rate": steady(progress, len(records))[0],
+        "steady_cpu": steady(progress, len(records))[1],
         "workers": workers,
         "cpu_s": sum(cpu.values()),
         "notes": len(records),
@@ -115,13 +118,15 @@ def run_batch(notes: Path, out: Path, workers: int, engine: str) -> dict:
     }
 
 
-def steady_rate(progress: list[tuple[float, int]], total: int) -> float:
-    """Notes/s between the samples where 10% and 90% of the notes were done."""
-    first = next(((t, n) for t, n in progress if n >= 0.1 * total), None)
-    last = next(((t, n) for t, n in progress if n >= 0.9 * total), None)
-    if not first or not last or last[0] <= first[0]:
-        return 0.0
-    return (last[1] - first[1]) / (last[0] - first[0])
+def steady(progress: list[tuple[float, int, float]], total: int) -> tuple[float, float]:
+    """Notes/s and CPU-seconds per note between the samples where 10% and 90% of the notes were
+    done: what a long run settles to, without start-up."""
+    first = next((p for p in progress if p[1] >= 0.1 * total), None)
+    last = next((p for p in progress if p[1] >= 0.9 * total), None)
+    if not first or not last or last[0] <= first[0] or last[1] <= first[1]:
+        return 0.0, 0.0
+    notes = last[1] - first[1]
+    return notes / (last[0] - first[0]), (last[2] - first[2]) / notes
 
 
 def main() -> None:
@@ -151,7 +156,8 @@ def main() -> None:
                       f"start-up {r['startup_s']:.1f} s; steady {r['steady_rate']:.2f} notes/s; "
                       f"busy {100 * busy / (workers * r['wall_s']):.0f}%")
                 print(f"  CPU: {r['cpu_s']:.0f} core-seconds in all (start-up included), "
-                      f"{1000 * r['cpu_s'] / r['notes']:.0f} ms per note -> {r['notes'] / r['cpu_s']:.2f} notes/s per busy core")
+                      f"{1000 * r['cpu_s'] / r['notes']:.0f} ms per note -> {r['notes'] / r['cpu_s']:.2f} notes/s per busy core; "
+                      f"steady (10% to 90% of notes, no start-up) {1000 * r['steady_cpu']:.0f} ms per note")
                 print(f"  memory: peak tree {r['peak_mib']:.0f} MiB; mean second quarter {r['second_quarter_mib']:.0f} MiB, "
                       f"last quarter {r['last_quarter_mib']:.0f} MiB")
                 print(f"  de-identification policy: {r['deid_policy']}; index: {r['index']}")
@@ -161,7 +167,9 @@ def main() -> None:
                 local, ray = results["local"], results["ray"]
                 print(f"\nray / local at {workers} workers: wall throughput "
                       f"{local['wall_s'] / ray['wall_s']:.2f}x, steady {ray['steady_rate'] / max(local['steady_rate'], 1e-9):.2f}x; "
-                      f"start-up {ray['startup_s'] - local['startup_s']:+.1f} s")
+                      f"start-up {ray['startup_s'] - local['startup_s']:+.1f} s; per busy core (CPU per note, local / ray) "
+                      f"{local['cpu_s'] / ray['cpu_s']:.2f}x whole run, "
+                      f"{local['steady_cpu'] / max(ray['steady_cpu'], 1e-9):.2f}x steady")
 
 
 if __name__ == "__main__":

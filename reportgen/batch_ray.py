@@ -4,10 +4,12 @@ manifest, with the notes flowing through Ray Data to a pool of actors, one `Pipe
 The driver (this process) plans the jobs, writes the manifest and reports progress, as
 with the local engine; the actors read the notes and write the reports themselves, so
 INPUT_DIR must be a path every node sees (one machine: any path; a cluster: a shared
-filesystem) and OUTPUT_DIR too, or an object-store URI (`reportgen.outputs`). A tantivy index is built once by the driver and either
-shipped to the actors through Ray's object store (`ray.index = "ship"`) or opened by
-each from `terms.index_dir` (`"shared"`); with Elasticsearch every actor queries the
-cluster. Ray is an optional dependency: `require_ray` says how to install it.
+filesystem) and OUTPUT_DIR too, or an object-store URI (`reportgen.outputs`). Ray Data's
+executor runs in one more actor (`_Driver`, 0 CPUs), which hands the records back here.
+A tantivy index is built once by the driver and either shipped to the actors through
+Ray's object store (`ray.index = "ship"`) or opened by each from `terms.index_dir`
+(`"shared"`); with Elasticsearch every actor queries the cluster. Ray is an optional
+dependency: `require_ray` says how to install it.
 """
 
 from __future__ import annotations
@@ -114,7 +116,7 @@ def _stream(jobs: Sequence[Job], settings: Settings, args: tuple, stop: StopFlag
         chunk=MODEL_CHUNK if settings.generate.model else 1,
     )
     # Ray Data's executor runs in a cluster process, not here: under Ray Client (ray://) this
-    # process has no core worker to run it; elsewhere it costs one idle actor.
+    # process has no core worker to run it; elsewhere it costs one more process.
     driver = ray.remote(num_cpus=0)(_Driver).remote(plan)
     try:
         while True:
@@ -133,6 +135,8 @@ def _stream(jobs: Sequence[Job], settings: Settings, args: tuple, stop: StopFlag
 
 @dataclass
 class _Plan:
+    """What the _Driver actor needs to run the pipeline: the notes, the settings, the pool's shape."""
+
     rows: list[dict[str, str]]
     settings: Settings
     args: tuple
