@@ -184,7 +184,8 @@ _RECORD_CUE = (
     r"unit\s+(?:no\.?|number|#)|SSN|record\s*#|hosp(?:ital)?\s*#)"
 )
 IDS = [
-    Pattern("medical record or account number", rf"\b{_RECORD_CUE}\s*[:#]?\s*(?P<phi>[A-Z]{{0,3}}\d[\d\-]{{3,}}\d)\b", 0.9),
+    # a dictated "medical record number is 48213377" as well as a written "MRN: 48213377"
+    Pattern("medical record or account number", rf"\b{_RECORD_CUE}(?:\s+(?:is|was))?\s*[:#]?\s*(?P<phi>[A-Z]{{0,3}}\d[\d\-]{{3,}}\d)\b", 0.9),
     # "ref # 8336652", "per hospital policy #rg17", "confirmation no. A12345"
     Pattern(
         "reference number",

@@ -68,6 +68,7 @@ def found(name: str, text: str) -> list[str]:
         ("phones", "Pager: #54321, beeper number 55037", ["54321", "55037"]),
         ("phones", "both visited today.(301 273 45166)", ["(301 273 45166)"]),
         ("ids", "MRN: 1234567, acct # 99-88776", ["1234567", "99-88776"]),
+        ("ids", "medical record number is 48213377 . account number was 5512-0098", ["48213377", "5512-0098"]),
         ("ids", "(ref # 8336652), per hospital policy #rg17", ["8336652", "rg17"]),
         ("titled", "discussed with Dr. Smith and dr healey", ["Smith", "healey"]),
         ("titled", "DRS JOSEPH AND ROBBINSON AWARE", ["JOSEPH", "ROBBINSON"]),
