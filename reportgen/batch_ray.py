@@ -42,6 +42,10 @@ _LOCAL_OBJECT_STORE = 512 * 2**20
 # Records come back a block at a time: small blocks keep progress and --resume fine-grained,
 # the cap keeps the driver's bookkeeping small for millions of notes.
 _MAX_BLOCKS = 20_000
+# Notes per actor call without a model: one per call left 2 cores 68% busy (0.69x the local pool on
+# 1,000 notes, bench/batch_throughput.py); eight, 83% busy and 0.89x. A killed run redoes at most a call's notes.
+NOTE_CHUNK = 8
+CALLS_PER_ACTOR = 8
 
 
 def require_ray() -> None:
@@ -110,10 +114,11 @@ def _stream(jobs: Sequence[Job], settings: Settings, args: tuple, stop: StopFlag
     index = None
     if options.index == "ship" and settings.terms.backend == "tantivy":
         index = [ray.put(_pack(index_path(settings)))]  # in a list: the actor fetches it, once
+    actors = _pool_size(options, gpus, len(jobs))
     plan = _Plan(
         rows=[{"input": job.input.as_posix(), "stem": job.stem.as_posix()} for job in jobs],
-        settings=settings, args=args, index=index, actors=_pool_size(options, gpus, len(jobs)), gpus=gpus,
-        chunk=MODEL_CHUNK if settings.generate.model else 1,
+        settings=settings, args=args, index=index, actors=actors, gpus=gpus,
+        chunk=MODEL_CHUNK if settings.generate.model else _note_chunk(len(jobs), actors),
     )
     # Ray Data's executor runs in a cluster process, not here: under Ray Client (ray://) this
     # process has no core worker to run it; elsewhere it costs one more process.
@@ -194,6 +199,12 @@ class _Driver:
                 item = self.rows.get_nowait()
         except queue.Empty:
             return rows, False
+
+
+def _note_chunk(jobs: int, actors: int) -> int:
+    """Notes per actor call without a model: NOTE_CHUNK, less when that would give an actor
+    fewer than CALLS_PER_ACTOR calls (a short run still reports progress note by note)."""
+    return max(1, min(NOTE_CHUNK, jobs // (actors * CALLS_PER_ACTOR)))
 
 
 def _pool_size(options: RaySettings, gpus: float, jobs: int) -> int:

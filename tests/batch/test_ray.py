@@ -17,6 +17,7 @@ import pytest
 
 from reportgen import errors
 from reportgen.batch import MANIFEST
+from reportgen.batch_ray import NOTE_CHUNK, _note_chunk
 from tests.batch.conftest import GOOD, many_notes, run
 from tests.batch.test_batch import manifest
 from tests.batch.test_resume import assert_whole_reports, kill_midway, start_batch, wait_for_lines
@@ -176,3 +177,9 @@ def test_a_private_ray_instance_prints_nothing_of_rays_own(samples, tmp_path):
                            "--engine", "ray", "--actors", "1"], cwd=REPO, capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stderr[-3000:]
     assert [line for line in done.stderr.splitlines() if not line.startswith("batch: ")] == []
+
+
+def test_a_long_run_sends_notes_in_chunks_a_short_one_note_by_note():
+    assert _note_chunk(1000, 2) == NOTE_CHUNK  # Ray Data's per-call cost spread over several notes
+    assert _note_chunk(100, 2) == 6  # every actor still gets CALLS_PER_ACTOR calls or more
+    assert _note_chunk(16, 2) == 1  # progress and --resume note by note
