@@ -414,5 +414,7 @@ def run_batch(
             on_record(record)
         summary.interrupted = stop.set and summary.processed < len(todo)
     summary.seconds = time.perf_counter() - start
+    if resume:  # a killed Ray driver's actors die a moment after it, possibly mid-write
+        outputs.remove_stale_temp_files()
     outputs.write_manifest(outputs.read_manifest())  # one line per note, the latest
     return summary
