@@ -20,6 +20,8 @@ from presidio_analyzer import Pattern
 NAME = r"(?:[A-Z][a-z]+(?:-[A-Za-z]+|'[A-Za-z]{2,})*|[A-Z][A-Z]+(?:-[A-Z]+|'[A-Z]{2,})*|[A-Z]'[A-Z][a-z]+)"
 ANY_NAME = rf"(?:{NAME}|[a-z][a-z]+(?:-[a-z]+|'[a-z]{{2,}})*|[a-z]'[a-z]{{2,}})"  # after a strong cue, lower case too
 INITIAL = r"[A-Z]\.?"
+# A word typed with the shift key held a letter too long ("BAltimore"); only the place list reads it.
+SLIPPED_NAME = r"[A-Z]{2}[a-z]{2,}"
 
 MONTH = (
     r"(?:Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?|"
@@ -353,7 +355,10 @@ TRANSFERS = [
 
 # A short acronym after "to/at/from": "transferred to GH", "at GBMC" (its own word test: ICU, OR, CCU are clinical
 # words, and "TO ADEQ", "TO MAINT" are words cut short).
-PLACE_ACRONYMS = [Pattern("acronym after to/at/from", r"(?i:\b(?:to|at|from|@)\s+(?:the\s+)?)(?P<phi>[A-Z]{2,5})(?![\w/])", 0.4)]
+PLACE_ACRONYMS = [
+    Pattern("acronym after to/at/from", r"(?i:\b(?:to|at|from|@)\s+(?:the\s+)?)(?P<phi>[A-Z]{2,5})(?![\w/])", 0.4),
+    Pattern("acronym before its emergency room", r"(?<![\w/-])(?P<phi>[A-Z]{2,5})\s+(?:ER|ED|EW)\b", 0.4),  # "-> GH EW today"
+]
 
 # "a transplant at Holy Cross", "went to Harbor", "on the Eastern Shore": the word test gets the whole run.
 NAMED_PLACES = [

@@ -98,6 +98,8 @@ def found(name: str, text: str) -> list[str]:
         ("facilities", "TRANSFERED FROM MEMORIAL HOSPITAL; TAKEN TO CALVERT GENERAL", ["MEMORIAL HOSPITAL", "CALVERT GENERAL"]),
         ("facilities", "return to St Mary's after weaning", ["St Mary's"]),
         ("place acronyms", "transferred to GH for cath; admitted from GBMC", ["GH", "GBMC"]),
+        ("place acronyms", "found unresponsive-> GH EW today; seen in the BMC ED", ["GH", "BMC"]),
+        ("places", "BAltimore reconsult; lives in ANnapolis", ["BAltimore", "ANnapolis"]),  # the shift key held too long
         ("roles", "per Douglass; attending Saeed; spoke with suzette; MET W/ CASEWORKER LEONA", ["Douglass", "Saeed", "suzette", "LEONA"]),
         ("transfers", "TRANSFER QUARTERMAIN 2. belongings found from quartermain 5.", ["QUARTERMAIN", "quartermain"]),
         ("transfers", "old records from ANNAPOLIS, MD", ["ANNAPOLIS"]),
@@ -144,6 +146,8 @@ def test_finds(name: str, text: str, expected: list[str]):
         ("dates", "placed on 1st step mattress; on 2nd cpap trial"),
         # abbreviations cut short after "to" are no place ("TITRATED TO ADEQ SEDATION", "CONT TO INC")
         ("place acronyms", "TITRATED TO ADEQ SEDATION. DOPA TO MAINT BP. CONT TO INC. IN TO EVAL PT. ICU TO OR"),
+        ("place acronyms", "CT ED visit; ICU ER; sent to ED; MD ER; PT ED; OSH ED; VS ER"),
+        ("places", "SHe presents; ABd soft; NGtube placed; ETtube secured"),
         ("facilities", "to cardiac rehab; the hospital; transfer to rehab; AWAITING REHAB; 1 ST DEGREE AVB"),
         ("transfers", "transferred to ICU, sent to floor, went to OR, in NSR, at MN"),
         ("transfers", "from peep 5 to goal 10; to dilaudid 2 mg"),
