@@ -100,6 +100,13 @@ def found(name: str, text: str) -> list[str]:
         ("place acronyms", "transferred to GH for cath; admitted from GBMC", ["GH", "GBMC"]),
         ("place acronyms", "found unresponsive-> GH EW today; seen in the BMC ED", ["GH", "BMC"]),
         ("places", "BAltimore reconsult; lives in ANnapolis", ["BAltimore", "ANnapolis"]),  # the shift key held too long
+        ("places", "Lives in Walled Lake with her son; from Mount Joy", ["Walled Lake", "Mount Joy"]),
+        ("transfers", "moved here from Boise, ID; cousin in Salem, OR; old records from TULSA, OKLAHOMA", ["Boise", "Salem", "TULSA"]),
+        ("transfers", "will transfer to Farr4; to O'Neil-Hart 7B; TO SMITH-JONES 3A", ["Farr", "O'Neil-Hart", "SMITH-JONES"]),
+        ("facilities", "from Cornerstone Heart Institute; at Lakeside Cancer Center", ["Cornerstone Heart Institute", "Lakeside Cancer Center"]),
+        ("facilities", "insulin per U Kentucky scale; UNIVERSITY OF OREGON", ["U Kentucky", "UNIVERSITY OF OREGON"]),
+        ("phones", "fax 1-349-319-5951, office 577/7887188, cell 385-9226905", ["1-349-319-5951", "577/7887188", "385-9226905"]),
+        ("phones", "page Dr. Cole at pgr 9-4904; beeper 3329219", ["9-4904", "3329219"]),
         ("roles", "per Douglass; attending Saeed; spoke with suzette; MET W/ CASEWORKER LEONA", ["Douglass", "Saeed", "suzette", "LEONA"]),
         ("transfers", "TRANSFER QUARTERMAIN 2. belongings found from quartermain 5.", ["QUARTERMAIN", "quartermain"]),
         ("transfers", "old records from ANNAPOLIS, MD", ["ANNAPOLIS"]),
@@ -147,6 +154,9 @@ def test_finds(name: str, text: str, expected: list[str]):
         # abbreviations cut short after "to" are no place ("TITRATED TO ADEQ SEDATION", "CONT TO INC")
         ("place acronyms", "TITRATED TO ADEQ SEDATION. DOPA TO MAINT BP. CONT TO INC. IN TO EVAL PT. ICU TO OR"),
         ("place acronyms", "CT ED visit; ICU ER; sent to ED; MD ER; PT ED; OSH ED; VS ER"),
+        ("places", "Heart Rate and Blood Pressure stable; the walled lake; GREEN VALLEY NOTED"),
+        ("transfers", "CABG, MVR, MI in '81; ABD SOFT, NT,ND; OOB to commodex3; to dilaudid 2 mg; transferred to bed 2"),
+        ("phones", "BP 120/80, I/O 1200/1500, shift 0700-1900, ABG 7.35/45/80/24, plt 150000"),
         ("places", "SHe presents; ABd soft; NGtube placed; ETtube secured"),
         ("facilities", "to cardiac rehab; the hospital; transfer to rehab; AWAITING REHAB; 1 ST DEGREE AVB"),
         ("transfers", "transferred to ICU, sent to floor, went to OR, in NSR, at MN"),
