@@ -106,6 +106,8 @@ def test_a_one_section_excerpt_is_written_under_the_section_the_excerpt_classifi
     generator = ExtractiveGenerator(loaded, model)
     texts = generator.sort(SMOKING, layout)
     assert list(texts) == ["social_history"] and "pack of cigarettes a day" in texts["social_history"]
+    # a bare "No." is the excerpt's one fact: kept with its question, not dropped as back-channel
+    assert generator.sort("Doctor: Do you smoke?\nPatient: No.", layout) == {"social_history": "Does the patient smoke? No."}
     assert {"hpi", "physical_exam", "assessment_plan"} <= set(generator.sort(DIALOGUE, layout))
 
 

@@ -59,3 +59,19 @@ def test_format_choice(output, requested, expected):
 def test_every_shipped_layout_loads():
     layout = load_layout("clinical-visit")
     assert {"chief_complaint", "hpi", "physical_exam", "assessment", "plan"} <= {s.id for s in layout.sections}
+
+
+def test_markdown_keeps_the_lines_of_a_section(report):
+    """A header block's lines ("MRN: ...", "DOB: ...") stay lines: a single newline would join them into one paragraph."""
+    section = report.sections[0].model_copy(update={"text": "MRN: 123\nDOB: 01/02/1960"})
+    markdown = render(report.model_copy(update={"sections": [section]}), "md")
+    assert "MRN: 123  \nDOB: 01/02/1960" in markdown
+
+
+def test_markdown_footer_is_short_and_keeps_the_safety_notices(report):
+    """Audit details (policy, terminology versions) live in the JSON and HTML provenance; the Markdown keeps what the
+    reader needs: whose identifiers these are, how the text was made, and the warnings."""
+    markdown = render(report, "md")
+    assert report.provenance.identifiers_notice in markdown and "Extractive report" in markdown
+    assert "Terminology:" not in markdown
+    assert "Terminology:" in render(report, "html") and report.provenance.terminology_index in render(report, "json")

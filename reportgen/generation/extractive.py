@@ -84,9 +84,12 @@ class ExtractiveGenerator:
             if i in dictated and layout.header:  # identifiers, not narrative; never dropped
                 buckets.setdefault(layout.header, []).append(tidy(sentence.text))
                 continue
-            if not _usable(sentence, transcript):
+            if excerpt is not None and (exchange := _exchange(items, i, sex)):
+                text = exchange
+            elif not _usable(sentence, transcript):
                 continue
-            text = written(sentence, sex)
+            else:
+                text = written(sentence, sex)
             if excerpt is not None:
                 section = excerpt if excerpt in known else layout.fallback  # every statement of an excerpt is about its topic
             elif transcript and row[none] > self.model.threshold:
@@ -112,6 +115,24 @@ def _reason_for_visit(items: list[Sentence]) -> str | None:
             reason = m.group("reason").strip()
             return reason[:1].upper() + reason[1:] + "."
     return None
+
+
+_YES_NO = re.compile(r"\b(?:yes|yeah|yep|yup|no|nope|correct|right)\b", re.I)
+_AGREE = re.compile(r"^(are|do|have|were) the patient\b", re.I)  # "Are you ...?" written: "Is the patient ...?"
+_AGREE_WITH = {"are": "Is", "do": "Does", "have": "Has", "were": "Was"}
+
+
+def _exchange(items: list[Sentence], i: int, sex: str | None) -> str | None:
+    """In an excerpt, a question answered by a bare yes or no is content only with its answer ("Are you
+    allergic to anything?" "No.": the excerpt's one fact): the two as one line; None for anything else."""
+    question = items[i]
+    if question.speaker != "doctor" or not tidy(question.text).endswith("?") or i + 1 == len(items):
+        return None
+    answer = items[i + 1]
+    if answer.speaker in (None, "doctor") or not answer.turn_start or not is_backchannel(answer.text) or not _YES_NO.search(answer.text):
+        return None
+    asked = _AGREE.sub(lambda m: _AGREE_WITH[m.group(1).lower()] + " the patient", written(question, sex))
+    return f"{asked} {tidy(answer.text)}"
 
 
 def _usable(sentence: Sentence, transcript: bool) -> bool:

@@ -54,6 +54,24 @@ def test_nearest_finds_paraphrases_bm25_cannot(index: TantivyIndex, encoder: Enc
     assert [h.matched_field for h in dense.search("bladder infection", 2)] == ["vector", "vector"]
 
 
+def test_the_coarse_scan_finds_the_neighbours_a_full_scan_finds() -> None:
+    """nearest() scans the leading principal directions, then re-scores: the same neighbours as the
+    exact cosine over all 384 dimensions, also within one system when the systems come interleaved."""
+    rng = np.random.default_rng(0)
+    matrix = rng.normal(size=(3000, 48)) @ rng.normal(size=(48, 384)) + rng.normal(scale=0.3, size=(3000, 384))
+    matrix /= np.linalg.norm(matrix, axis=1, keepdims=True)
+    terms = [("a" if i % 3 else "b", f"C{i}", f"term {i}", True) for i in range(len(matrix))]
+    vectors = Vectors.rotated(matrix, terms)
+    system_of = {code: system for system, code, _t, _b in terms}
+    for query in matrix[:20] + rng.normal(scale=0.02, size=(20, 384)):
+        for system in (None, "a", "b"):
+            rows = [i for i, t in enumerate(terms) if system in (None, t[0])]
+            exact = np.sort(matrix[rows] @ query)[::-1][:10]
+            hits = vectors.nearest(query, 10, system)
+            assert np.allclose([h.score for h in hits], exact, atol=2e-3)  # float16 storage: ties may swap
+            assert system is None or {system_of[h.code] for h in hits} == {system}
+
+
 def test_terminology_fuses_dense_and_lexical_hits(index: TantivyIndex, encoder: Encoder) -> None:
     hybrid = Terminology(index, None, dense=Dense(encoder, index.vectors()))
     assert hybrid.search("dementia of the elderly", 1, "icd10cm")[0].code == "G30.9"
@@ -65,7 +83,7 @@ def test_corrupt_vectors_are_a_clear_error(index: TantivyIndex, tmp_path: Path) 
 
     vectors = index.vectors()
     assert vectors is not None
-    Vectors(vectors.matrix[:3], vectors.terms).save(tmp_path)
+    Vectors(vectors.matrix[:3], vectors.rotation, vectors.terms).save(tmp_path)
     with pytest.raises(RuntimeFailure, match="incomplete"):
         Vectors.load(tmp_path)
 
