@@ -47,7 +47,7 @@ def test_train_extractive_writes_a_model_that_generate_uses(tmp_path):
     loaded = TaggerModel.load(model)
     assert {"hpi", "physical_exam", "assessment_plan", NONE} <= set(loaded.classes)
     assert loaded.excerpt is None  # full visits only: no excerpt to learn, every transcript is sorted
-    assert loaded.info["pairs"] == 6 and loaded.info["deid_policy"] and "0.65 0.4" in loaded.info["cross_validation"]
+    assert loaded.info["pairs"] == 6 and loaded.info["deid_policy"] and "0.65 0.4 None" in loaded.info["cross_validation"]
     note = tmp_path / "note.txt"
     note.write_text(DIALOGUE)
     report = CliRunner(env={"REPORTGEN_GENERATE_EXTRACTIVE_MODEL": str(model)}).invoke(cli, ["generate", str(note), "-f", "json"])
@@ -56,6 +56,18 @@ def test_train_extractive_writes_a_model_that_generate_uses(tmp_path):
     assert provenance["model_id"] == "site.safetensors" and provenance["model_version"] == loaded.sha256[:12]
     again = CliRunner().invoke(cli, ["train", "--method", "extractive", "--data", str(pairs), "-o", str(model)])
     assert_one_line_error(again, errors.USAGE, "already exists", "--overwrite")
+
+
+def test_retraining_on_the_same_pairs_writes_the_same_file(tmp_path):
+    """Surrogates are seeded from the data, so names the de-identification replaces label the same text each run."""
+    named = "[doctor] hello mrs. jones , i am doctor smith .\n[patient] hi doctor smith , yes i am mrs. jones .\n" + DIALOGUE
+    pairs = tmp_path / "pairs.jsonl"
+    pairs.write_text("".join(json.dumps({"id": f"p{i}", "note": named, "report": "Mrs. Jones is seen today.\n" + REPORT}) + "\n"
+                             for i in range(4)))
+    for name in ("one", "two"):
+        result = CliRunner().invoke(cli, ["train", "--method", "extractive", "--data", str(pairs), "-o", str(tmp_path / f"{name}.safetensors")])
+        assert result.exit_code == 0, result.output
+    assert (tmp_path / "one.safetensors").read_bytes() == (tmp_path / "two.safetensors").read_bytes()
 
 
 @pytest.mark.parametrize("content, message", [

@@ -53,13 +53,23 @@ def test_back_channel_and_commands():
 @pytest.mark.parametrize("said, written_form", [
     ("I have had a cough for two weeks.", "Reports a cough for two weeks."),
     ("I don't have any fevers.", "Denies fevers."),
-    ("I'm taking my lisinopril every day.", "The patient is taking her lisinopril every day."),
-    ("I'll try the brace.", "The patient will try the brace."),
-    ("I think it helps me.", "The patient thinks it helps her."),
-    ("I was at the ER on Sunday.", "The patient was at the ER on Sunday."),
+    ("I'm taking my lisinopril every day.", "She is taking her lisinopril every day."),
+    ("I'll try the brace.", "She will try the brace."),
+    ("I think it helps me.", "She thinks it helps her."),
+    ("I was at the ER on Sunday.", "She was at the ER on Sunday."),
 ])
 def test_patient_statements_become_reported_statements(said, written_form):
     assert written(patient(said), "female") == written_form
+
+
+def test_without_a_known_sex_the_patient_stays_the_patient():
+    assert written(patient("I'm taking my lisinopril.")) == "The patient is taking their lisinopril."
+    assert written(doctor("you're doing well with your knee.")) == "The patient is doing well with the patient's knee."
+
+
+def test_doctor_speech_about_the_patient_takes_the_patients_pronouns():
+    assert written(doctor("you have a 2/6 murmur on your heart exam."), "male") == "He has a 2/6 murmur on his heart exam."
+    assert written(doctor("I'll see you in 2 weeks, you'll do fine."), "female") == "I'll see the patient in 2 weeks, she will do fine."
 
 
 def test_doctor_speech_keeps_its_words_and_values():

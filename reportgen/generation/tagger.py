@@ -76,6 +76,12 @@ class TaggerModel:
         return float(self.info.get("content_threshold", 0.5))
 
     @property
+    def division_floor(self) -> float | None:
+        """P(section) a left-out sentence needs to fill a division the tagger left empty (None: never)."""
+        floor = self.info.get("division_floor")
+        return None if floor is None else float(floor)
+
+    @property
     def prior_power(self) -> float:
         """How strongly a sentence's section is weighed against how common the section was in training
         (chosen by cross-validation in training; 0: the most probable section)."""
@@ -119,7 +125,7 @@ class TaggerModel:
         tmp = path.with_name(path.name + ".tmp")
         # safetensors writes the raw buffer: a Fortran-ordered array (scikit-learn's L-BFGS coef_) would be saved transposed
         save_file({k: np.ascontiguousarray(v) for k, v in tensors.items()}, str(tmp), metadata)
-        atomic_write(path, tmp.read_bytes())
+        atomic_write(path, _canonical(tmp.read_bytes()))
         tmp.unlink()
 
     @classmethod
@@ -152,6 +158,15 @@ class TaggerModel:
         ):
             raise RuntimeFailure(f"extractive generator model {path} is inconsistent (shapes do not match).", REBUILD)
         return cls(classes, {k: i for i, k in enumerate(vocab)}, weight, bias, info, digest, excerpt)
+
+
+def _canonical(raw: bytes) -> bytes:
+    """The safetensors file with its JSON header's keys sorted: safetensors writes them in hash order, which
+    changes from run to run, and the file's sha256 is the model's version."""
+    size = int.from_bytes(raw[:8], "little")
+    header = json.dumps(json.loads(raw[8 : 8 + size]), sort_keys=True, separators=(",", ":")).encode()
+    header += b" " * (-len(header) % 8)  # the tensors stay 8-byte aligned, as safetensors writes them
+    return len(header).to_bytes(8, "little") + header + raw[8 + size :]
 
 
 def vocabulary(rows: list[dict[str, float]], min_count: int = 2) -> dict[str, int]:

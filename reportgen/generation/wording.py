@@ -54,19 +54,16 @@ _ADVERBS = frozenset("really just also still usually always never only actually 
 _FIRST_PERSON = re.compile(r"\bI(?:'(?:m|ve|ll|d))?\b(?:\s+(?:really|just|also|still|usually|always|never|only|"
                            r"actually|definitely|probably|sometimes|even|generally|mostly|normally|often))?"
                            r"(?:\s+(?:am|have|do|don't|haven't|can't|was|were|\w+))?")
-_POSSESSIVE = {"female": ("her", "her", "herself"), "male": ("his", "him", "himself"), None: ("their", "them", "themselves")}
-_YOU = [
-    (re.compile(r"\byou're\b", re.I), "the patient is"),
-    (re.compile(r"\byou've\b", re.I), "the patient has"),
-    (re.compile(r"\byou'll\b", re.I), "the patient will"),
-    (re.compile(r"\byou are\b", re.I), "the patient is"),
-    (re.compile(r"\byou have\b", re.I), "the patient has"),
-    (re.compile(r"\byou were\b", re.I), "the patient was"),
-    (re.compile(r"\byou don't\b", re.I), "the patient does not"),
-    (re.compile(r"\byou do\b", re.I), "the patient does"),
-    (re.compile(r"\byour\b", re.I), "the patient's"),
-    (re.compile(r"\byourself\b", re.I), "themselves"),
-    (re.compile(r"\byou\b", re.I), "the patient"),
+# subject, possessive, object, reflexive
+_PRONOUNS = {"female": ("she", "her", "her", "herself"), "male": ("he", "his", "him", "himself"),
+             None: ("the patient", "their", "them", "themselves")}
+_YOU_VERBS = [  # the doctor's "you" as the subject -> the patient (he, she) and the verb in the third person
+    (re.compile(r"\byou(?:'re| are)\b", re.I), "is"),
+    (re.compile(r"\byou(?:'ve| have)\b", re.I), "has"),
+    (re.compile(r"\byou'll\b", re.I), "will"),
+    (re.compile(r"\byou were\b", re.I), "was"),
+    (re.compile(r"\byou don't\b", re.I), "does not"),
+    (re.compile(r"\byou do\b", re.I), "does"),
 ]
 # Narrow reported-statement rules for patient sentences ("I've had a cough for two weeks" -> "Reports a cough ...").
 _REPORTS = [
@@ -127,8 +124,13 @@ def written(sentence: Sentence, sex: str | None = None) -> str:
     if sentence.speaker == "patient":
         text = _third_person(text, sex)
     elif sentence.speaker == "doctor":
-        for pattern, replacement in _YOU:
-            text = pattern.sub(replacement, text)
+        subject, possessive, _, reflexive = _PRONOUNS.get(sex, _PRONOUNS[None])
+        for pattern, verb in _YOU_VERBS:
+            text = pattern.sub(f"{subject} {verb}", text)
+        # "your knee" -> "his knee", as the patient's "my knee" is; without a known sex, "the patient's knee"
+        text = re.sub(r"\byour\b", possessive if sex else "the patient's", text, flags=re.I)
+        text = re.sub(r"\byourself\b", reflexive, text, flags=re.I)
+        text = re.sub(r"\byou\b", "the patient", text, flags=re.I)
     return text[:1].upper() + text[1:] if text else text
 
 
@@ -137,18 +139,18 @@ def _third_person(text: str, sex: str | None) -> str:
         if pattern.search(text):
             text = pattern.sub(replacement, text, count=1)
             break
-    possessive, objective, reflexive = _POSSESSIVE.get(sex, _POSSESSIVE[None])
-    text = _FIRST_PERSON.sub(_subject, text)
+    subject, possessive, objective, reflexive = _PRONOUNS.get(sex, _PRONOUNS[None])
+    text = _FIRST_PERSON.sub(lambda m: _subject(m, subject), text)
     text = re.sub(r"\bmy\b", possessive, text, flags=re.I)
     text = re.sub(r"\bmyself\b", reflexive, text, flags=re.I)
     return re.sub(r"\bme\b", objective, text)
 
 
-def _subject(match: re.Match[str]) -> str:
+def _subject(match: re.Match[str], subject: str) -> str:
     words = match.group(0).split()
     head, rest = words[0], words[1:]
     contraction = head[2:] if head.startswith("I'") else None
-    out = ["the patient"]
+    out = [subject]
     if contraction:
         out.append(_VERB_3RD.get("'" + contraction, contraction))
     for word in rest:

@@ -9,6 +9,7 @@ training pairs take a few minutes, most of it de-identification.
 
 from __future__ import annotations
 
+import hashlib
 import time
 from collections import Counter
 from collections.abc import Callable
@@ -28,6 +29,12 @@ from reportgen.layout import Layout, load_layout
 FOLDS = 3
 THRESHOLDS = (0.45, 0.55, 0.65, 0.75, 0.85)
 PRIOR_POWERS = (0.0, 0.4, 0.8, 1.2)  # how strongly a sentence's section is weighed against the section's frequency
+# P(section) a left-out sentence needs to fill a division the tagger left empty (None: never fill)
+DIVISION_FLOORS = (None, 0.01, 0.02, 0.05)
+# Longest median held-out draft, as a multiple of the reference, a choice may write: the Markdown adds ~0.2x
+# (headers, problem list, extracted data; ACI-Bench train) and a report should stay within 1.5x of the note
+# clinicians write.
+MAX_LENGTH = 1.25
 EXCERPT_C = (4.0, 16.0, 64.0)  # inverse regularisation of the excerpt classifier, chosen by cross-validation
 
 
@@ -59,7 +66,10 @@ def train_extractive(
     if deidentify:
         from reportgen.deid import Item, build_deidentifier
 
-        deidentifier = build_deidentifier(settings.deid)
+        # Surrogates seeded from the data (never from its published sha256), one mapping per pair: a retrain on
+        # the same file labels the same text, so it writes the same model.
+        secret = hashlib.sha256(b"reportgen extractive training surrogates\0" + data.read_bytes()).digest()
+        deidentifier = build_deidentifier(settings.deid, secret=secret)
     else:
         say("Warning: de-identification is off; this model will be trained on text that was not de-identified.")
     say(f"Labelling the sentences of {len(pairs)} pairs (de-identify, split, align to the report) ...")
@@ -68,7 +78,7 @@ def train_extractive(
     for pair in pairs:
         note, report = pair.note, pair.report
         if deidentifier is not None:
-            result = deidentifier.run([Item(pair.id, note, (report,), settings.deid.patient_key)])[0]
+            result = deidentifier.run([Item(pair.id, note, (report,), settings.deid.patient_key or f"pair {pair.id}")])[0]
             note, report = result.text, result.also[0]
         raw = sentences(note)
         items = prepare(raw)
@@ -81,9 +91,9 @@ def train_extractive(
     if len(counts) < 2 or counts[NONE] == len(ys):
         raise UsageError(f"no sentence of {data} could be aligned to a report section of layout {layout.name}.",
                          "Check that the reports use the layout's section headers (see templates/layouts/).")
-    say(f"{len(ys)} sentences, {len(ys) - counts[NONE]} carry report content; choosing the content threshold "
-        f"and prior power by {FOLDS}-fold cross-validation ...")
-    threshold, power, figures = choose_selection(labelled, layout)
+    say(f"{len(ys)} sentences, {len(ys) - counts[NONE]} carry report content; choosing the content threshold, "
+        f"prior power and division floor by {FOLDS}-fold cross-validation ...")
+    (threshold, power, floor), figures = choose_selection(labelled, layout)
     model = tagger.fit([row for item in labelled for row in item.rows], ys)
     topics = [item for item in labelled if item.topic is not None]
     excerpt_figures: dict[str, float] = {}
@@ -101,14 +111,15 @@ def train_extractive(
         "deid_policy": deidentifier.policy if deidentifier is not None else None,
         "content_threshold": threshold,
         "prior_power": power,
+        "division_floor": floor,
         "cross_validation": figures,
         "excerpt_dialogues": dict(Counter(str(item.topic) for item in topics).most_common()),
         "excerpt_cross_validation": excerpt_figures,
-        "seconds": round(time.perf_counter() - start, 1),
     }
-    rouge1, divisions = figures[f"{threshold} {power}"]
-    say(f"Content threshold {threshold}, prior power {power} (cross-validated ROUGE-1 {rouge1:.3f}, "
-        f"per division {divisions:.3f}).")
+    rouge1, divisions, length = figures[f"{threshold} {power} {floor}"]
+    say(f"Labelled and cross-validated in {time.perf_counter() - start:.0f} s.")
+    say(f"Content threshold {threshold}, prior power {power}, division floor {floor} (cross-validated ROUGE-1 {rouge1:.3f}, "
+        f"per division {divisions:.3f}, median length {length:.2f}x the reference).")
     output.parent.mkdir(parents=True, exist_ok=True)
     model.save(output)
     return ExtractiveResult(output, model, len(ys), len(ys) - counts[NONE])
@@ -124,44 +135,57 @@ class _Labelled:
     topic: str | None  # the one section an excerpt is about, FULL, or None (not a transcript)
 
 
-def choose_selection(labelled: list[_Labelled], layout: Layout) -> tuple[float, float, dict[str, tuple[float, float]]]:
-    """The content threshold and prior power whose held-out drafts score best, with
-    {"threshold power": (ROUGE-1, mean division ROUGE-1)} for all. The score is the mean of the two
-    figures ACI-Bench reports: full-note ROUGE-1 and the mean of the divisions' ROUGE-1 (a division the
-    reference has and the draft lacks scores 0). Only pairs whose reference is a full note (two sections
+def choose_selection(labelled: list[_Labelled], layout: Layout) -> tuple[tuple[float, float, float | None], dict[str, tuple[float, float, float]]]:
+    """The content threshold, prior power and division floor whose held-out drafts score best, with
+    {"threshold power floor": (ROUGE-1, mean division ROUGE-1, median length / reference)} for all tried. The score is the mean of the
+    two figures ACI-Bench reports: full-note ROUGE-1 and the mean of the divisions' ROUGE-1 (a division the
+    reference has and the draft lacks scores 0), among the choices whose median draft is at most MAX_LENGTH
+    times the reference (all, if none is). Only pairs whose reference is a full note (two sections
     or more) are scored, when there are any: the generator writes full reports; one-section pairs
-    (MTS-Dialog) still train the tagger.
+    (MTS-Dialog) still train the tagger. The threshold and prior power are chosen together without a
+    division floor, then the floor at those two.
 
     Pairs are split into FOLDS folds by position (pair order is the user's); a model trained on the
     other folds writes the drafts of each fold. Pairs without a transcript do not depend on it.
     """
-    from statistics import mean
+    from statistics import mean, median
 
     from reportgen.evaluate import rouge
     from reportgen.generation.extractive import ExtractiveGenerator
 
-    grid = [(t, a) for t in THRESHOLDS for a in PRIOR_POWERS]
-    scores: dict[tuple[float, float], list[tuple[float, float]]] = {key: [] for key in grid}
     full = [len(layout.section_texts(item.report)) >= 2 for item in labelled]
     folds = min(FOLDS, len(labelled))
+    held_out: list[tuple[tagger.TaggerModel, dict[str, int], list[_Labelled]]] = []
     for fold in range(folds):
         train = [item for i, item in enumerate(labelled) if i % folds != fold]
-        if not train:
-            continue
-        ys = [y for item in train for y in item.labels]
-        model = tagger.fit([r for item in train for r in item.rows], ys)
-        counts = dict(Counter(ys))
-        for item in (item for i, item in enumerate(labelled) if i % folds == fold and (full[i] or not any(full))):
-            theirs = {d: text for d, text in layout.division_texts(layout.section_texts(item.report)).items() if text}
-            for t, a in grid:
-                model.info = {"content_threshold": t, "prior_power": a, "labels": counts}
-                texts = ExtractiveGenerator(model, Path("cross-validation")).sort(item.note, layout)
-                ours = layout.division_texts(texts)
-                divisions = [rouge(text, ours[d])["rouge1"] if ours.get(d) else 0.0 for d, text in theirs.items()]
-                scores[(t, a)].append((rouge(item.report, layout.format_draft(texts))["rouge1"], mean(divisions or [0.0])))
-    figures = {f"{t} {a}": (round(mean(r for r, _ in v), 4), round(mean(d for _, d in v), 4)) for (t, a), v in scores.items() if v}
-    best = max(grid, key=lambda key: sum(figures.get(f"{key[0]} {key[1]}", (0.0, 0.0))))
-    return best[0], best[1], figures
+        if train:
+            ys = [y for item in train for y in item.labels]
+            test = [item for i, item in enumerate(labelled) if i % folds == fold and (full[i] or not any(full))]
+            held_out.append((tagger.fit([r for item in train for r in item.rows], ys), dict(Counter(ys)), test))
+
+    figures: dict[str, tuple[float, float, float]] = {}
+
+    def best(grid: list[tuple[float, float, float | None]]) -> tuple[float, float, float | None]:
+        for key in (key for key in grid if " ".join(map(str, key)) not in figures):
+            scores = []
+            for model, counts, test in held_out:
+                model.info = {"content_threshold": key[0], "prior_power": key[1], "division_floor": key[2], "labels": counts}
+                for item in test:
+                    theirs = {d: text for d, text in layout.division_texts(layout.section_texts(item.report)).items() if text}
+                    texts = ExtractiveGenerator(model, Path("cross-validation")).sort(item.note, layout)
+                    ours = layout.division_texts(texts)
+                    divisions = [rouge(text, ours[d])["rouge1"] if ours.get(d) else 0.0 for d, text in theirs.items()]
+                    draft = layout.format_draft(texts)
+                    scores.append((rouge(item.report, draft)["rouge1"], mean(divisions or [0.0]), len(draft.split()) / max(len(item.report.split()), 1)))
+            if scores:
+                name = " ".join(map(str, key))
+                figures[name] = (round(mean(s[0] for s in scores), 4), round(mean(s[1] for s in scores), 4),
+                                 round(median(s[2] for s in scores), 3))
+        short = [key for key in grid if figures.get(" ".join(map(str, key)), (0.0, 0.0, 0.0))[2] <= MAX_LENGTH] or grid
+        return max(short, key=lambda key: sum(figures.get(" ".join(map(str, key)), (0.0, 0.0, 0.0))[:2]))
+
+    threshold, power, _ = best([(t, a, None) for t in THRESHOLDS for a in PRIOR_POWERS])
+    return best([(threshold, power, f) for f in DIVISION_FLOORS]), figures
 
 
 def choose_excerpt_c(topics: list[_Labelled]) -> tuple[float, dict[str, float]]:
