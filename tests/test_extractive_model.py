@@ -47,7 +47,7 @@ def test_train_extractive_writes_a_model_that_generate_uses(tmp_path):
     loaded = TaggerModel.load(model)
     assert {"hpi", "physical_exam", "assessment_plan", NONE} <= set(loaded.classes)
     assert loaded.excerpt is None  # full visits only: no excerpt to learn, every transcript is sorted
-    assert loaded.info["pairs"] == 6 and loaded.info["deid_policy"] and "0.65 0.4 None" in loaded.info["cross_validation"]
+    assert loaded.info["pairs"] == 6 and loaded.info["deid_policy"] and "0.65 0.4 0.01" in loaded.info["cross_validation"]
     note = tmp_path / "note.txt"
     note.write_text(DIALOGUE)
     report = CliRunner(env={"REPORTGEN_GENERATE_EXTRACTIVE_MODEL": str(model)}).invoke(cli, ["generate", str(note), "-f", "json"])

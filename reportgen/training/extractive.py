@@ -142,8 +142,8 @@ def choose_selection(labelled: list[_Labelled], layout: Layout) -> tuple[tuple[f
     reference has and the draft lacks scores 0), among the choices whose median draft is at most MAX_LENGTH
     times the reference (all, if none is). Only pairs whose reference is a full note (two sections
     or more) are scored, when there are any: the generator writes full reports; one-section pairs
-    (MTS-Dialog) still train the tagger. The threshold and prior power are chosen together without a
-    division floor, then the floor at those two.
+    (MTS-Dialog) still train the tagger. The threshold and prior power are chosen together at the lowest
+    division floor (filling on), then the floor at those two (None: filling off).
 
     Pairs are split into FOLDS folds by position (pair order is the user's); a model trained on the
     other folds writes the drafts of each fold. Pairs without a transcript do not depend on it.
@@ -184,7 +184,7 @@ def choose_selection(labelled: list[_Labelled], layout: Layout) -> tuple[tuple[f
         short = [key for key in grid if figures.get(" ".join(map(str, key)), (0.0, 0.0, 0.0))[2] <= MAX_LENGTH] or grid
         return max(short, key=lambda key: sum(figures.get(" ".join(map(str, key)), (0.0, 0.0, 0.0))[:2]))
 
-    threshold, power, _ = best([(t, a, None) for t in THRESHOLDS for a in PRIOR_POWERS])
+    threshold, power, _ = best([(t, a, DIVISION_FLOORS[1]) for t in THRESHOLDS for a in PRIOR_POWERS])
     return best([(threshold, power, f) for f in DIVISION_FLOORS]), figures
 
 
