@@ -13,6 +13,10 @@ in a later session from general clinical knowledge, without reading the test hal
 the first dev half (112 queries) was too small to tune on without fitting it; `--split dev`
 reads both files, `--split dev1` only the first.
 
+bench/terminology_queries_dev3.tsv adds 65 more dev queries (multi-concept and lay only), written in a
+third session the same way, to find what multi-concept and lay phrases still miss; `--split dev`
+reads it too, `--split dev3` only it.
+
 Prints recall@1 / recall@5 per category and the count of forbidden first hits for:
 BM25 alone (no expansion), BM25 + expansion (the design of the system before issue 13, with
 today's abbreviation and lay table: the table grew since, so this is not the old figure), and each
@@ -44,6 +48,7 @@ from reportgen.terminology.tantivy_index import TantivyIndex
 
 QUERIES = Path(__file__).with_name("terminology_queries.tsv")
 MORE_DEV = Path(__file__).with_name("terminology_queries_dev2.tsv")
+DEV3 = Path(__file__).with_name("terminology_queries_dev3.tsv")
 CATEGORIES = ["standard", "abbreviation", "lay", "spelling", "multi", "negated"]
 
 
@@ -134,7 +139,7 @@ def evaluate(terminology: Terminology, rows: list[dict[str, str]]) -> tuple[dict
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--split", choices=["dev", "dev1", "test", "all"], default="test")
+    parser.add_argument("--split", choices=["dev", "dev1", "dev3", "test", "all"], default="test")
     parser.add_argument("--index-dir", type=Path, help="Reuse (or build once into) this index folder.")
     parser.add_argument("--misses", action="store_true", help="List failed queries of the last configuration (dev split only).")
     parser.add_argument("--only", action="append", help="Run only configurations whose name contains this (repeatable).")
@@ -145,6 +150,8 @@ def main() -> None:
     rows = [r for r in csv.DictReader(QUERIES.open(encoding="utf-8"), delimiter="\t") if args.split in ("all", r["split"], r["split"] + "1")]
     if args.split in ("dev", "all"):
         rows += list(csv.DictReader(MORE_DEV.open(encoding="utf-8"), delimiter="\t"))
+    if args.split in ("dev", "dev3", "all"):
+        rows += list(csv.DictReader(DEV3.open(encoding="utf-8"), delimiter="\t"))
     with tempfile.TemporaryDirectory() as tmp:
         index = TantivyIndex(args.index_dir or Path(tmp) / "terms", Encoder(packaged_model()))
         if not index.path.exists():
@@ -158,7 +165,7 @@ def main() -> None:
             if args.only and not any(o in name for o in args.only):
                 continue
             table, misses = evaluate(make(), rows)
-            cells = " | ".join(f"{table[c][0]:.2f} / {table[c][1]:.2f}" for c in [*CATEGORIES, "all"])
+            cells = " | ".join(f"{table[c][0]:.2f} / {table[c][1]:.2f}" if c in table else f"{'-':>11}" for c in [*CATEGORIES, "all"])
             print(f"{name:38} | {cells} | {table['all'][2]}")
         print("cells: recall@1 / recall@5; neg@1: first hits that are a forbidden (negated, ruled-out) condition")
         if args.misses:

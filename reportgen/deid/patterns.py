@@ -20,6 +20,8 @@ from presidio_analyzer import Pattern
 NAME = r"(?:[A-Z][a-z]+(?:-[A-Za-z]+|'[A-Za-z]{2,})*|[A-Z][A-Z]+(?:-[A-Z]+|'[A-Z]{2,})*|[A-Z]'[A-Z][a-z]+)"
 ANY_NAME = rf"(?:{NAME}|[a-z][a-z]+(?:-[a-z]+|'[a-z]{{2,}})*|[a-z]'[a-z]{{2,}})"  # after a strong cue, lower case too
 INITIAL = r"[A-Z]\.?"
+# A word typed with the shift key held a letter too long ("BAltimore"); only the place list reads it.
+SLIPPED_NAME = r"[A-Z]{2}[a-z]{2,}"
 
 MONTH = (
     r"(?:Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?|"
@@ -75,7 +77,8 @@ FACILITY = (
     r"(?:Hospital|HOSPITAL|hospital|Hosp|HOSP|Medical\s+Center|MEDICAL\s+CENTER|Med\s+Ctr|Rehab|REHAB|rehab|"
     r"Nursing\s+Home|NURSING\s+HOME|Clinic|CLINIC|Health\s+Center|HEALTH\s+CENTER|Manor|MANOR|"
     r"Rehabilitation|REHABILITATION|Memorial|MEMORIAL|memorial|General|GENERAL|Regional|REGIONAL|Infirmary|Hospice|HOSPICE|"
-    r"Adventist|ADVENTIST|Square|SQUARE)"
+    r"Adventist|ADVENTIST|Square|SQUARE|Institute|INSTITUTE|Cancer\s+Center|CANCER\s+CENTER|Care\s+Center|CARE\s+CENTER|"
+    r"Nursing\s+Center|NURSING\s+CENTER|Health\s+System|HEALTH\s+SYSTEM|Urgent\s+Care|URGENT\s+CARE)"
 )
 # Words common in US hospital names that are also everyday words ("sacred heart", "holy cross", "good samaritan").
 FACILITY_NAME_WORDS = frozenset(
@@ -88,11 +91,20 @@ MOVED = (
     r"(?i:transferred|transfered|transfer|trans|tx'?d|tx|sent|admitted|adm|taken|brought|came|went|returned|return|"
     r"discharged|d/c'd|dc'd|going|go|accepted|screened|seen|followed|referred|presented|arrived|evaluated|lives|living|resides)"
 )
-STATE_NAME = (
-    r"Maryland|Virginia|Pennsylvania|Delaware|Florida|California|New York|New Jersey|Massachusetts|"
-    r"MARYLAND|VIRGINIA|PENNSYLVANIA|DELAWARE|FLORIDA"
+# The fifty states, written out (Title case or capitals), and their postal codes.
+_STATES = (
+    "Alabama|Alaska|Arizona|Arkansas|California|Colorado|Connecticut|Delaware|Florida|Georgia|Hawaii|Idaho|Illinois|Indiana|"
+    "Iowa|Kansas|Kentucky|Louisiana|Maine|Maryland|Massachusetts|Michigan|Minnesota|Mississippi|Missouri|Montana|Nebraska|"
+    "Nevada|New Hampshire|New Jersey|New Mexico|New York|North Carolina|North Dakota|Ohio|Oklahoma|Oregon|Pennsylvania|"
+    "Rhode Island|South Carolina|South Dakota|Tennessee|Texas|Utah|Vermont|Virginia|Washington|West Virginia|Wisconsin|Wyoming"
 )
+STATE_NAME = "|".join(name.replace(" ", r"\s+") for state in _STATES.split("|") for name in (state, state.upper()))
+# Codes that may follow a town without a comma; the others ("IN", "OR", "ME", "MI", "ID") only after "Town,".
 STATE = rf"MD|DC|VA|PA|DE|NY|NJ|MA|CT|FL|CA|TX|OH|NC|SC|GA|WV|{STATE_NAME}"
+STATE_CODE = (
+    "AL|AK|AZ|AR|CA|CO|CT|DE|DC|FL|GA|HI|ID|IL|IN|IA|KS|KY|LA|ME|MD|MA|MI|MN|MS|MO|MT|NE|NV|NH|NJ|NM|NY|NC|ND|OH|OK|OR|PA|RI|"
+    "SC|SD|TN|TX|UT|VT|VA|WA|WV|WI|WY"
+)
 STREET = r"(?:Street|St|Avenue|Ave|Road|Rd|Boulevard|Blvd|Lane|Ln|Drive|Dr|Way|Court|Ct|Place|Pl|Terrace|Circle|Pike|Highway|Hwy)"
 
 
@@ -168,13 +180,14 @@ AGES = [
 ]
 
 PHONES = [
-    Pattern("phone number", r"(?<![\d./])(?<!\d-)\(?\b\d{3}\)?[\s.\-/]{0,2}\d{3}[\s.\-]\d{4}\b(?!\.\d|[\d/])", 0.8),
+    # "(410) 555-1234", "410/555-1234", "1-410-555-1234", "410-5551234", "4105551234"
+    Pattern("phone number", r"(?<![\d./])(?<!\d-)(?:\+?1[\s.\-])?\(?\b\d{3}\)?[\s.\-/]{0,2}\d{3}[\s.\-]?\d{4}\b(?!\.\d|[\d/])", 0.8),
     Pattern("phone in parentheses, a digit too many", r"(?<![\d/])\(\d{3}[\s.\-]\d{3}[\s.\-]\d{4,5}\)", 0.6),  # "(301 273 45166)"
     Pattern("local phone number", r"(?<![\d./])(?<!\d-)\b\d{3}-\d{4}\b(?!\.\d|[\d/])", 0.6),
     Pattern(
         "pager or extension",
         r"(?i:\b(?:pager|beeper|pgr|pg|beep|page|cell|ext\.?|x|phone|tel)(?:\s+(?:number|no\.?))?)[\s#:]*"
-        r"(?P<phi>\d{4,5}|\d{3}-\d{4})\b(?!\.\d|[\d/])",
+        r"(?P<phi>\d{4,5}|\d-\d{4}|\d{3}-?\d{4})\b(?!\.\d|[\d/])",
         0.6,
     ),
 ]
@@ -340,12 +353,14 @@ TRANSFERS = [
         0.5,
     ),
     Pattern("town and state", rf"(?P<phi>{NAME}),?\s+(?:{STATE})(?![\w])", 0.5),  # "Annapolis, MD", "Towson, Maryland"
+    Pattern("town, state code", rf"(?P<phi>[A-Z][a-z]+(?:\s[A-Z][a-z]+)?),\s?(?:{STATE_CODE})(?![\w])", 0.5),  # "Boise, ID", "Salem, OR"
     # "lives in Hagerstown", "in ROCKVILLE" (a capitalized word that is no clinical or everyday word)
     Pattern("capitalized word after in", r"(?i:\b(?:in|near)\s+)(?P<phi>[A-Z][a-z]+)(?![\w'])", 0.4),
-    # a ward and its floor: "TRANSFER QUARTERMAIN 2", "belongings found from quartermain 5"
+    # a ward and its floor: "TRANSFER QUARTERMAIN 2", "belongings found from quartermain 5", "to Farr4", "to O'Neil-Hart 7B"
+    # (glued, the name may not end in x: "to commodex3" is "commode x3")
     Pattern(
         "ward and floor",
-        r"(?i:\b(?:to|from|transfer(?:red)?|tx)\s+)(?P<phi>[A-Za-z]{4,})\s+\d{1,2}\b"
+        r"(?i:\b(?:to|from|transfer(?:red)?|tx)\s+)(?P<phi>[A-Za-z][A-Za-z'\-]{2,}[A-Za-z])(?:\s+|(?<![xX]))\d{1,2}[A-Da-d]?\b"
         r"(?![\d/%]|[.:]\d|\s*(?i:mg|mcg|ml|cc|l|units?|hrs?|hours?|days?|mins?|x|times|am|pm|liters?|lpm)\b)",
         0.4,
     ),
@@ -353,7 +368,10 @@ TRANSFERS = [
 
 # A short acronym after "to/at/from": "transferred to GH", "at GBMC" (its own word test: ICU, OR, CCU are clinical
 # words, and "TO ADEQ", "TO MAINT" are words cut short).
-PLACE_ACRONYMS = [Pattern("acronym after to/at/from", r"(?i:\b(?:to|at|from|@)\s+(?:the\s+)?)(?P<phi>[A-Z]{2,5})(?![\w/])", 0.4)]
+PLACE_ACRONYMS = [
+    Pattern("acronym after to/at/from", r"(?i:\b(?:to|at|from|@)\s+(?:the\s+)?)(?P<phi>[A-Z]{2,5})(?![\w/])", 0.4),
+    Pattern("acronym before its emergency room", r"(?<![\w/-])(?P<phi>[A-Z]{2,5})\s+(?:ER|ED|EW)\b", 0.4),  # "-> GH EW today"
+]
 
 # "a transplant at Holy Cross", "went to Harbor", "on the Eastern Shore": the word test gets the whole run.
 NAMED_PLACES = [

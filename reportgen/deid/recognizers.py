@@ -123,23 +123,31 @@ def alternatives(phrases: Iterable[str], ignore_case: bool = False) -> str:
 class GazetteerRecognizer(CueRecognizer):
     """Places from a list: one-word places ("Towson") and phrases of up to four words ("Bel Air").
 
-    `words` and `phrases` are lower-cased; the longest phrase starting at a word wins.
+    `words` and `phrases` are lower-cased; the longest phrase starting at a word wins. A phrase
+    of everyday words (`worded`: "Walled Lake", "Mount Joy") counts only written in Title case
+    in a note not written in capitals, where its capitals are what make it a name.
     """
 
-    def __init__(self, name: str, entity: str, words: frozenset[str], phrases: frozenset[str], score: float, token: str = NAME):
-        self.words, self.phrases, self.score = words, phrases, score
+    def __init__(
+        self, name: str, entity: str, words: frozenset[str], phrases: frozenset[str], score: float, token: str = NAME, worded: frozenset[str] = frozenset()
+    ):
+        self.words, self.phrases, self.worded, self.score = words, phrases, worded, score
         self.token = re.compile(rf"(?<![\w'-])(?:{token})(?![\w'-])")
         super().__init__(name, entity, [])
 
     def analyze(self, text: str, entities: list[str], nlp_artifacts=None) -> list[RecognizerResult]:
+        from reportgen.deid.filters import is_shouting
+
         tokens = list(self.token.finditer(text))
+        worded = frozenset() if is_shouting(text) else self.worded
         results, i = [], 0
         while i < len(tokens):
             for n in range(min(4, len(tokens) - i), 0, -1):
                 run = tokens[i : i + n]
                 if all(text[a.end() : b.start()] == " " for a, b in zip(run, run[1:])):
                     phrase = " ".join(t.group().lower() for t in run)
-                    if phrase in (self.phrases if n > 1 else self.words):
+                    titled = n > 1 and phrase in worded and all(t.group().istitle() for t in run)
+                    if titled or phrase in (self.phrases if n > 1 else self.words):
                         results.append(self.result(run[0].start(), run[-1].end(), self.score, "listed place" if n == 1 else "listed place phrase"))
                         break
             else:

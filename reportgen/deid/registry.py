@@ -85,7 +85,7 @@ def pattern_recognizers() -> list[CueRecognizer]:
         CueRecognizer("PlaceAcronymRecognizer", LOCATION, p.PLACE_ACRONYMS, reject=is_not_place_acronym),
         CueRecognizer("NamedPlaceRecognizer", LOCATION, p.NAMED_PLACES, reject=is_clinical_phrase),
         WordListRecognizer(LIST_RECOGNIZERS[0], PERSON, is_listed_name, 0.4),
-        GazetteerRecognizer(LIST_RECOGNIZERS[1], LOCATION, places.words, places.phrases, 0.4, p.ANY_NAME),
+        GazetteerRecognizer(LIST_RECOGNIZERS[1], LOCATION, places.words, places.phrases, 0.4, rf"{p.ANY_NAME}|{p.SLIPPED_NAME}", places.worded),
         CueRecognizer("EmailRecognizer", EMAIL, p.EMAILS),
         CueRecognizer("StrictUrlRecognizer", URL, p.URLS),
         CueRecognizer("SsnRecognizer", SSN, p.SSNS),

@@ -167,17 +167,20 @@ def general_names() -> NameList:
 class PlaceList:
     words: frozenset[str]  # one-word places, lower-cased: "towson"
     phrases: frozenset[str]  # several words, lower-cased: "bel air", "san diego"
+    worded: frozenset[str]  # several words that are all everyday words: "walled lake", "mount joy" (Title-case only)
     all: frozenset[str]  # every one-word place, words too ("laurel" in "LAUREL REGIONAL")
 
 
 @lru_cache(maxsize=1)
 def general_places() -> PlaceList:
-    """US places (data/places.txt); a one-word place that is also a word ("Harbor", "Mobile") is left out."""
+    """US places (data/places.txt); a one-word place that is also a word ("Harbor", "Mobile") is left out,
+    and a phrase of such words ("Walled Lake") is kept apart for the Title-case test."""
     banned = clinical_words() | stop_words() | common_words() | english_words()
     names = [p.lower() for p in _lines("places.txt")]
     phrases = frozenset(p for p in names if " " in p and not all(w in banned for w in p.split()))
+    worded = frozenset(p for p in names if " " in p and p not in phrases)
     single = frozenset(p for p in names if " " not in p and len(p) > 2)
-    return PlaceList(words=frozenset(p for p in single if p not in banned), phrases=phrases, all=single)
+    return PlaceList(words=frozenset(p for p in single if p not in banned), phrases=phrases, worded=worded, all=single)
 
 
 @lru_cache(maxsize=1)

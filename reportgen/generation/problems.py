@@ -40,14 +40,16 @@ from pathlib import Path
 
 from reportgen.errors import RuntimeFailure
 from reportgen.generation.dialogue import sentences
+from reportgen.generation.wording import tidy
 from reportgen.report import Code, Problem
 from reportgen.resources import shipped_model
 from reportgen.terminology.index import Terminology
+from reportgen.terminology.ranking import NONESSENTIAL
 from reportgen.terminology.terms import Hit
 
 MIN_COVERAGE = 0.67
 _CANDIDATE_HITS = 20
-_MAX_PROBLEMS = 12
+MAX_PROBLEMS = 12
 _MAX_WORDS = 10
 _MAX_TERM_WORDS = 5
 _WORD = re.compile(r"[a-z0-9]+")
@@ -58,15 +60,16 @@ _FILLER_WORDS = frozenset("the a an of and or with in on to for patient patient'
 _NEUTRAL = frozenset("essential primary unspecified other type disorder disease specified site mellitus "
                      "without complication complications initial encounter of and the in with to or due by "
                      "not elsewhere classified nos".split())
-# A condition's name must say "disease", "disorder" or "type" where it has it: "blood disease" and "blood type" are not "blood".
-_NAME_NEUTRAL = _NEUTRAL - {"disease", "disorder", "type"}
+# A condition's name must say "disease", "disorder", "type" or "complication" where it has it: "blood disease" and
+# "blood type" are not "blood", "complications of procedures" is not "procedure".
+_NAME_NEUTRAL = _NEUTRAL - {"disease", "disorder", "type", "complication", "complications"}
 _VERBS = re.compile(r"\b(?:will|we|i|you|is|are|was|were|has|have|had|continue|start|order|recommend|discussed|"
                     r"reports|denies|states|should|would|can|could|please|ordered|prescribed|referred|scheduled|"
                     r"started)\b", re.I)
 # Words that name no problem on their own ("at this time", "any", "the pain").
 _GENERIC = frozenset("time today any had pain problem problems issue issues symptom symptoms condition things thing "
                      "stuff something everything anything nothing well fine good better worse right left one two "
-                     "first second last next other standpoint perspective so yes no okay ok yeah".split())
+                     "first second last next other standpoint perspective so yes no okay ok yeah long while".split())
 # Abnormal findings of examinations and tests without a diagnosis (R70-R94): each names a result.
 _FINDING = re.compile(r"^R(?:7\d|8\d|9[0-4])")
 # ICD-10-CM chapter 20 (V00-Y99): external causes, not problems.
@@ -111,8 +114,9 @@ class ProblemScorer:
 
     weights: dict[str, float]
     bias: float
-    threshold: float  # keep a candidate at this probability or more (chosen on dev encounters)
+    threshold: float  # keep a candidate at this probability or more (chosen by cross-validation)
     info: dict = field(default_factory=dict)  # training data, split and figures
+    most: int = MAX_PROBLEMS  # the scorer keeps at most this many candidates of a note, the likeliest (headlines apart)
 
     def logit(self, features: dict[str, float]) -> float:
         return self.bias + sum(self.weights.get(name, 0.0) * value for name, value in features.items())
@@ -126,7 +130,7 @@ class ProblemScorer:
 
     def to_json(self) -> str:
         return json.dumps({"format": SCORER_FORMAT, "weights": self.weights, "bias": self.bias,
-                           "threshold": self.threshold, "info": self.info}, indent=1, sort_keys=True) + "\n"
+                           "threshold": self.threshold, "most": self.most, "info": self.info}, indent=1, sort_keys=True) + "\n"
 
     @classmethod
     def load(cls, path: Path) -> ProblemScorer:
@@ -135,7 +139,7 @@ class ProblemScorer:
             if data.get("format") != SCORER_FORMAT:
                 raise RuntimeFailure(f"problem scorer {path} is not a {SCORER_FORMAT} file.", SCORER_REBUILD)
             return cls({str(k): float(v) for k, v in data["weights"].items()}, float(data["bias"]),
-                       float(data["threshold"]), dict(data.get("info", {})))
+                       float(data["threshold"]), dict(data.get("info", {})), int(data.get("most", MAX_PROBLEMS)))
         except (OSError, ValueError, KeyError, TypeError, AttributeError) as e:
             raise RuntimeFailure(f"problem scorer {path} is missing or unreadable ({type(e).__name__}).", SCORER_REBUILD) from None
 
@@ -163,6 +167,8 @@ class _Candidate:
     source: str = "named"  # which finder proposed it (a feature of the scorer)
     position: float = 1.0  # where in the note it was said (0 = start, 1 = end); 1 for the report's own text
     speaker: str | None = None
+    in_plan: bool = False  # said in the part of the dialogue where the clinician gives the assessment and plan
+    managed: bool = False  # said in a sentence about its management ("continue the metformin", "order an x-ray")
 
 
 def find_problems(assessment_texts: list[str], chief_complaint: str, terminology: Terminology | None,
@@ -197,9 +203,11 @@ def problem_candidates(assessment_texts: list[str], chief_complaint: str, termin
     With a `scorer`, candidates it would drop whatever their context and code are left out before
     the costly steps (NegEx, the terminology search)."""
     found = []
-    for members in _grouped(_candidates(assessment_texts, chief_complaint, other_texts, dialogue)):
+    groups = _grouped(_candidates(assessment_texts, chief_complaint, other_texts, dialogue))
+    most = max((len(members) for members in groups), default=1)
+    for members in groups:
         first = members[0]
-        features = _mention_features(members)
+        features = {**_mention_features(members), "mentions_of_most": len(members) / most}
         if _hopeless(scorer, first, features, (*_STATUS_FEATURES, *_CODE_FEATURES)):
             continue
         status, last_status = _statuses([first, members[-1]]) if len(members) > 1 else _statuses([first]) * 2
@@ -227,9 +235,20 @@ def _hopeless(scorer: ProblemScorer | None, first: _Candidate, features: dict[st
 
 
 def select(candidates: Sequence[Candidate], scorer: ProblemScorer) -> list[Problem]:
-    """The list: headlines and the candidates the scorer keeps, active first, one problem per first code."""
-    kept = [(rank, c.problem) for rank, c in enumerate(candidates)
-            if c.headline or scorer.probability(c.features) >= scorer.threshold]
+    """The list: headlines and the candidates the scorer keeps (at most `scorer.most` problems, the likeliest),
+    active first, one problem per first code."""
+    listed = {_identity(c.problem) for c in candidates if c.headline}
+    chosen: set[str] = set()  # the problems the scorer keeps, duplicates ("hypertension", "high blood pressure") once
+    kept = [(rank, c.problem) for rank, c in enumerate(candidates) if c.headline]
+    for p, rank in sorted((-scorer.probability(c.features), rank) for rank, c in enumerate(candidates) if not c.headline):
+        if -p < scorer.threshold:
+            break
+        identity = _identity(candidates[rank].problem)
+        if candidates[rank].problem.status in _LISTED and identity not in listed | chosen:
+            if len(chosen) >= scorer.most:
+                continue
+            chosen.add(identity)
+        kept.append((rank, candidates[rank].problem))
     kept.sort(key=lambda item: (_ORDER[item[1].status], item[0]))
     problems: list[Problem] = []
     coded: set[str] = set()
@@ -238,7 +257,11 @@ def select(candidates: Sequence[Candidate], scorer: ProblemScorer) -> list[Probl
             continue  # the same problem in other words ("high blood pressure", "hypertension")
         coded.update(c.code for c in problem.codes[:1])
         problems.append(problem)
-    return problems[:_MAX_PROBLEMS]
+    return problems[:MAX_PROBLEMS]
+
+
+def _identity(problem: Problem) -> str:
+    return problem.codes[0].code if problem.codes else problem.text.lower()
 
 
 def _narrower(listed: Problem, other: Problem) -> bool:
@@ -248,6 +271,7 @@ def _narrower(listed: Problem, other: Problem) -> bool:
             and set(_stems(other.text)) <= set(_stems(listed.text)))
 
 
+_LISTED = ("active", "possible", "history")  # the problem list proper; negated and family ones are kept apart
 _ORDER = {"active": 0, "possible": 1, "history": 2, "family": 3, "negated": 4}
 
 
@@ -257,15 +281,27 @@ def _candidates(assessment_texts: list[str], chief_complaint: str, other_texts: 
     candidates = [*_headlines(chief_complaint, max_lines=1, source="complaint")]
     for text in assessment_texts:
         candidates += _headlines(text) + [_named_term(c) for c in (*_named(text), *_listed(text))]
+        candidates += [replace(c, source="plan-term") for line in text.splitlines() for c in _terms(line)]
     for text in other_texts:
         candidates += [_named_term(c) for c in (*_named(text, _NAMED[2:], source="stated"), *_listed(text))]
     said = sentences(dialogue) if dialogue.strip() else []
+    plan = next((s.index for s in said if s.speaker in ("doctor", None) and _PLAN_CUE.search(s.text)), len(said))
     for sentence in said:
         position = sentence.index / max(1, len(said) - 1)
-        named = [*_named(sentence.text, source="dialogue-named"), *_listed(sentence.text, source="dialogue-listed")]
-        for candidate in (*map(_named_term, named), *_terms(sentence.text)):
-            candidates.append(replace(candidate, position=position, speaker=sentence.speaker))
+        text = _numbered_type(tidy(_HESITATION.sub(" ", sentence.text)))  # "an acute lumbar, um, strain"
+        named = [*_named(text, source="dialogue-named"), *_listed(text, source="dialogue-listed")]
+        for candidate in (*map(_named_term, named), *_terms(text)):
+            candidates.append(replace(candidate, position=position, speaker=sentence.speaker, in_plan=sentence.index >= plan,
+                                      managed=bool(_MANAGEMENT.search(text))))
     return candidates
+
+
+# Where a clinician turns to the assessment and plan ("let's talk about my assessment and my plan").
+_PLAN_CUE = re.compile(r"\b(?:assessment|impression|(?:my|the|our) plan)\b", re.I)
+_MANAGEMENT = re.compile(r"\b(?:continue|start|prescrib\w*|refer\w*|order\w*|recommend\w*|increase|decrease|refill|"
+                         r"treat\w*|therapy|follow[- ]up|monitor|manag\w*|surgery|injection|we'll|we will|I want|I'd like|"
+                         r"going to|medication|dose|milligrams|mg)\b", re.I)
+_HESITATION = re.compile(r",?\s*\b(?:um+|uh+|erm|hmm+)\b\s*,?", re.I)
 
 
 def _grouped(candidates: list[_Candidate]) -> list[list[_Candidate]]:
@@ -289,6 +325,9 @@ def _mention_features(members: Sequence[_Candidate]) -> dict[str, float]:
         features["last_position"] = max(c.position for c in said)
         # A plain note (no speakers) is the clinician's own writing.
         features["doctor_share"] = sum(c.speaker in ("doctor", None) for c in said) / len(said)
+        features["plan_share"] = sum(c.in_plan for c in said) / len(said)
+        features["plan_mentions"] = math.log1p(sum(c.in_plan for c in said))
+        features["managed_share"] = sum(c.managed for c in said) / len(said)
     else:
         features["report_only"] = 1.0
     return features
@@ -394,12 +433,15 @@ def _word_stems(word: str) -> frozenset[str]:
 
 @lru_cache(maxsize=1)
 def _condition_names() -> frozenset[frozenset[str]]:
-    """The content words of every shipped condition name (about 42,000; built once, ~1 s)."""
+    """The content words of every shipped condition name (about 42,000; built once, ~1 s); external causes
+    (V-Y: "Activity, unspecified") name no condition."""
     from reportgen.terminology.corpora import shipped_corpora
 
     names = set()
     for corpus in shipped_corpora():
         for term in corpus.terms:
+            if corpus.source.system == "icd10cm" and _EXTERNAL_CAUSE.match(term.code):
+                continue
             for name in (term.title, *term.synonyms):
                 stems = _stems(name, _NAME_NEUTRAL)
                 if 0 < len(stems) <= _MAX_TERM_WORDS:
@@ -488,16 +530,24 @@ def _nlp():  # -> spacy.language.Language
 
 
 def code(text: str, terminology: Terminology, k: int = 3) -> list[Code]:
-    """Up to k ICD-10-CM codes whose titles cover the problem's wording, most specific first; [] below the floor."""
+    """Up to k ICD-10-CM codes whose titles cover the problem's wording, most specific first; [] below the floor.
+    A bare name that ICD-10-CM lists as "X NOS" under a code ("diabetes NOS" under E11) gets that code
+    (a category's unspecified ".9" code), whatever the search ranks first."""
+    text = _numbered_type(text)
     hits = terminology.search(text, _CANDIDATE_HITS, "icd10cm")
+    words = set(_stems(text))
+    nos = _nos_terms().get(frozenset(words))
+    if nos is not None:
+        hits = [nos, *(h for h in hits if h.code != nos.code)]
     if not hits:
         return []
-    words = set(_stems(text))
     alternatives = [words]
     if terminology.expander is not None:
-        expanded = set(_stems(terminology.expander.expand(text))) - words
-        if expanded:
-            alternatives.append(expanded)
+        expanded = terminology.expander.expand(text)
+        if terminology.speller is not None:  # in the index's spelling, as the search has it ("gastro-esophageal")
+            expanded = terminology.speller.correct(expanded)
+        if extra_words := set(_stems(expanded)) - words:
+            alternatives.append(extra_words)
     ranked = []
     for rank, hit in enumerate(hits):
         needs = _CHAPTER_WORDS.get(hit.code[:1])
@@ -507,10 +557,38 @@ def code(text: str, terminology: Terminology, k: int = 3) -> list[Code]:
         if _FINDING.match(hit.code) and extra and len(words) < 2:
             continue  # "Inconclusive mammogram" for "mammogram": a test alone is not a finding
         if coverage >= MIN_COVERAGE:
-            ranked.append(((-round(coverage, 2), extra, not hit.billable, rank), hit))
+            ranked.append(((-round(coverage, 2), hit is not nos, extra, not hit.billable, rank), hit))
     ranked.sort(key=lambda item: item[0])
     source = terminology.index.name
     return [hit.to_code(source) for _, hit in ranked[:k]]
+
+
+_TYPE_NUMBERS = {"i": "1", "ii": "2", "one": "1", "two": "2"}
+_TYPE = re.compile(r"\btype (ii|i|one|two)\b", re.I)
+
+
+def _numbered_type(text: str) -> str:
+    """"Diabetes type II", "type two diabetes" as ICD-10-CM writes them: "type 2"."""
+    return _TYPE.sub(lambda m: f"type {_TYPE_NUMBERS[m.group(1).lower()]}", text)
+
+_NOS = re.compile(r"^(?P<name>[^()]+?)(?:\s*\([^)]*\))*\s+NOS$")
+
+
+@lru_cache(maxsize=1)
+def _nos_terms() -> dict[frozenset[str], Hit]:
+    """ICD-10-CM's code for a bare name: its inclusion terms "X NOS" ("diabetes NOS" under E11, "Myxedema NOS"
+    under E03.9), a category's to its ".9" code when it has one. A name listed under two codes is left out."""
+    from reportgen.terminology.corpora import shipped_corpora
+
+    terms = {t.code: t for corpus in shipped_corpora() if corpus.source.system == "icd10cm" for t in corpus.terms}
+    found: dict[frozenset[str], set[str]] = {}
+    for term in terms.values():
+        for wording in (*term.synonyms, *term.notes):
+            if (m := _NOS.match(wording)) and (key := frozenset(_stems(m.group("name")))):
+                unspecified = terms.get(term.code + ".9") if "." not in term.code else None
+                found.setdefault(key, set()).add((unspecified or term).code)
+    return {key: Hit("icd10cm", code, terms[code].title, 1.0, "synonyms", terms[code].billable)
+            for key, (code, *others) in ((k, sorted(v)) for k, v in found.items()) if not others}
 
 
 def _coverage(hit: Hit, alternatives: list[set[str]]) -> tuple[float, int]:
@@ -519,7 +597,8 @@ def _coverage(hit: Hit, alternatives: list[set[str]]) -> tuple[float, int]:
     for words in alternatives:
         if words:
             best = max(best, len(words & title) / len(words))
-    extra = len(title - set().union(*alternatives) - _NEUTRAL)
+    # Detail the title adds, less its nonessential parts ("... without esophagitis", "(benign)").
+    extra = len(set(_stems(NONESSENTIAL.sub(" ", hit.title))) - set().union(*alternatives) - _NEUTRAL)
     return best, extra
 
 

@@ -6,7 +6,14 @@ plural s: "PVCs"); a term of two or more words also
 matches when its analyzed words (stems, stop words dropped) all appear close together in
 the query, in any order and with other words between: "swollen ankles" matches "my
 ankles are swollen", "peeing a lot" matches "pee a lot at night". A term found inside a
-longer one found ("throwing up" in "throwing up blood") adds nothing."""
+longer one found ("throwing up" in "throwing up blood") adds nothing.
+
+A phrase of two or more words found in a short query (a search, a problem; not a whole note,
+where they are a small part of the text) gives way to its expansions: its words are taken out of
+its clause, because they match clinical titles literally ("weak bones" would find
+Weakness, "night sweats" night blindness). Where the phrase's own words are also the clinical
+wording, the table lists them among the expansions ("hair loss" -> alopecia|hair loss).
+A single word or abbreviation stays ("sugar", "tired", "htn"): alone it may mean something else too."""
 
 from __future__ import annotations
 
@@ -20,8 +27,11 @@ from reportgen.resources import corpora_dir
 from reportgen.terminology.analysis import analyze
 
 ABBREVIATIONS_FILE = "abbreviations.tsv"
+SHORT = 12  # words: a lay phrase gives way only in a short text (a search, a problem), not in a whole note
 SLACK = 2  # other words allowed among a term's words when it matches in any order (within one clause)
 _CLAUSE = re.compile(r"[,;.:\n]+")
+_CLAUSE_KEPT = re.compile(r"([,;.:\n]+)")  # the same split, keeping the punctuation
+_WORD = re.compile(r"[\w'/-]+")
 _PLURAL = re.compile(r"\b([A-Z]{2,}[0-9]?)s\b")  # "PVCs", "UTIs": an upper-case abbreviation with a plural s
 
 
@@ -80,4 +90,18 @@ class Expander:
         stems = {term: frozenset(analyze(term)) for term in found}
         found = {term: None for term in found if not any(stems[term] < other for other in stems.values())}
         additions = dict.fromkeys(e for term in found for e in self.table[term])
-        return " ".join([query, *additions]) if additions else query
+        if not additions:
+            return query
+        phrases = [stems[term] for term in found if len(stems[term]) >= 2]
+        if phrases and len(query.split()) <= SHORT:
+            query = " ".join("".join(_give_way(part, phrases) for part in _CLAUSE_KEPT.split(query)).split())
+        return " ".join([query, *additions]).strip()
+
+
+def _give_way(clause: str, phrases: list[frozenset[str]]) -> str:
+    """The clause without the words of the phrases it holds all the words of."""
+    words = set(analyze(clause))
+    replaced = set().union(*(p for p in phrases if p <= words))
+    if not replaced:
+        return clause
+    return _WORD.sub(lambda m: "" if replaced.issuperset(analyze(m.group()) or ["-"]) else m.group(), clause)

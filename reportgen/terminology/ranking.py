@@ -71,7 +71,7 @@ _SIDE = re.compile(r"\b(left|right|bilateral)\b", re.IGNORECASE)
 _NO_DETAIL = set(analyze("unspecified other specified site not elsewhere classified nos type and or due with of the disorder disease"))
 # Parenthesized nonessential modifiers, "without ..." parts, what follows ", unspecified" ("Pneumonia, unspecified
 # organism") and an alternative after "or" ("... with stage 5 chronic kidney disease or end stage renal disease").
-_NONESSENTIAL = re.compile(r"\([^)]*\)|\bwithout\b.*?(?=\bwith\b|[,;]|$)|,\s*unspecified\b[^,;]*|\bor\b[^,;]*", re.IGNORECASE)
+NONESSENTIAL = re.compile(r"\([^)]*\)|\bwithout\b.*?(?=\bwith\b|[,;]|$)|,\s*unspecified\b[^,;]*|\bor\b[^,;]*", re.IGNORECASE)
 
 
 def fuse(lists: Sequence[Sequence[Hit]], weights: Sequence[float] | None = None) -> list[Hit]:
@@ -157,7 +157,7 @@ def _fit(hit: Hit, asked: set[str]) -> float:
 def _wording(text: str) -> tuple[frozenset[str], frozenset[str], bool]:
     """A title's or inclusion term's words that carry detail, all its words, and whether it is an "X NOS".
     Cached: the same candidates come back query after query."""
-    core = frozenset(analyze(_NONESSENTIAL.sub(" ", text))) - _NO_DETAIL
+    core = frozenset(analyze(NONESSENTIAL.sub(" ", text))) - _NO_DETAIL
     return core, frozenset(analyze(text)), bool(_NOS.search(text))
 
 

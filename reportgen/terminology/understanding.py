@@ -86,9 +86,10 @@ BODY_WORDS = {
     "kneecap": "patella", "collarbone": "clavicle", "shin": "tibia lower leg", "thigh": "femur",
     "womb": "uterus", "back passage": "rectum anus", "bowel": "intestine", "gut": "intestine",
     "armpit": "axilla", "groin": "inguinal", "buttock": "gluteal",
+    "distal": "lower end", "proximal": "upper end",  # "distal radius": ICD-10-CM's "lower end of radius"
     # How people say a symptom ("my knees hurt", "joint aches", "legs are swollen").
     "hurt": "pain", "hurts": "pain", "hurting": "pain", "ache": "pain", "aches": "pain", "aching": "pain", "achy": "pain",
-    "swollen": "swelling edema",
+    "swollen": "swelling edema", "hard time": "difficulty", "trouble": "difficulty",  # "hard time swallowing"
 }
 _BODY_WORD = re.compile(r"(?<![\w/])(" + "|".join(re.escape(w) for w in sorted(BODY_WORDS, key=len, reverse=True)) + r")(?![\w/])", re.IGNORECASE)
 SIDES: dict[str, Laterality] = {"left": "left", "lt": "left", "right": "right", "rt": "right", "bilateral": "bilateral",
@@ -150,10 +151,16 @@ class Query:
         """True if coding `title` would assert an excluded mention as a present condition.
 
         A title contradicts an absent or possible mention that it names outside its own
-        "without ..." part, and a history/family/status mention unless it is a history,
-        family-history or status title.
+        "without ..." part, a history/family/status mention unless it is a history,
+        family-history or status title, and a present mention whose feature its "without ..."
+        part denies ("GERD with esophagitis": not K21.9 "... without esophagitis").
         """
         named = set(analyze(_WITHOUT_PART.sub(" ", title)))
+        present = {s for m in self.mentions if m.assertion == "present" for s in analyze(m.text)}
+        for part in _WITHOUT_PART.findall(title):
+            denied = set(analyze(part)) - _WITHOUT - _GENERIC
+            if denied and denied <= present:
+                return True
         about_the_past = bool(_PAST_TITLE.search(title))
         for m in self.excluded:
             stems = set(analyze(m.text)) - _GENERIC
@@ -168,6 +175,7 @@ _WITHOUT_PART = re.compile(r"\bwithout\b.*?(?=\bwith\b|[,;]|$)", re.IGNORECASE)
 _PAST_TITLE = re.compile(r"\b(history|status|old|sequelae|presence of|absence of|aftercare)\b", re.IGNORECASE)
 # Words too general to identify a condition on their own ("no acute distress").
 _GENERIC = set(analyze("acute chronic severe mild moderate significant known any other new recent current"))
+_WITHOUT = set(analyze("without"))
 
 
 def understand(text: str) -> Query:

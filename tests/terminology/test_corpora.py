@@ -131,3 +131,12 @@ def test_expansion_terms_of_several_words_match_in_any_order_within_a_clause() -
     assert "hypotension" not in expanded and "hyperglycemia" not in expanded  # words from two clauses
     assert "urinary tract infection" in expander.expand("recurrent UTIs")
     assert expander.expand("caps") == "caps"  # a plural only of an upper-case abbreviation
+
+
+def test_a_lay_phrase_gives_way_to_its_clinical_words() -> None:
+    """Its own words would match titles literally ("weak" -> Weakness); single words and abbreviations stay."""
+    expander = Expander.load()
+    assert expander.expand("weak bones") == "osteoporosis"
+    assert expander.expand("the patient has weak bones and htn").split()[:4] == ["the", "patient", "has", "and"]
+    assert "htn" in expander.expand("weak bones and htn").split()
+    assert expander.expand("hair loss") == "alopecia hair loss"  # the table keeps words that are also the clinical wording

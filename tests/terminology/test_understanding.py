@@ -92,6 +92,10 @@ def test_status_post_uses_the_z_code_wording() -> None:
         ("history of myocardial infarction", "Old myocardial infarction", False),
         ("family history of diabetes", "Family history of diabetes mellitus", False),
         ("no acute distress", "Acute kidney failure, unspecified", False),  # generic words alone name nothing
+        ("GERD with esophagitis", "Gastro-esophageal reflux disease without esophagitis", True),  # the feature is present
+        ("GERD", "Gastro-esophageal reflux disease without esophagitis", False),
+        ("hypertensive heart disease with heart failure", "Hypertensive heart disease without heart failure", True),
+        ("hypertensive heart disease", "Hypertensive heart disease without heart failure", False),  # a part of the feature
     ],
 )
 def test_contradicts(text: str, title: str, contradicts: bool) -> None:
