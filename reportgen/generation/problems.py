@@ -244,7 +244,7 @@ def select(candidates: Sequence[Candidate], scorer: ProblemScorer) -> list[Probl
         if -p < scorer.threshold:
             break
         identity = _identity(candidates[rank].problem)
-        if identity not in listed | chosen:
+        if candidates[rank].problem.status in _LISTED and identity not in listed | chosen:
             if len(chosen) >= scorer.most:
                 continue
             chosen.add(identity)
@@ -271,6 +271,7 @@ def _narrower(listed: Problem, other: Problem) -> bool:
             and set(_stems(other.text)) <= set(_stems(listed.text)))
 
 
+_LISTED = ("active", "possible", "history")  # the problem list proper; negated and family ones are kept apart
 _ORDER = {"active": 0, "possible": 1, "history": 2, "family": 3, "negated": 4}
 
 
