@@ -143,3 +143,20 @@ def test_prior_power_gives_a_short_section_the_sentences_it_is_likelier_for_than
     assert model.classes[int(model.section_scores(row)[0].argmax())] == "hpi"
     model.info["prior_power"] = 0.8
     assert model.classes[int(model.section_scores(row)[0].argmax())] == "results"
+
+
+def test_without_the_sentence_encoder_an_excerpt_gets_the_words_only_section(monkeypatch):
+    """reportgen[terms] not installed: the section comes from the words model, never an error."""
+    from collections import Counter
+
+    import numpy as np
+
+    from reportgen.generation import excerpt
+
+    dialogues = [excerpt.terms(sentences(SMOKING)), Counter({"knee": 1, "pain": 2}), excerpt.terms(sentences(DIALOGUE))] * 4
+    found = np.random.default_rng(0).normal(size=(12, 384)).astype(np.float32)
+    classifier = excerpt.fit(dialogues, ["social_history", "hpi", FULL] * 4, c=16.0, found=found)
+    assert classifier.section_classes == ["hpi", "social_history"]
+    monkeypatch.setattr(excerpt, "_encoder", lambda: None)
+    assert classifier.section(sentences(SMOKING)) == "social_history"
+    assert classifier.section(sentences(DIALOGUE)) is None
