@@ -112,7 +112,8 @@ def test_a_one_section_excerpt_is_written_under_the_section_the_excerpt_classifi
 
 
 def test_the_excerpt_classifier_survives_the_file_round_trip(tmp_path):
-    """scikit-learn's multinomial coef_ is Fortran-ordered; the file must still hold it row by row."""
+    """scikit-learn's multinomial coef_ is Fortran-ordered; the file must still hold it (and the sentence-vector
+    model's) row by row."""
     from collections import Counter
 
     import numpy as np
@@ -120,7 +121,8 @@ def test_the_excerpt_classifier_survives_the_file_round_trip(tmp_path):
     from reportgen.generation import excerpt
 
     dialogues = [Counter({"smoke": 2, "beer": 1}), Counter({"knee": 1, "pain": 2}), Counter({"allergic": 1, "penicillin": 1})] * 4
-    classifier = excerpt.fit(dialogues, ["social_history", "hpi", "allergies"] * 4, c=16.0)
+    found = np.random.default_rng(0).normal(size=(12, 384)).astype(np.float32)  # stand-ins for sentence vectors
+    classifier = excerpt.fit(dialogues, ["social_history", "hpi", "allergies"] * 4, c=16.0, found=found)
     model = TaggerModel([NONE, "hpi"], {"bias": 0}, np.zeros((2, 1), dtype=np.float32), np.zeros(2, dtype=np.float32), {},
                         excerpt=classifier)
     model.save(tmp_path / "m.safetensors")
@@ -128,6 +130,8 @@ def test_the_excerpt_classifier_survives_the_file_round_trip(tmp_path):
     assert loaded is not None and loaded.classes == classifier.classes
     for counts in dialogues[:3]:
         assert np.allclose(loaded.probabilities(counts), classifier.probabilities(counts), atol=1e-3)
+    assert loaded.section_classes == classifier.section_classes and loaded.section_weight is not None
+    assert [loaded.label(counts, v) for counts, v in zip(dialogues, found)] == ["social_history", "hpi", "allergies"] * 4
 
 
 def test_prior_power_gives_a_short_section_the_sentences_it_is_likelier_for_than_usual():
