@@ -224,7 +224,7 @@ def problem_candidates(assessment_texts: list[str], chief_complaint: str, termin
 
 # The scorer's feature families that need NegEx or the terminology (one feature of each is set).
 _STATUS_FEATURES = ("status=", "last_status=")
-_CODE_FEATURES = ("chapter=", "title_adds=")
+_CODE_FEATURES = ("chapter=", "title_adds=", "letter=")
 
 
 def _hopeless(scorer: ProblemScorer | None, first: _Candidate, features: dict[str, float], unknown: Sequence[str]) -> bool:
@@ -338,7 +338,7 @@ def _code_features(text: str, codes: Sequence[Code]) -> dict[str, float]:
     "bursitis of right knee")."""
     if not codes:
         return {"chapter=none": 1.0}
-    return {f"chapter={_CHAPTERS.get(codes[0].code[:1], 'disease')}": 1.0,
+    return {f"chapter={_CHAPTERS.get(codes[0].code[:1], 'disease')}": 1.0, f"letter={codes[0].code[:1]}": 1.0,
             f"title_adds={min(len(set(_stems(codes[0].title)) - set(_stems(text))), 3)}": 1.0}
 
 
