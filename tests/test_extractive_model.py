@@ -124,7 +124,8 @@ def test_a_one_section_excerpt_is_written_under_the_section_the_excerpt_classifi
 
 
 def test_the_excerpt_classifier_survives_the_file_round_trip(tmp_path):
-    """scikit-learn's multinomial coef_ is Fortran-ordered; the file must still hold it row by row."""
+    """scikit-learn's multinomial coef_ is Fortran-ordered; the file must still hold it (and the sentence-vector
+    model's) row by row."""
     from collections import Counter
 
     import numpy as np
@@ -132,7 +133,8 @@ def test_the_excerpt_classifier_survives_the_file_round_trip(tmp_path):
     from reportgen.generation import excerpt
 
     dialogues = [Counter({"smoke": 2, "beer": 1}), Counter({"knee": 1, "pain": 2}), Counter({"allergic": 1, "penicillin": 1})] * 4
-    classifier = excerpt.fit(dialogues, ["social_history", "hpi", "allergies"] * 4, c=16.0)
+    found = np.random.default_rng(0).normal(size=(12, 384)).astype(np.float32)  # stand-ins for sentence vectors
+    classifier = excerpt.fit(dialogues, ["social_history", "hpi", "allergies"] * 4, c=16.0, found=found)
     model = TaggerModel([NONE, "hpi"], {"bias": 0}, np.zeros((2, 1), dtype=np.float32), np.zeros(2, dtype=np.float32), {},
                         excerpt=classifier)
     model.save(tmp_path / "m.safetensors")
@@ -140,6 +142,8 @@ def test_the_excerpt_classifier_survives_the_file_round_trip(tmp_path):
     assert loaded is not None and loaded.classes == classifier.classes
     for counts in dialogues[:3]:
         assert np.allclose(loaded.probabilities(counts), classifier.probabilities(counts), atol=1e-3)
+    assert loaded.section_classes == classifier.section_classes and loaded.section_weight is not None
+    assert [loaded.label(counts, v) for counts, v in zip(dialogues, found)] == ["social_history", "hpi", "allergies"] * 4
 
 
 def test_prior_power_gives_a_short_section_the_sentences_it_is_likelier_for_than_usual():
@@ -151,3 +155,20 @@ def test_prior_power_gives_a_short_section_the_sentences_it_is_likelier_for_than
     assert model.classes[int(model.section_scores(row)[0].argmax())] == "hpi"
     model.info["prior_power"] = 0.8
     assert model.classes[int(model.section_scores(row)[0].argmax())] == "results"
+
+
+def test_without_the_sentence_encoder_an_excerpt_gets_the_words_only_section(monkeypatch):
+    """reportgen[terms] not installed: the section comes from the words model, never an error."""
+    from collections import Counter
+
+    import numpy as np
+
+    from reportgen.generation import excerpt
+
+    dialogues = [excerpt.terms(sentences(SMOKING)), Counter({"knee": 1, "pain": 2}), excerpt.terms(sentences(DIALOGUE))] * 4
+    found = np.random.default_rng(0).normal(size=(12, 384)).astype(np.float32)
+    classifier = excerpt.fit(dialogues, ["social_history", "hpi", FULL] * 4, c=16.0, found=found)
+    assert classifier.section_classes == ["hpi", "social_history"]
+    monkeypatch.setattr(excerpt, "_encoder", lambda: None)
+    assert classifier.section(sentences(SMOKING)) == "social_history"
+    assert classifier.section(sentences(DIALOGUE)) is None

@@ -79,6 +79,17 @@ def test_dialogue_candidates_read_through_hesitations_and_know_the_plan(terminol
     assert texts["acute lumbar strain"].features["plan_share"] == 1.0
 
 
+def test_the_scorer_keeps_at_most_its_number_of_problems_and_a_duplicate_takes_no_place(terminology):
+    text = ("For your high blood pressure, continue lisinopril. For your hypertension, check it at home. "
+            "For your type two diabetes, continue metformin. For your gout, continue allopurinol.")
+    candidates = problem_candidates([], "", terminology, dialogue=text)
+    assert {"high blood pressure", "hypertension", "type 2 diabetes", "gout"} <= {c.problem.text for c in candidates}
+    two = ProblemScorer({}, 0.0, 0.5, most=2)
+    listed = find_problems([], "", terminology, dialogue=text, scorer=two)
+    assert len(listed) == 2 and listed[0].codes[0].code == "I10"  # the first and its duplicate, then one more
+    assert len(find_problems([], "", terminology, dialogue=text, scorer=KEEP_ALL)) == 3
+
+
 def test_history_lists_become_candidates_and_the_scorer_decides(terminology):
     text = ("Martha is a 50-year-old female with a past medical history significant for congestive heart failure, "
             "depression and hypertension who presents today.")

@@ -224,7 +224,7 @@ def problem_candidates(assessment_texts: list[str], chief_complaint: str, termin
 
 # The scorer's feature families that need NegEx or the terminology (one feature of each is set).
 _STATUS_FEATURES = ("status=", "last_status=")
-_CODE_FEATURES = ("chapter=", "title_adds=")
+_CODE_FEATURES = ("chapter=", "title_adds=", "letter=")
 
 
 def _hopeless(scorer: ProblemScorer | None, first: _Candidate, features: dict[str, float], unknown: Sequence[str]) -> bool:
@@ -235,11 +235,20 @@ def _hopeless(scorer: ProblemScorer | None, first: _Candidate, features: dict[st
 
 
 def select(candidates: Sequence[Candidate], scorer: ProblemScorer) -> list[Problem]:
-    """The list: headlines and the candidates the scorer keeps (at most `scorer.most`, the likeliest), active
-    first, one problem per first code."""
-    scored = sorted((-scorer.probability(c.features), rank) for rank, c in enumerate(candidates) if not c.headline)
-    likeliest = {rank for p, rank in scored[: scorer.most] if -p >= scorer.threshold}
-    kept = [(rank, c.problem) for rank, c in enumerate(candidates) if c.headline or rank in likeliest]
+    """The list: headlines and the candidates the scorer keeps (at most `scorer.most` problems, the likeliest),
+    active first, one problem per first code."""
+    listed = {_identity(c.problem) for c in candidates if c.headline}
+    chosen: set[str] = set()  # the problems the scorer keeps, duplicates ("hypertension", "high blood pressure") once
+    kept = [(rank, c.problem) for rank, c in enumerate(candidates) if c.headline]
+    for p, rank in sorted((-scorer.probability(c.features), rank) for rank, c in enumerate(candidates) if not c.headline):
+        if -p < scorer.threshold:
+            break
+        identity = _identity(candidates[rank].problem)
+        if candidates[rank].problem.status in _LISTED and identity not in listed | chosen:
+            if len(chosen) >= scorer.most:
+                continue
+            chosen.add(identity)
+        kept.append((rank, candidates[rank].problem))
     kept.sort(key=lambda item: (_ORDER[item[1].status], item[0]))
     problems: list[Problem] = []
     coded: set[str] = set()
@@ -251,6 +260,10 @@ def select(candidates: Sequence[Candidate], scorer: ProblemScorer) -> list[Probl
     return problems[:MAX_PROBLEMS]
 
 
+def _identity(problem: Problem) -> str:
+    return problem.codes[0].code if problem.codes else problem.text.lower()
+
+
 def _narrower(listed: Problem, other: Problem) -> bool:
     """`listed` says all `other` says, and more, in the same code category ("congestive heart failure",
     "heart failure")."""
@@ -258,6 +271,7 @@ def _narrower(listed: Problem, other: Problem) -> bool:
             and set(_stems(other.text)) <= set(_stems(listed.text)))
 
 
+_LISTED = ("active", "possible", "history")  # the problem list proper; negated and family ones are kept apart
 _ORDER = {"active": 0, "possible": 1, "history": 2, "family": 3, "negated": 4}
 
 
@@ -274,7 +288,7 @@ def _candidates(assessment_texts: list[str], chief_complaint: str, other_texts: 
     plan = next((s.index for s in said if s.speaker in ("doctor", None) and _PLAN_CUE.search(s.text)), len(said))
     for sentence in said:
         position = sentence.index / max(1, len(said) - 1)
-        text = tidy(_HESITATION.sub(" ", sentence.text))  # "an acute lumbar, um, strain"
+        text = _numbered_type(tidy(_HESITATION.sub(" ", sentence.text)))  # "an acute lumbar, um, strain"
         named = [*_named(text, source="dialogue-named"), *_listed(text, source="dialogue-listed")]
         for candidate in (*map(_named_term, named), *_terms(text)):
             candidates.append(replace(candidate, position=position, speaker=sentence.speaker, in_plan=sentence.index >= plan,
@@ -324,7 +338,7 @@ def _code_features(text: str, codes: Sequence[Code]) -> dict[str, float]:
     "bursitis of right knee")."""
     if not codes:
         return {"chapter=none": 1.0}
-    return {f"chapter={_CHAPTERS.get(codes[0].code[:1], 'disease')}": 1.0,
+    return {f"chapter={_CHAPTERS.get(codes[0].code[:1], 'disease')}": 1.0, f"letter={codes[0].code[:1]}": 1.0,
             f"title_adds={min(len(set(_stems(codes[0].title)) - set(_stems(text))), 3)}": 1.0}
 
 
@@ -519,7 +533,7 @@ def code(text: str, terminology: Terminology, k: int = 3) -> list[Code]:
     """Up to k ICD-10-CM codes whose titles cover the problem's wording, most specific first; [] below the floor.
     A bare name that ICD-10-CM lists as "X NOS" under a code ("diabetes NOS" under E11) gets that code
     (a category's unspecified ".9" code), whatever the search ranks first."""
-    text = _ROMAN_TYPE.sub(lambda m: f"type {_ROMAN[m.group(1).lower()]}", text)
+    text = _numbered_type(text)
     hits = terminology.search(text, _CANDIDATE_HITS, "icd10cm")
     words = set(_stems(text))
     nos = _nos_terms().get(frozenset(words))
@@ -549,8 +563,14 @@ def code(text: str, terminology: Terminology, k: int = 3) -> list[Code]:
     return [hit.to_code(source) for _, hit in ranked[:k]]
 
 
-_ROMAN = {"i": "1", "ii": "2"}
-_ROMAN_TYPE = re.compile(r"\btype (ii|i)\b", re.I)  # "diabetes type II" as ICD-10-CM writes it: "type 2"
+_TYPE_NUMBERS = {"i": "1", "ii": "2", "one": "1", "two": "2"}
+_TYPE = re.compile(r"\btype (ii|i|one|two)\b", re.I)
+
+
+def _numbered_type(text: str) -> str:
+    """"Diabetes type II", "type two diabetes" as ICD-10-CM writes them: "type 2"."""
+    return _TYPE.sub(lambda m: f"type {_TYPE_NUMBERS[m.group(1).lower()]}", text)
+
 _NOS = re.compile(r"^(?P<name>[^()]+?)(?:\s*\([^)]*\))*\s+NOS$")
 
 

@@ -122,6 +122,10 @@ class TaggerModel:
             metadata["excerpt_vocabulary"] = json.dumps(sorted(e.vocabulary, key=e.vocabulary.__getitem__))
             tensors |= {"excerpt_weight": e.weight.astype(np.float16), "excerpt_bias": e.bias.astype(np.float32),
                         "excerpt_idf": e.idf.astype(np.float32)}
+            if e.section_classes is not None and e.section_weight is not None and e.section_bias is not None:
+                metadata["excerpt_section_classes"] = json.dumps(e.section_classes)
+                tensors |= {"excerpt_section_weight": e.section_weight.astype(np.float16),
+                            "excerpt_section_bias": e.section_bias.astype(np.float32)}
         tmp = path.with_name(path.name + ".tmp")
         # safetensors writes the raw buffer: a Fortran-ordered array (scikit-learn's L-BFGS coef_) would be saved transposed
         save_file({k: np.ascontiguousarray(v) for k, v in tensors.items()}, str(tmp), metadata)
@@ -148,13 +152,19 @@ class TaggerModel:
                         {k: i for i, k in enumerate(json.loads(metadata["excerpt_vocabulary"]))},
                         f.get_tensor("excerpt_idf"), f.get_tensor("excerpt_weight").astype(np.float32),
                         f.get_tensor("excerpt_bias"))
+                    if "excerpt_section_classes" in metadata:  # files written before the sentence-vector model have none
+                        excerpt.section_classes = json.loads(metadata["excerpt_section_classes"])
+                        excerpt.section_weight = f.get_tensor("excerpt_section_weight").astype(np.float32)
+                        excerpt.section_bias = f.get_tensor("excerpt_section_bias")
             classes = json.loads(metadata["classes"])
             vocab = json.loads(metadata["vocabulary"])
             info = json.loads(metadata.get("info", "{}"))
         except (SafetensorError, OSError, KeyError, ValueError) as e:
             raise RuntimeFailure(f"extractive generator model {path} is unreadable ({type(e).__name__}).", REBUILD) from None
         if weight.shape != (len(classes), len(vocab)) or bias.shape != (len(classes),) or NONE not in classes or (
-            excerpt is not None and excerpt.weight.shape != (len(excerpt.classes), len(excerpt.vocabulary))
+            excerpt is not None and (excerpt.weight.shape != (len(excerpt.classes), len(excerpt.vocabulary)) or (
+                excerpt.section_classes is not None and excerpt.section_weight is not None
+                and excerpt.section_weight.shape != (len(excerpt.section_classes), len(excerpt.vocabulary) + 384)))
         ):
             raise RuntimeFailure(f"extractive generator model {path} is inconsistent (shapes do not match).", REBUILD)
         return cls(classes, {k: i for i, k in enumerate(vocab)}, weight, bias, info, digest, excerpt)

@@ -79,9 +79,10 @@ def term_text(term: Term) -> str:
 class Encoder:
     """Mean-pooled, L2-normalized sentence vectors (what sentence-transformers computes for this model)."""
 
-    def __init__(self, path: Path, threads: int = 1):
+    def __init__(self, path: Path, threads: int = 1, max_tokens: int = MAX_TOKENS):
         self.path = path
         self.threads = threads  # torch threads (the `threads` setting): 1 per process unless told
+        self.max_tokens = max_tokens  # word pieces kept of each text
 
     @cached_property
     def _parts(self) -> tuple[Any, Any]:
@@ -123,7 +124,7 @@ class Encoder:
         import torch
 
         tokenizer, _model = self._parts
-        batch = tokenizer([text], truncation=True, max_length=MAX_TOKENS, return_tensors="pt")
+        batch = tokenizer([text], truncation=True, max_length=self.max_tokens, return_tensors="pt")
         with torch.inference_mode():
             hidden = self._query_model(batch["input_ids"], batch["attention_mask"])["last_hidden_state"]
             return torch.nn.functional.normalize(hidden.mean(1), dim=-1)[0].numpy()
@@ -136,7 +137,7 @@ class Encoder:
         out = np.zeros((len(texts), 384), dtype=np.float32)
         for start in range(0, len(order), BATCH):
             chunk = order[start:start + BATCH]
-            batch = tokenizer([texts[i] for i in chunk], padding=True, truncation=True, max_length=MAX_TOKENS, return_tensors="pt")
+            batch = tokenizer([texts[i] for i in chunk], padding=True, truncation=True, max_length=self.max_tokens, return_tensors="pt")
             with torch.inference_mode():
                 hidden = model(**batch).last_hidden_state
             mask = batch["attention_mask"].unsqueeze(-1).to(hidden.dtype)

@@ -89,7 +89,7 @@ BODY_WORDS = {
     "distal": "lower end", "proximal": "upper end",  # "distal radius": ICD-10-CM's "lower end of radius"
     # How people say a symptom ("my knees hurt", "joint aches", "legs are swollen").
     "hurt": "pain", "hurts": "pain", "hurting": "pain", "ache": "pain", "aches": "pain", "aching": "pain", "achy": "pain",
-    "swollen": "swelling edema",
+    "swollen": "swelling edema", "hard time": "difficulty", "trouble": "difficulty",  # "hard time swallowing"
 }
 _BODY_WORD = re.compile(r"(?<![\w/])(" + "|".join(re.escape(w) for w in sorted(BODY_WORDS, key=len, reverse=True)) + r")(?![\w/])", re.IGNORECASE)
 SIDES: dict[str, Laterality] = {"left": "left", "lt": "left", "right": "right", "rt": "right", "bilateral": "bilateral",

@@ -16,6 +16,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
+
 from reportgen.config import Settings
 from reportgen.data import file_sha256, read_pairs
 from reportgen.errors import UsageError
@@ -85,7 +87,7 @@ def train_extractive(
         sections = layout.section_texts(report)
         topic = (next(iter(sections)) if len(sections) == 1 else FULL) if sections and is_transcript(raw) else None
         labelled.append(_Labelled(note, report, tagger.features(items), labels([written(s) for s in items], report, layout),
-                                  excerpt.terms(raw), topic))
+                                  excerpt.terms(raw), excerpt.text(raw), topic))
     ys = [y for item in labelled for y in item.labels]
     counts = Counter(ys)
     if len(counts) < 2 or counts[NONE] == len(ys):
@@ -97,10 +99,13 @@ def train_extractive(
     model = tagger.fit([row for item in labelled for row in item.rows], ys)
     topics = [item for item in labelled if item.topic is not None]
     excerpt_figures: dict[str, float] = {}
+    found = None
     if len({item.topic for item in topics}) >= 2:
-        say(f"Training the excerpt classifier on {len(topics)} dialogues (one-section excerpt or full visit) ...")
-        c, excerpt_figures = choose_excerpt_c(topics)
-        model.excerpt = excerpt.fit([item.terms for item in topics], [str(item.topic) for item in topics], c)
+        found = excerpt.vectors([item.dialogue for item in topics])
+        say(f"Training the excerpt classifier on {len(topics)} dialogues (one-section excerpt or full visit"
+            + ("" if found is not None else "; words only: the sentence encoder, reportgen[terms], is not installed") + ") ...")
+        c, excerpt_figures = choose_excerpt_c(topics, found)
+        model.excerpt = excerpt.fit([item.terms for item in topics], [str(item.topic) for item in topics], c, found)
     model.info = {
         "data": data.name,
         "data_sha256": file_sha256(data),
@@ -115,6 +120,7 @@ def train_extractive(
         "cross_validation": figures,
         "excerpt_dialogues": dict(Counter(str(item.topic) for item in topics).most_common()),
         "excerpt_cross_validation": excerpt_figures,
+        "excerpt_encoder": None if found is None else f"all-MiniLM-L6-v2, first {excerpt.ENCODER_TOKENS} word pieces",
     }
     rouge1, divisions, length = figures[f"{threshold} {power} {floor}"]
     say(f"Labelled and cross-validated in {time.perf_counter() - start:.0f} s.")
@@ -132,6 +138,7 @@ class _Labelled:
     rows: list[dict[str, float]]
     labels: list[str]
     terms: Counter[str]  # of the whole dialogue, for the excerpt classifier
+    dialogue: str  # what the excerpt classifier's sentence encoder reads
     topic: str | None  # the one section an excerpt is about, FULL, or None (not a transcript)
 
 
@@ -188,18 +195,19 @@ def choose_selection(labelled: list[_Labelled], layout: Layout) -> tuple[tuple[f
     return best([(threshold, power, f) for f in DIVISION_FLOORS]), figures
 
 
-def choose_excerpt_c(topics: list[_Labelled]) -> tuple[float, dict[str, float]]:
+def choose_excerpt_c(topics: list[_Labelled], found: np.ndarray | None) -> tuple[float, dict[str, float]]:
     """The excerpt classifier's regularisation with the best cross-validated accuracy ({c: accuracy} for all),
-    over FOLDS folds by position, like the content threshold."""
+    over FOLDS folds by position, like the content threshold; `found`: the dialogues' sentence vectors, if any."""
     folds = min(FOLDS, len(topics))
     right: dict[float, int] = dict.fromkeys(EXCERPT_C, 0)
     for fold in range(folds):
-        train = [item for i, item in enumerate(topics) if i % folds != fold]
-        test = [item for i, item in enumerate(topics) if i % folds == fold]
-        if len({item.topic for item in train}) < 2:
+        train = [i for i in range(len(topics)) if i % folds != fold]
+        test = [i for i in range(len(topics)) if i % folds == fold]
+        if len({topics[i].topic for i in train}) < 2:
             continue
         for c in EXCERPT_C:
-            model = excerpt.fit([item.terms for item in train], [str(item.topic) for item in train], c)
-            right[c] += sum(model.classes[int(model.probabilities(item.terms).argmax())] == item.topic for item in test)
+            model = excerpt.fit([topics[i].terms for i in train], [str(topics[i].topic) for i in train], c,
+                                None if found is None else found[train])
+            right[c] += sum(model.label(topics[i].terms, None if found is None else found[i]) == topics[i].topic for i in test)
     figures = {str(c): round(n / len(topics), 4) for c, n in right.items()}
     return max(EXCERPT_C, key=lambda c: right[c]), figures

@@ -54,6 +54,12 @@ def test_nearest_finds_paraphrases_bm25_cannot(index: TantivyIndex, encoder: Enc
     assert [h.matched_field for h in dense.search("bladder infection", 2)] == ["vector", "vector"]
 
 
+def test_a_query_is_encoded_by_the_traced_model_to_the_same_vector(encoder: Encoder) -> None:
+    """Queries go through the TorchScript-frozen encoder; term vectors through the eager one."""
+    for text in ["a", "chest pain on exertion", "sob and cp, hx of t2dm " * 8]:  # the last one is cut at MAX_TOKENS
+        assert np.array_equal(encoder.query(text), encoder.encode([text])[0])
+
+
 def test_the_coarse_scan_finds_the_neighbours_a_full_scan_finds() -> None:
     """nearest() scans the leading principal directions, then re-scores: the same neighbours as the
     exact cosine over all 384 dimensions, also within one system when the systems come interleaved."""
