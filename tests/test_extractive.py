@@ -6,7 +6,8 @@ import re
 
 import pytest
 
-from reportgen.generation.extractive import NO_CONTENT, ExtractiveGenerator
+from reportgen.generation.dialogue import sentences
+from reportgen.generation.extractive import NO_CONTENT, ExtractiveGenerator, _usable
 from reportgen.generation.parse import parse_draft
 from reportgen.layout import load_layout
 from reportgen.report import EMPTY_REPORT, Provenance
@@ -47,6 +48,13 @@ def test_transcript_becomes_written_sections(layout, generator):
     assert not re.search(r"\b(?:Doctor|Patient):|\[doctor\]|\bum\b|\buh\b| n't\b|\bgon na\b|\bdax\b", body, re.I)
     # Shorter than the transcript, as a clinician's note is.
     assert len(body.split()) < 0.7 * len(text.split())
+
+
+def test_the_doctors_requests_to_tell_are_questions_not_content():
+    """'So tell me about your diet.' asks; what the patient then says is the content."""
+    items = sentences("[doctor] so tell me about your diet .\n[patient] i eat a lot of salty food .\n"
+                      "[doctor] can you tell me what happened to your knee .\n[patient] my friends tell me i limp .")
+    assert [_usable(s, transcript=True) for s in items] == [False, True, False, True]
 
 
 def test_plain_note_keeps_short_sentences_and_questions(layout, generator):

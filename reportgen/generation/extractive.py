@@ -157,9 +157,14 @@ def _exchange(items: list[Sentence], i: int, sex: str | None) -> str | None:
     return f"{asked} {tidy(answer.text)}"
 
 
+# The doctor asking the patient to talk ("so tell me about your diet.", "can you tell me what happened."): a question.
+_REQUEST = re.compile(r"^(?:(?:can|could|would|will) you |why don't you |just )?(?:tell me|walk me through)\b", re.I)
+
+
 def _usable(sentence: Sentence, transcript: bool) -> bool:
     """Commands and back-channel are never content; in a transcript, neither are questions
-    ("..., okay?" is a statement); in a written note they are kept."""
+    ("..., okay?" is a statement) nor the doctor's requests to tell; in a written note they are kept."""
     if is_command(sentence.text) or is_backchannel(sentence.text):
         return False
-    return not transcript or not tidy(sentence.text).endswith("?")
+    text = tidy(sentence.text)
+    return not transcript or not (text.endswith("?") or (sentence.speaker == "doctor" and _REQUEST.match(text)))
