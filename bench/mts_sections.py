@@ -4,8 +4,9 @@ Each dialogue goes through the model-free generator; the section that receives
 most of the report's words is its predicted header (a dialogue the excerpt
 classifier takes for an excerpt about one section is written under that section). Gold headers are mapped to
 layout sections by the layout's aliases (GENHX -> history of present illness,
-FAM/SOCHX -> family history, LABS and IMAGING -> results, ...), so the figure is
-accuracy over the layout's sections. Baseline beside it: always the most
+FAM/SOCHX -> family or social history, LABS and IMAGING -> results, ...), so the figure is
+accuracy over the layout's sections; a code of two sections (FAM/SOCHX) is right with either,
+as it is on the raw codes. Baseline beside it: always the most
 frequent header of MTS-Dialog train. The MEDIQA-Sum 2023 best on the 20 raw
 codes was 0.78-0.82.
 
@@ -35,29 +36,28 @@ def main() -> None:
     generator = load_generator(settings.generate)
     train = _rows(args.data / "MTS-Dialog-TrainingSet.csv", layout)
     valid = _rows(args.data / "MTS-Dialog-ValidationSet.csv", layout)
-    majority = Counter(section for _, section, _ in train).most_common(1)[0][0]
+    majority = Counter(sections[0] for _, sections, _ in train).most_common(1)[0][0]
     right = Counter()
     total = Counter()
     for dialogue, gold, code in valid:
         texts = generator.sort(dialogue, layout)
         predicted = max(texts, key=lambda sid: len(texts[sid].split())) if texts else layout.fallback
         total[code] += 1
-        right[code] += predicted == gold
+        right[code] += predicted in gold
     n = sum(total.values())
     print(f"MTS-Dialog valid: {n} dialogues (layout sections; {len(valid)} of the file's rows map to one)")
     print(f"section-header accuracy: reportgen {sum(right.values()) / n:.3f}   "
-          f"always '{majority}': {sum(1 for _, g, _ in valid if g == majority) / n:.3f}")
+          f"always '{majority}': {sum(1 for _, g, _ in valid if majority in g) / n:.3f}")
     print("per gold code: " + ", ".join(f"{code} {right[code]}/{total[code]}" for code, _ in total.most_common()))
 
 
-def _rows(path: Path, layout) -> list[tuple[str, str, str]]:
+def _rows(path: Path, layout) -> list[tuple[str, list[str], str]]:
     with path.open(encoding="utf-8", newline="") as f:
         rows = list(csv.DictReader(f))
     out = []
     for row in rows:
-        section = layout.header_id(row["section_header"])
-        if section is not None:
-            out.append((row["dialogue"], section, row["section_header"]))
+        if sections := layout.header_ids(row["section_header"]):
+            out.append((row["dialogue"], sections, row["section_header"]))
     return out
 
 

@@ -93,6 +93,18 @@ class Layout(BaseModel):
         """The section a line opens, if the line is a header (`HPI:`, `## Plan`, `Exam`)."""
         return self._alias_to_id.get(_normalize_header(line))
 
+    def header_ids(self, line: str) -> list[str]:
+        """Every section a header names, in layout order: a combined code (MTS-Dialog's FAM/SOCHX, an alias of
+        both family and social history) names more than one; `header_id` opens the first."""
+        key = _normalize_header(line)
+        return [spec.id for spec in self.sections if key in {_normalize_header(a) for a in (spec.title, *spec.aliases)}]
+
+    def section_for(self, header: str, text: str) -> str | None:
+        """The section a labelled text (a header code and its text) belongs to: of the sections the header
+        names, the one whose cues the text names most often (the first on a tie)."""
+        ids = self.header_ids(header)
+        return max(ids, key=lambda sid: len(p.findall(text)) if (p := self._cue_patterns.get(sid)) else 0) if ids else None
+
     def split(self, text: str) -> list[tuple[str | None, str]]:
         """Split text at header lines: [(section id or None before the first header, body)].
 

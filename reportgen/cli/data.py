@@ -27,7 +27,8 @@ def import_(app: App, source: Path, fmt: str, output: Path, layout: str | None, 
     aci-bench:  dialogue -> the clinician's full visit note; patient name, age and sex
                 from the *_metadata.csv beside FILE when present.
     mts-dialog: dialogue -> one section, its code (GENHX, FAM/SOCHX, ...) mapped to the
-                layout's section by its aliases; codes the layout lacks are skipped and counted.
+                layout's section by its aliases (a code of two sections, FAM/SOCHX, to the one
+                whose cues its text names most); codes the layout lacks are skipped and counted.
 
     \b
     Examples:

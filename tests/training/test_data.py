@@ -74,11 +74,13 @@ def test_mts_dialog_section_codes_map_through_layout_aliases(tmp_path: Path) -> 
         {"ID": "0", "section_header": "GENHX", "section_text": "Knee pain for a week.", "dialogue": "Doctor: what happened?"},
         {"ID": "1", "section_header": "FAM/SOCHX", "section_text": "Mother had diabetes.", "dialogue": "Doctor: family?"},
         {"ID": "2", "section_header": "OTHER_HISTORY", "section_text": "x", "dialogue": "Doctor: other?"},
+        {"ID": "3", "section_header": "FAM/SOCHX", "section_text": "Denies tobacco or alcohol.", "dialogue": "Doctor: smoke?"},
     ]
     imported = import_file("mts-dialog", _csv(tmp_path / "mts.csv", rows), LAYOUT)
     assert [(p.id, p.report) for p in imported.pairs] == [
         ("mts-0", "HISTORY OF PRESENT ILLNESS\nKnee pain for a week.\n"),
         ("mts-1", "FAMILY HISTORY\nMother had diabetes.\n"),
+        ("mts-3", "SOCIAL HISTORY\nDenies tobacco or alcohol.\n"),  # FAM/SOCHX names both: the text's cues decide
     ]
     assert imported.skipped == {"section OTHER_HISTORY is not in layout clinical-visit": 1}
 
