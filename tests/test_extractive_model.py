@@ -172,3 +172,28 @@ def test_without_the_sentence_encoder_an_excerpt_gets_the_words_only_section(mon
     monkeypatch.setattr(excerpt, "_encoder", lambda: None)
     assert classifier.section(sentences(SMOKING)) == "social_history"
     assert classifier.section(sentences(DIALOGUE)) is None
+
+
+def test_a_full_visits_parts_about_one_section_teach_the_excerpt_section_model():
+    """A full visit's sentences the alignment gives one section (after the doctor's question they answer) are
+    short dialogues about it; the section model learns from those of the excerpts' sections, never a new one."""
+    from collections import Counter
+
+    import numpy as np
+
+    from reportgen.generation import excerpt
+
+    items = sentences("Doctor: Any fevers?\nPatient: No fevers.\nDoctor: On exam, lungs are clear.\n"
+                      "Doctor: Your x-ray showed no fracture.\nDoctor: Okay.")
+    parts = excerpt.parts(items, [NONE, "review_of_systems", "physical_exam", "results", NONE], NONE)
+    assert {section: [s.text for s in part] for section, part in parts.items()} == {
+        "review_of_systems": ["Any fevers?", "No fevers."]}  # one-sentence parts say too little to keep
+    dialogues = [Counter({"smoke": 2}), Counter({"knee": 1, "pain": 2})] * 4
+    found = np.random.default_rng(0).normal(size=(8, 384)).astype(np.float32)
+    rash = (Counter({"rash": 3}), found[0], "hpi")
+    without = excerpt.fit(dialogues, ["social_history", "hpi"] * 4, c=16.0, found=found)
+    both = excerpt.fit(dialogues, ["social_history", "hpi"] * 4, c=16.0, found=found,
+                       extra=[rash, (Counter({"x-ray": 1}), found[1], "results")])
+    assert both.section_classes == without.section_classes == ["hpi", "social_history"]
+    assert both.section_weight is not None and without.section_weight is not None
+    assert not np.allclose(both.section_weight, without.section_weight)

@@ -61,6 +61,14 @@ def test_codes_prefer_specific_codes_and_skip_unrelated_chapters(terminology):
     assert not any(c.code.startswith(("O", "P", "V", "W", "X", "Y")) for c in code("smoking", terminology))
 
 
+def test_each_expansion_of_a_lay_word_can_cover_a_title_alone(terminology):
+    # "smoking" expands to "nicotine dependence" and "tobacco use": the chewing-tobacco codes share the most
+    # words with both together, but the text says nothing of chewing.
+    for text in ("smoking", "cigarette smoking", "Smoking cessation"):
+        assert "chewing" not in code(text, terminology)[0].title.lower()
+    assert code("chewing tobacco", terminology)[0].code.startswith("F17.22")
+
+
 def test_bare_names_get_the_code_icd10cm_lists_them_under(terminology):
     # "diabetes NOS" is an inclusion term of E11 (its unspecified code: E11.9); GERD is the reflux of a problem list.
     assert code("diabetes", terminology)[0].code == "E11.9"

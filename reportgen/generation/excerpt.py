@@ -39,6 +39,11 @@ _TOKEN = re.compile(r"[a-z0-9]+(?:'[a-z]+)?|[?]")
 # The sentence vector's scale beside the unit-length TF-IDF row; 5-fold cross-validation on MTS-Dialog
 # train + ACI-Bench train (two seeds): accuracy 0.819 / 0.827 / 0.826 at 0.25 / 0.5 / 1 (words alone: 0.802).
 VECTOR_WEIGHT = 0.5
+# A full visit's part about one section (`parts`) beside a real excerpt in the section model's training:
+# full visits hold the results, exam and review-of-systems talk that excerpts seldom cover (MTS-Dialog train
+# has 8 results excerpts). 5-fold cross-validation on MTS-Dialog train + ACI-Bench train (five seeds): accuracy
+# 0.815 / 0.818 / 0.813 / 0.813 at weight 0 / 0.15 / 0.3 / 0.6; mean recall over sections 0.58 -> 0.63 at 0.15.
+PART_WEIGHT = 0.15
 ENCODER_TOKENS = 256  # word pieces of the dialogue the encoder reads (an excerpt is seldom longer)
 
 
@@ -65,6 +70,20 @@ def vectors(texts: list[str]) -> np.ndarray | None:
     torch's `encode`, not the numpy `query` of searches: on 256 word pieces that drifts to cosine 0.997."""
     encoder = _encoder()
     return None if encoder is None else np.stack([encoder.encode([t])[0] for t in texts])
+
+
+def parts(items: Sequence[Sentence], labels: Sequence[str], none: str) -> dict[str, list[Sentence]]:
+    """A full visit's sentences by the section the alignment gives them (`none`: the report does not use it),
+    each after the doctor's question it answers, as short dialogues about one section (two sentences or more)."""
+    found: dict[str, list[Sentence]] = {}
+    for i, (sentence, label) in enumerate(zip(items, labels)):
+        if label == none:
+            continue
+        part = found.setdefault(label, [])
+        if i and (asked := items[i - 1]).speaker == "doctor" and asked.text.endswith("?") and asked not in part:
+            part.append(asked)
+        part.append(sentence)
+    return {label: part for label, part in found.items() if len(part) >= 2}
 
 
 @cache
@@ -123,33 +142,50 @@ def _row(counts: Counter[str], vocabulary: dict[str, int], idf: np.ndarray) -> t
 
 
 def fit(dialogues: list[Counter[str]], labels: list[str], c: float, found: np.ndarray | None = None,
-        min_df: int = 2) -> ExcerptClassifier:
+        min_df: int = 2, extra: Sequence[tuple[Counter[str], np.ndarray, str]] = ()) -> ExcerptClassifier:
     """Multinomial logistic regressions (scikit-learn, L-BFGS, inverse regularisation `c`, classes weighted
     inversely to their frequency so rare sections are not swamped) over terms in >= `min_df` dialogues;
-    with the dialogues' sentence `vectors` (`found`), the second model, over the excerpts only."""
-    from scipy.sparse import csr_matrix, hstack
+    with the dialogues' sentence `vectors` (`found`), the second model, over the excerpts and the `extra`
+    (terms, vector, section) examples of the excerpts' sections (full visits' `parts`), weighed PART_WEIGHT."""
+    from scipy.sparse import csr_matrix, hstack, vstack
 
     df = Counter(term for counts in dialogues for term in counts)
     vocab = {t: i for i, t in enumerate(sorted(t for t, n in df.items() if n >= min_df))}
     idf = np.array([math.log((1 + len(dialogues)) / (1 + df[t])) + 1.0 for t in sorted(vocab, key=vocab.__getitem__)],
                    dtype=np.float32)
-    rows = [_row(counts, vocab, idf) for counts in dialogues]
-    x = csr_matrix((np.concatenate([v for _, v in rows]), np.concatenate([np.array(i, dtype=np.int64) for i, _ in rows]),
-                    np.cumsum([0] + [len(i) for i, _ in rows])), shape=(len(rows), len(vocab)))
+    x = _matrix([_row(counts, vocab, idf) for counts in dialogues], len(vocab))
     classes, weight, bias = _logistic(x, labels, c)
     model = ExcerptClassifier(classes, vocab, idf, weight, bias)
     excerpts = [i for i, label in enumerate(labels) if label != FULL]
-    if found is not None and len({labels[i] for i in excerpts}) >= 2:
-        both = hstack([x[excerpts], csr_matrix(VECTOR_WEIGHT * found[excerpts])]).tocsr()
-        model.section_classes, model.section_weight, model.section_bias = _logistic(both, [labels[i] for i in excerpts], c)
+    sections = Counter(labels[i] for i in excerpts)
+    if found is not None and len(sections) >= 2:
+        extra = [item for item in extra if item[2] in sections]
+        words = _matrix([_row(counts, vocab, idf) for counts, _, _ in extra], len(vocab))
+        vectors = np.vstack([found[excerpts], *[vector[None] for _, vector, _ in extra]])
+        both = hstack([vstack([x[excerpts], words]), csr_matrix(VECTOR_WEIGHT * vectors)]).tocsr()
+        ys = [labels[i] for i in excerpts] + [section for _, _, section in extra]
+        balanced = {k: len(excerpts) / (len(sections) * n) for k, n in sections.items()}  # as class_weight="balanced"
+        weights = np.array([balanced[k] for k in ys]) * np.r_[np.ones(len(excerpts)), np.full(len(extra), PART_WEIGHT)]
+        model.section_classes, model.section_weight, model.section_bias = _logistic(both, ys, c, weights)
     return model
 
 
-def _logistic(x: Any, labels: list[str], c: float) -> tuple[list[str], np.ndarray, np.ndarray]:
-    """Classes, (classes, features) weights and biases of a class-weighted multinomial logistic regression."""
+def _matrix(rows: list[tuple[list[int], np.ndarray]], width: int) -> Any:
+    """`_row`s as one scipy sparse matrix."""
+    from scipy.sparse import csr_matrix
+
+    return csr_matrix((np.concatenate([v for _, v in rows] or [np.zeros(0, np.float32)]),
+                       np.concatenate([np.array(i, dtype=np.int64) for i, _ in rows] or [np.zeros(0, np.int64)]),
+                       np.cumsum([0] + [len(i) for i, _ in rows])), shape=(len(rows), width))
+
+
+def _logistic(x: Any, labels: list[str], c: float, weights: np.ndarray | None = None) -> tuple[list[str], np.ndarray, np.ndarray]:
+    """Classes, (classes, features) weights and biases of a multinomial logistic regression, classes weighted
+    inversely to their frequency unless each example's `weights` are given."""
     from sklearn.linear_model import LogisticRegression
 
-    learner = LogisticRegression(C=c, max_iter=1000, class_weight="balanced").fit(x, labels)
+    learner = LogisticRegression(C=c, max_iter=1000, class_weight="balanced" if weights is None else None)
+    learner.fit(x, labels, sample_weight=weights)
     classes = [str(k) for k in learner.classes_]
     weight, bias = learner.coef_, learner.intercept_
     if len(classes) == 2:  # binary: sklearn keeps one row; expand to one per class

@@ -543,11 +543,14 @@ def code(text: str, terminology: Terminology, k: int = 3) -> list[Code]:
         return []
     alternatives = [words]
     if terminology.expander is not None:
-        expanded = terminology.expander.expand(text)
-        if terminology.speller is not None:  # in the index's spelling, as the search has it ("gastro-esophageal")
-            expanded = terminology.speller.correct(expanded)
-        if extra_words := set(_stems(expanded)) - words:
-            alternatives.append(extra_words)
+        # All expansions together, and each on its own: "smoking" is covered by "Nicotine dependence,
+        # cigarettes" through "nicotine dependence", not best by "... chewing tobacco" for sharing more words.
+        expander = terminology.expander
+        for expanded in (expander.expand(text), *expander.expansions(text)):
+            if terminology.speller is not None:  # in the index's spelling, as the search has it ("gastro-esophageal")
+                expanded = terminology.speller.correct(expanded)
+            if (extra_words := set(_stems(expanded)) - words) and extra_words not in alternatives:
+                alternatives.append(extra_words)
     ranked = []
     for rank, hit in enumerate(hits):
         needs = _CHAPTER_WORDS.get(hit.code[:1])

@@ -79,20 +79,28 @@ class Expander:
                     found.append(term)
         return found
 
-    def expand(self, query: str) -> str:
+    def _found(self, query: str) -> list[str]:
+        """The abbreviations and lay terms in the query, a term inside a longer one found left out
+        ("throwing up blood" is hematemesis, not also vomiting)."""
         plurals = (m.group(1).lower() for m in _PLURAL.finditer(query))
         found = dict.fromkeys([
             *(m.group(1).lower() for m in self._pattern.finditer(query)),
             *(p for p in plurals if p in self.table),
             *self._in_any_order(query),
         ])
-        # "throwing up blood" is hematemesis, not also vomiting: a term inside a longer one found is dropped.
         stems = {term: frozenset(analyze(term)) for term in found}
-        found = {term: None for term in found if not any(stems[term] < other for other in stems.values())}
+        return [term for term in found if not any(stems[term] < other for other in stems.values())]
+
+    def expansions(self, query: str) -> list[str]:
+        """Each expansion of the terms found, once: "smoking" -> ["nicotine dependence", "tobacco use"]."""
+        return list(dict.fromkeys(e for term in self._found(query) for e in self.table[term]))
+
+    def expand(self, query: str) -> str:
+        found = self._found(query)
         additions = dict.fromkeys(e for term in found for e in self.table[term])
         if not additions:
             return query
-        phrases = [stems[term] for term in found if len(stems[term]) >= 2]
+        phrases = [p for p in (frozenset(analyze(term)) for term in found) if len(p) >= 2]
         if phrases and len(query.split()) <= SHORT:
             query = " ".join("".join(_give_way(part, phrases) for part in _CLAUSE_KEPT.split(query)).split())
         return " ".join([query, *additions]).strip()
