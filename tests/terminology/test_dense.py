@@ -54,10 +54,35 @@ def test_nearest_finds_paraphrases_bm25_cannot(index: TantivyIndex, encoder: Enc
     assert [h.matched_field for h in dense.search("bladder infection", 2)] == ["vector", "vector"]
 
 
-def test_a_query_is_encoded_by_the_traced_model_to_the_same_vector(encoder: Encoder) -> None:
-    """Queries go through the TorchScript-frozen encoder; term vectors through the eager one."""
-    for text in ["a", "chest pain on exertion", "sob and cp, hx of t2dm " * 8]:  # the last one is cut at MAX_TOKENS
-        assert np.array_equal(encoder.query(text), encoder.encode([text])[0])
+def test_a_query_is_encoded_in_numpy_as_the_quantized_torch_model_encodes_it(encoder: Encoder) -> None:
+    """Queries go through the numpy emulation of the int8 model (no torch import); term vectors through torch.
+    Most texts come out identical to float32 rounding; one rounding the other way drifts a little further."""
+    texts = ["a", "chest pain on exertion", "sob and cp, hx of t2dm " * 8, "acute kidney injury on ckd", "pins and needles in my feet"]
+    numpy_vectors = np.stack([encoder.query(text) for text in texts])  # the third is cut at MAX_TOKENS
+    cosines = (numpy_vectors * np.concatenate([encoder.encode([text]) for text in texts])).sum(1)
+    assert np.allclose(np.linalg.norm(numpy_vectors, axis=1), 1.0)
+    assert np.count_nonzero(cosines > 1 - 1e-6) >= 4 and cosines.min() > 0.98  # 382 clinical queries: mean 0.9996, min 0.963
+
+
+def test_the_default_search_is_hybrid_and_says_when_it_cannot_be(encoder: Encoder, tmp_path: Path) -> None:
+    """terms.dense is on by default: an index built with the default settings holds term vectors and a
+    search fuses them; an index without them is searched with BM25 alone, which is said once."""
+    from reportgen.config import load_settings
+    from reportgen.terminology.index import make_index, open_terminology
+
+    defaults = tmp_path / "defaults.toml"
+    defaults.write_text("", encoding="utf-8")  # not the suite's config file, which turns the dense side off
+    settings = load_settings(defaults, overrides={"terms.index_dir": tmp_path / "terms"}, env={})
+    assert settings.terms.dense
+    make_index(settings).build(corpus())  # the small corpus: the shipped 60,000 terms take minutes
+    said: list[str] = []
+    terminology = open_terminology(settings, said.append)
+    assert terminology.dense is not None and said == []
+    assert terminology.search("dementia of the elderly", 1, "icd10cm")[0].code == "G30.9"  # no word in common with its title
+    TantivyIndex(tmp_path / "terms").build(corpus())  # rebuilt without vectors
+    lexical = open_terminology(settings, said.append)
+    assert lexical.dense is None and len(said) == 1 and "BM25 alone" in said[0]
+    assert lexical.search("essential hypertension", 1, "icd10cm")[0].code == "I10"
 
 
 def test_the_coarse_scan_finds_the_neighbours_a_full_scan_finds() -> None:
