@@ -172,7 +172,7 @@ class Settings(BaseModel):
         description="Where indexes and other built data are kept.",
     )
     threads: int = Field(
-        1, ge=0, description="torch threads per process for training, model generation and term vectors; 0 = one per core (torch's default)."
+        1, ge=0, description="torch threads per process for training, model generation and term vectors, and numpy's BLAS threads for terms.dense queries; 0 = one per core (the libraries' default)."
     )
     notes: NotesSettings = Field(default_factory=NotesSettings)
     generate: GenerateSettings = Field(default_factory=GenerateSettings)

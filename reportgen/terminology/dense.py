@@ -90,7 +90,7 @@ class Encoder:
 
     def __init__(self, path: Path, threads: int = 1, max_tokens: int = MAX_TOKENS):
         self.path = path
-        self.threads = threads  # torch threads (the `threads` setting): 1 per process unless told
+        self.threads = threads  # torch and BLAS threads (the `threads` setting): 1 per process unless told
         self.max_tokens = max_tokens  # word pieces kept of each text
 
     @cached_property
@@ -114,6 +114,9 @@ class Encoder:
 
     @cached_property
     def _numpy(self) -> QuantizedBert:
+        from reportgen.runtime import set_blas_threads
+
+        set_blas_threads(self.threads)
         try:
             return QuantizedBert(self.path, self.max_tokens)
         except Exception:  # safetensors and tokenizers raise their own types, or a plain Exception
