@@ -55,8 +55,11 @@ class _Linear:
 
     def __call__(self, x: np.ndarray) -> np.ndarray:
         scale, zero = _input_quantization(float(x.min()), float(x.max()))
-        q = np.clip(np.rint(x * (np.float32(1) / scale) + np.float32(zero)), 0, 255) - np.float32(zero)
-        return (q @ self.weight) * (scale * self.scale) + self.bias
+        rows = len(x)
+        q = np.zeros((-(-rows // 4) * 4, x.shape[1]), dtype=np.float32)  # OpenBLAS: 11 rows take 1.4x the time of 12
+        np.clip(np.rint(x * (np.float32(1) / scale) + np.float32(zero)), 0, 255, out=q[:rows])
+        q[:rows] -= np.float32(zero)
+        return (q @ self.weight)[:rows] * (scale * self.scale) + self.bias
 
 
 def _input_quantization(low: float, high: float, qmin: int = 0, qmax: int = 127) -> tuple[np.float32, int]:
