@@ -64,6 +64,19 @@ def test_a_query_is_encoded_in_numpy_as_the_quantized_torch_model_encodes_it(enc
     assert np.count_nonzero(cosines > 1 - 1e-6) >= 4 and cosines.min() > 0.98  # 382 clinical queries: mean 0.9996, min 0.963
 
 
+def test_the_numpy_encoder_quantizes_the_weights_as_torch_does(encoder: Encoder) -> None:
+    """Every Linear weight: the same int8 values and scale as torch's quantize_dynamic (checked, not assumed)."""
+    _tokenizer, model = encoder._parts
+    layers = encoder._numpy.layers
+    for i, layer in enumerate(model.encoder.layer):
+        torch_linears = [layer.attention.self.query, layer.attention.self.key, layer.attention.self.value]
+        ours = [(layers[i].qkv, torch_linears), (layers[i].intermediate, [layer.intermediate.dense]), (layers[i].out, [layer.output.dense])]
+        for linear, parts in ours:
+            weights = [p.weight() for p in parts]
+            assert np.array_equal(linear.weight, np.concatenate([w.int_repr().numpy() for w in weights]).T)
+            assert np.array_equal(linear.scale, np.concatenate([np.full(w.shape[0], w.q_scale(), np.float32) for w in weights]))
+
+
 def test_a_search_with_terms_dense_is_hybrid_and_says_when_it_cannot_be(encoder: Encoder, tmp_path: Path) -> None:
     """With terms.dense on, an index built with the settings holds term vectors and a search fuses
     them; an index without them is searched with BM25 alone, which is said once."""
