@@ -34,6 +34,7 @@ class TermIndex(Protocol):
     """What every backend implements; tests/terminology/test_contract.py holds them to it."""
 
     name: str
+    encoder: Encoder | None  # given: a build also stores the term vectors of the dense side
 
     def build(self, corpora: Sequence[Corpus], progress: Callable[[int], None] | None = None) -> Stats:
         """Replace the index with these terms; `progress(n)` is called as n more terms are indexed."""

@@ -95,6 +95,21 @@ def test_a_search_with_terms_dense_is_hybrid_and_says_when_it_cannot_be(encoder:
     assert lexical.search("essential hypertension", 1, "icd10cm")[0].code == "I10"
 
 
+def test_terms_index_with_terms_dense_says_it_computes_the_vectors(encoder: Encoder, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from click.testing import CliRunner
+
+    from reportgen.cli import cli
+
+    vocab = tmp_path / "local.csv"
+    vocab.write_text("code,title,synonyms\nL1,Essential hypertension,high blood pressure\nL2,Chest pain,\n")
+    monkeypatch.setenv("REPORTGEN_TERMS_DENSE", "true")
+    result = CliRunner().invoke(cli, ["terms", "index", "--no-shipped", "-s", str(vocab), "--index-dir", str(tmp_path / "idx")])
+    assert result.exit_code == 0, result.output
+    assert "Also computing the term vectors of terms.dense for 2 terms" in result.stderr
+    vectors = TantivyIndex(tmp_path / "idx").vectors()
+    assert vectors is not None and len(vectors.terms) == 2
+
+
 def test_the_coarse_scan_finds_the_neighbours_a_full_scan_finds() -> None:
     """nearest() scans the leading principal directions, then re-scores: the same neighbours as the
     exact cosine over all 384 dimensions, also within one system when the systems come interleaved."""
