@@ -10,7 +10,8 @@ Times, as separate processes, interleaved so that a busy machine slows all of th
   where the time goes: imports, loading the pipeline (spaCy, Presidio, the index), the run.
 
 Prints medians of wall time and of CPU time (user + system; less sensitive to other load) and
-each command's ratio to the baseline. `--checkout DIR` times the reportgen source in DIR instead
+each command's ratio to the baseline (`REPORTGEN_TERMS_DENSE=true` in the environment: with the dense
+side, its term vectors built beforehand, not timed). `--checkout DIR` times the reportgen source in DIR instead
 (e.g. a git worktree of an older commit), for before/after figures.
 """
 
@@ -94,7 +95,7 @@ def main() -> None:
     where = subprocess.run([sys.executable, "-c", "import reportgen; print(reportgen.__file__)"], env=env, cwd=work,
                            capture_output=True, text=True, check=True).stdout.strip()
     print(f"reportgen source: {Path(where).parent.parent}; {args.runs} runs each, interleaved; "
-          f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
+          f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs; terms.dense {env.get('REPORTGEN_TERMS_DENSE', 'default')}")
     base_wall = statistics.median(w for w, _ in samples[next(iter(commands))])
     base_cpu = statistics.median(c for _, c in samples[next(iter(commands))])
     print(f"{'command':40} {'wall s':>8} {'x base':>7} {'CPU s':>7} {'x base':>7}")

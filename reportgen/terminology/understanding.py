@@ -87,6 +87,9 @@ BODY_WORDS = {
     "womb": "uterus", "back passage": "rectum anus", "bowel": "intestine", "gut": "intestine",
     "armpit": "axilla", "groin": "inguinal", "buttock": "gluteal",
     "distal": "lower end", "proximal": "upper end",  # "distal radius": ICD-10-CM's "lower end of radius"
+    # Organ adjectives: ICD-10-CM names a cancer by the organ ("ovarian cancer" found "... of uvula" first).
+    "ovarian": "ovary", "testicular": "testis", "pancreatic": "pancreas", "hepatic": "liver", "renal": "kidney",
+    "gastric": "stomach", "uterine": "uterus", "esophageal": "esophagus", "laryngeal": "larynx", "rectal": "rectum",
     # How people say a symptom ("my knees hurt", "joint aches", "legs are swollen").
     "hurt": "pain", "hurts": "pain", "hurting": "pain", "ache": "pain", "aches": "pain", "aching": "pain", "achy": "pain",
     "swollen": "swelling edema", "hard time": "difficulty", "trouble": "difficulty",  # "hard time swallowing"

@@ -23,6 +23,7 @@ de-identification).
 from __future__ import annotations
 
 import argparse
+import hashlib
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
@@ -188,6 +189,7 @@ def load_encounters(data: Path, pipeline) -> list[Encounter]:  # pipeline: repor
 
 def main(argv: Sequence[str] | None = None) -> None:
     from reportgen.config import load_settings
+    from reportgen.deid import build_deidentifier
     from reportgen.files import atomic_write
     from reportgen.pipeline import Pipeline
 
@@ -195,7 +197,11 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--data", type=Path, default=Path(__file__).resolve().parents[3] / "shared/data/aci-bench/train.csv")
     parser.add_argument("-o", "--output", type=Path, default=scorer_path())
     args = parser.parse_args(argv)
-    pipeline = Pipeline.from_settings(load_settings())
+    settings = load_settings()
+    # Surrogates seeded from the data (as the extractive model's training does): a refit on the same file
+    # labels the same text, so it writes the same scorer.
+    secret = hashlib.sha256(b"reportgen problem scorer surrogates\0" + args.data.read_bytes()).digest()
+    pipeline = replace(Pipeline.from_settings(settings, deidentify=False), deidentifier=build_deidentifier(settings.deid, secret=secret))
     if pipeline.terminology is None:
         raise SystemExit("the problem scorer needs the terminology index (reportgen terms index)")
     print(f"de-identifying and drafting the encounters of {args.data.name} ...")

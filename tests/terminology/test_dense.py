@@ -54,10 +54,60 @@ def test_nearest_finds_paraphrases_bm25_cannot(index: TantivyIndex, encoder: Enc
     assert [h.matched_field for h in dense.search("bladder infection", 2)] == ["vector", "vector"]
 
 
-def test_a_query_is_encoded_by_the_traced_model_to_the_same_vector(encoder: Encoder) -> None:
-    """Queries go through the TorchScript-frozen encoder; term vectors through the eager one."""
-    for text in ["a", "chest pain on exertion", "sob and cp, hx of t2dm " * 8]:  # the last one is cut at MAX_TOKENS
-        assert np.array_equal(encoder.query(text), encoder.encode([text])[0])
+def test_a_query_is_encoded_in_numpy_as_the_quantized_torch_model_encodes_it(encoder: Encoder) -> None:
+    """Queries go through the numpy emulation of the int8 model (no torch import); term vectors through torch.
+    Most texts come out identical to float32 rounding; one rounding the other way drifts a little further."""
+    texts = ["a", "chest pain on exertion", "sob and cp, hx of t2dm " * 8, "acute kidney injury on ckd", "pins and needles in my feet"]
+    numpy_vectors = np.stack([encoder.query(text) for text in texts])  # the third is cut at MAX_TOKENS
+    cosines = (numpy_vectors * np.concatenate([encoder.encode([text]) for text in texts])).sum(1)
+    assert np.allclose(np.linalg.norm(numpy_vectors, axis=1), 1.0)
+    assert np.count_nonzero(cosines > 1 - 1e-6) >= 4 and cosines.min() > 0.98  # 382 clinical queries: mean 0.9996, min 0.963
+
+
+def test_the_numpy_encoder_quantizes_the_weights_as_torch_does(encoder: Encoder) -> None:
+    """Every Linear weight: the same int8 values and scale as torch's quantize_dynamic (checked, not assumed)."""
+    _tokenizer, model = encoder._parts
+    layers = encoder._numpy.layers
+    for i, layer in enumerate(model.encoder.layer):
+        torch_linears = [layer.attention.self.query, layer.attention.self.key, layer.attention.self.value]
+        ours = [(layers[i].qkv, torch_linears), (layers[i].intermediate, [layer.intermediate.dense]), (layers[i].out, [layer.output.dense])]
+        for linear, parts in ours:
+            weights = [p.weight() for p in parts]
+            assert np.array_equal(linear.weight, np.concatenate([w.int_repr().numpy() for w in weights]).T)
+            assert np.array_equal(linear.scale, np.concatenate([np.full(w.shape[0], w.q_scale(), np.float32) for w in weights]))
+
+
+def test_a_search_with_terms_dense_is_hybrid_and_says_when_it_cannot_be(encoder: Encoder, tmp_path: Path) -> None:
+    """With terms.dense on, an index built with the settings holds term vectors and a search fuses
+    them; an index without them is searched with BM25 alone, which is said once."""
+    from reportgen.config import load_settings
+    from reportgen.terminology.index import make_index, open_terminology
+
+    settings = load_settings(overrides={"terms.index_dir": tmp_path / "terms", "terms.dense": True}, env={})
+    make_index(settings).build(corpus())  # the small corpus: the shipped 60,000 terms take minutes
+    said: list[str] = []
+    terminology = open_terminology(settings, said.append)
+    assert terminology.dense is not None and said == []
+    assert terminology.search("dementia of the elderly", 1, "icd10cm")[0].code == "G30.9"  # no word in common with its title
+    TantivyIndex(tmp_path / "terms").build(corpus())  # rebuilt without vectors
+    lexical = open_terminology(settings, said.append)
+    assert lexical.dense is None and len(said) == 1 and "BM25 alone" in said[0]
+    assert lexical.search("essential hypertension", 1, "icd10cm")[0].code == "I10"
+
+
+def test_terms_index_with_terms_dense_says_it_computes_the_vectors(encoder: Encoder, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from click.testing import CliRunner
+
+    from reportgen.cli import cli
+
+    vocab = tmp_path / "local.csv"
+    vocab.write_text("code,title,synonyms\nL1,Essential hypertension,high blood pressure\nL2,Chest pain,\n")
+    monkeypatch.setenv("REPORTGEN_TERMS_DENSE", "true")
+    result = CliRunner().invoke(cli, ["terms", "index", "--no-shipped", "-s", str(vocab), "--index-dir", str(tmp_path / "idx")])
+    assert result.exit_code == 0, result.output
+    assert "Also computing the term vectors of terms.dense for 2 terms" in result.stderr
+    vectors = TantivyIndex(tmp_path / "idx").vectors()
+    assert vectors is not None and len(vectors.terms) == 2
 
 
 def test_the_coarse_scan_finds_the_neighbours_a_full_scan_finds() -> None:
@@ -92,6 +142,21 @@ def test_corrupt_vectors_are_a_clear_error(index: TantivyIndex, tmp_path: Path) 
     Vectors(vectors.matrix[:3], vectors.rotation, vectors.terms).save(tmp_path)
     with pytest.raises(RuntimeFailure, match="incomplete"):
         Vectors.load(tmp_path)
+
+
+def test_term_vectors_stored_by_an_older_reportgen_still_load(index: TantivyIndex, tmp_path: Path) -> None:
+    """The terms beside the vectors are stored as columns (parsed 3x faster); an older index has rows."""
+    import json
+
+    from reportgen.terminology.dense import TERMS_FILE
+
+    vectors = index.vectors()
+    assert vectors is not None
+    vectors.save(tmp_path)
+    assert set(json.loads((tmp_path / TERMS_FILE).read_text())) == {"system", "code", "title", "billable"}
+    (tmp_path / TERMS_FILE).write_text(json.dumps(vectors.terms))
+    older = Vectors.load(tmp_path)
+    assert older is not None and older.terms == vectors.terms and older._systems == vectors._systems
 
 
 def test_elasticsearch_keeps_the_vectors_of_the_index_behind_its_alias(encoder: Encoder, osmem_es: str, tmp_path: Path) -> None:

@@ -57,3 +57,9 @@ def test_negated_and_past_conditions_are_never_the_first_code(full) -> None:
 def test_misspelled_and_british_queries_find_the_condition(full) -> None:
     for query, expected in [("pnemonia", "J1"), ("hypertenion", "I1"), ("haemoptysis", "R04.2"), ("oesophageal varices", "I85")]:
         assert any(h.code.startswith(expected) for h in full.search(query, 5, "icd10cm")), query
+
+
+def test_a_cancer_named_by_its_organ_adjective_finds_the_organ(full) -> None:
+    """ICD-10-CM titles name the organ ("Malignant neoplasm of ovary"); "ovarian cancer" found "... of uvula" first."""
+    for query, expected in [("ovarian cancer", "C56"), ("testicular cancer", "C62"), ("pancreatic cancer", "C25"), ("esophageal cancer", "C15")]:
+        assert full.search(query, 1, "icd10cm")[0].code.startswith(expected), query
