@@ -70,40 +70,41 @@ def main() -> None:
     parser.add_argument("--checkout", type=Path, default=REPO, help="reportgen source tree to time (default: this one)")
     args = parser.parse_args()
 
-    work = Path(tempfile.mkdtemp(prefix="reportgen-startup-"))
-    env = {**os.environ, "PYTHONPATH": str(args.checkout.resolve()), "REPORTGEN_DATA_DIR": str(work / "data"),
-           "OMP_NUM_THREADS": "1", "TOKENIZERS_PARALLELISM": "false", "HF_HUB_OFFLINE": "1"}
-    env.pop("REPORTGEN_CONFIG", None)
-    note = work / "D2N001.txt"
-    with DIALOGUE.open(newline="", encoding="utf-8") as f:
-        note.write_text(next(r for r in csv.DictReader(f) if r["encounter_id"] == "D2N001")["dialogue"], encoding="utf-8")
-    reportgen = [sys.executable, "-m", "reportgen"]
-    # Run from the temporary folder: `python -m` would import reportgen from the current folder first.
-    subprocess.run([*reportgen, "terms", "index"], env=env, cwd=work, check=True, capture_output=True)  # built once, not timed
+    with tempfile.TemporaryDirectory(prefix="reportgen-startup-") as folder:  # its index: 55 MB with term vectors
+        work = Path(folder)
+        env = {**os.environ, "PYTHONPATH": str(args.checkout.resolve()), "REPORTGEN_DATA_DIR": str(work / "data"),
+               "OMP_NUM_THREADS": "1", "TOKENIZERS_PARALLELISM": "false", "HF_HUB_OFFLINE": "1"}
+        env.pop("REPORTGEN_CONFIG", None)
+        note = work / "D2N001.txt"
+        with DIALOGUE.open(newline="", encoding="utf-8") as f:
+            note.write_text(next(r for r in csv.DictReader(f) if r["encounter_id"] == "D2N001")["dialogue"], encoding="utf-8")
+        reportgen = [sys.executable, "-m", "reportgen"]
+        # Run from the temporary folder: `python -m` would import reportgen from the current folder first.
+        subprocess.run([*reportgen, "terms", "index"], env=env, cwd=work, check=True, capture_output=True)  # built once, not timed
 
-    commands = {
-        'python -c "import click, pydantic"': [sys.executable, "-c", "import click, pydantic"],
-        "reportgen --help": [*reportgen, "--help"],
-        'reportgen terms search "chest pain"': [*reportgen, "terms", "search", "chest pain"],
-        "reportgen generate (ACI-Bench D2N001)": [*reportgen, "generate", str(note), "--operator", "tag"],
-    }
-    samples: dict[str, list[tuple[float, float]]] = {name: [] for name in commands}
-    for _ in range(args.runs):
-        for name, argv in commands.items():
-            samples[name].append(timed(argv, env, work))
+        commands = {
+            'python -c "import click, pydantic"': [sys.executable, "-c", "import click, pydantic"],
+            "reportgen --help": [*reportgen, "--help"],
+            'reportgen terms search "chest pain"': [*reportgen, "terms", "search", "chest pain"],
+            "reportgen generate (ACI-Bench D2N001)": [*reportgen, "generate", str(note), "--operator", "tag"],
+        }
+        samples: dict[str, list[tuple[float, float]]] = {name: [] for name in commands}
+        for _ in range(args.runs):
+            for name, argv in commands.items():
+                samples[name].append(timed(argv, env, work))
 
-    where = subprocess.run([sys.executable, "-c", "import reportgen; print(reportgen.__file__)"], env=env, cwd=work,
-                           capture_output=True, text=True, check=True).stdout.strip()
-    print(f"reportgen source: {Path(where).parent.parent}; {args.runs} runs each, interleaved; "
-          f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs; terms.dense {env.get('REPORTGEN_TERMS_DENSE', 'default')}")
-    base_wall = statistics.median(w for w, _ in samples[next(iter(commands))])
-    base_cpu = statistics.median(c for _, c in samples[next(iter(commands))])
-    print(f"{'command':40} {'wall s':>8} {'x base':>7} {'CPU s':>7} {'x base':>7}")
-    for name, runs in samples.items():
-        wall, cpu = statistics.median(w for w, _ in runs), statistics.median(c for _, c in runs)
-        print(f"{name:40} {wall:8.2f} {wall / base_wall:7.1f} {cpu:7.2f} {cpu / base_cpu:7.1f}")
-    phases = subprocess.run([sys.executable, "-c", _PHASES, str(note)], env=env, cwd=work, capture_output=True, text=True, check=True)
-    print("generate, where the time goes (one run):", phases.stdout.strip())
+        where = subprocess.run([sys.executable, "-c", "import reportgen; print(reportgen.__file__)"], env=env, cwd=work,
+                               capture_output=True, text=True, check=True).stdout.strip()
+        print(f"reportgen source: {Path(where).parent.parent}; {args.runs} runs each, interleaved; "
+              f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs; terms.dense {env.get('REPORTGEN_TERMS_DENSE', 'default')}")
+        base_wall = statistics.median(w for w, _ in samples[next(iter(commands))])
+        base_cpu = statistics.median(c for _, c in samples[next(iter(commands))])
+        print(f"{'command':40} {'wall s':>8} {'x base':>7} {'CPU s':>7} {'x base':>7}")
+        for name, runs in samples.items():
+            wall, cpu = statistics.median(w for w, _ in runs), statistics.median(c for _, c in runs)
+            print(f"{name:40} {wall:8.2f} {wall / base_wall:7.1f} {cpu:7.2f} {cpu / base_cpu:7.1f}")
+        phases = subprocess.run([sys.executable, "-c", _PHASES, str(note)], env=env, cwd=work, capture_output=True, text=True, check=True)
+        print("generate, where the time goes (one run):", phases.stdout.strip())
 
 
 if __name__ == "__main__":
