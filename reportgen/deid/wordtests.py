@@ -29,7 +29,7 @@ from reportgen.deid.vocab import (
 # Words that follow "Dr." or "husband" in notes and are not names ("dr aware", "son called").
 CUE_WORDS = frozenset(
     "aware notified updated called paged here present informed made visited visiting phoned spoke stated states "
-    "came come wants requests ok okay re regarding about said team service office ordered "
+    "came come wants requests ok okay re regarding about said says told tell asked asks team service office ordered "
     "dr drs md np rn pa pt pts ho".split()
 )
 

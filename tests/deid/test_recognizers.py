@@ -196,6 +196,8 @@ def test_leaves_clinical_look_alikes(name: str, text: str):
         ("so pain is a 7 out of 10", []),
         ("so this is a 5 year old problem", []),
         ("thank you doctor. the doctor said it's fine", []),
+        ("tell him his doctor tell him i said it", []),  # a verb after "doctor" is no first name
+        ("and the doctor told me to rest", []),
         ("hey dragon, show me the x-ray", []),
         ("the patient is a 45-year-old male . date of birth is", []),
         ("let's check the patient's sugar", []),
