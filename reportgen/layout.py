@@ -57,11 +57,14 @@ class Layout(BaseModel):
         return self
 
     @cached_property
-    def _alias_to_id(self) -> dict[str, str]:
-        table: dict[str, str] = {}
+    def _alias_to_ids(self) -> dict[str, list[str]]:
+        """Each normalized title or alias -> the sections it names, in layout order."""
+        table: dict[str, list[str]] = {}
         for spec in self.sections:
             for alias in (spec.title, *spec.aliases):
-                table.setdefault(_normalize_header(alias), spec.id)
+                ids = table.setdefault(_normalize_header(alias), [])
+                if spec.id not in ids:
+                    ids.append(spec.id)
         return table
 
     @cached_property
@@ -91,13 +94,13 @@ class Layout(BaseModel):
 
     def header_id(self, line: str) -> str | None:
         """The section a line opens, if the line is a header (`HPI:`, `## Plan`, `Exam`)."""
-        return self._alias_to_id.get(_normalize_header(line))
+        ids = self._alias_to_ids.get(_normalize_header(line))
+        return ids[0] if ids else None
 
     def header_ids(self, line: str) -> list[str]:
         """Every section a header names, in layout order: a combined code (MTS-Dialog's FAM/SOCHX, an alias of
         both family and social history) names more than one; `header_id` opens the first."""
-        key = _normalize_header(line)
-        return [spec.id for spec in self.sections if key in {_normalize_header(a) for a in (spec.title, *spec.aliases)}]
+        return list(self._alias_to_ids.get(_normalize_header(line), ()))
 
     def section_for(self, header: str, text: str) -> str | None:
         """The section a labelled text (a header code and its text) belongs to: of the sections the header

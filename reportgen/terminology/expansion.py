@@ -93,11 +93,14 @@ class Expander:
 
     def expansions(self, query: str) -> list[str]:
         """Each expansion of the terms found, once: "smoking" -> ["nicotine dependence", "tobacco use"]."""
-        return list(dict.fromkeys(e for term in self._found(query) for e in self.table[term]))
+        return self._expansions(self._found(query))
+
+    def _expansions(self, found: list[str]) -> list[str]:
+        return list(dict.fromkeys(e for term in found for e in self.table[term]))
 
     def expand(self, query: str) -> str:
         found = self._found(query)
-        additions = dict.fromkeys(e for term in found for e in self.table[term])
+        additions = self._expansions(found)
         if not additions:
             return query
         phrases = [p for p in (frozenset(analyze(term)) for term in found) if len(p) >= 2]
