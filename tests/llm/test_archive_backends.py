@@ -18,7 +18,7 @@ from reportgen.data import write_pairs
 from reportgen.errors import UsageError
 from reportgen.pipeline import Pipeline
 from reportgen.terminology.index import TermIndex
-from tests.model.test_examples import NAMED
+from tests.llm.test_examples import NAMED
 from tests.terminology.conftest import osmem_es  # noqa: F401  (session fixture: one osmem server)
 from tests.training.conftest import make_pairs
 
