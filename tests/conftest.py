@@ -32,14 +32,15 @@ def _isolated_env(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.
 
 @pytest.fixture(scope="session", autouse=True)
 def _terminology_index(tmp_path_factory: pytest.TempPathFactory) -> None:
-    """Build the default index once, quietly, where every test's data dir points."""
+    """Build the default index once, quietly, where every test's data dir points: lexical, as the
+    report pipeline builds it (term vectors of the shipped vocabularies take minutes)."""
     from reportgen.config import load_settings
     from reportgen.terminology.index import open_terminology
 
     data_home = tmp_path_factory.getbasetemp() / "home" / "data"
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("XDG_DATA_HOME", str(data_home))
-        open_terminology(load_settings(env={}), say=lambda message: None)
+        open_terminology(load_settings(env={}), say=lambda message: None, dense=False)
 
 
 @pytest.fixture(scope="session")

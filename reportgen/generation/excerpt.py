@@ -32,7 +32,7 @@ import numpy as np
 from reportgen.generation.dialogue import Sentence
 
 if TYPE_CHECKING:
-    from reportgen.terminology.dense import Encoder
+    from reportgen.terminology.encoder import Encoder
 
 FULL = "full visit"
 _TOKEN = re.compile(r"[a-z0-9]+(?:'[a-z]+)?|[?]")
@@ -88,7 +88,7 @@ def parts(items: Sequence[Sentence], labels: Sequence[str], none: str) -> dict[s
 
 @cache
 def _encoder() -> Encoder | None:
-    from reportgen.terminology.dense import Encoder, packaged_model
+    from reportgen.terminology.encoder import Encoder, packaged_model
 
     path = packaged_model()
     return None if path is None else Encoder(path, max_tokens=ENCODER_TOKENS)

@@ -28,7 +28,8 @@ from reportgen.terminology.spelling import vocabulary
 from reportgen.terminology.terms import FORMAT, Corpus, Hit, Source, Stats
 
 if TYPE_CHECKING:  # numpy (0.1 s of start-up) only when the dense side is on
-    from reportgen.terminology.dense import Encoder, Vectors
+    from reportgen.terminology.dense import Vectors
+    from reportgen.terminology.encoder import Encoder
 
 _TEXT = {"type": "text", "analyzer": "english"}
 MAPPING = {

@@ -19,10 +19,11 @@ from reportgen.errors import RuntimeFailure
 from reportgen.files import atomic_write
 from reportgen.terminology.analysis import FIELDS, analyze, english_analyzer, field_texts, matched_field, normalize, wordings_of
 from reportgen.terminology.spelling import vocabulary
-from reportgen.terminology.terms import FORMAT, Corpus, Hit, Source, Stats
+from reportgen.terminology.terms import FORMAT, VECTORS_FILE, Corpus, Hit, Source, Stats
 
 if TYPE_CHECKING:  # numpy (0.1 s of start-up) only when the dense side is on
-    from reportgen.terminology.dense import Encoder, Vectors
+    from reportgen.terminology.dense import Vectors
+    from reportgen.terminology.encoder import Encoder
 
 META_FILE = "reportgen-index.json"
 VOCABULARY_FILE = "vocabulary.json"  # word counts for spelling correction
@@ -120,7 +121,7 @@ class TantivyIndex:
         """Build the index from `load()` if there is none yet (first use), or rebuild one an older reportgen
         wrote when `load()` still holds every vocabulary it had (else `open` says how to rebuild it).
         One process builds, others wait."""
-        if self.path.exists() and self._older_sources() is None:  # the usual case: no lock (may be read-only)
+        if self.path.exists() and self._older_sources() is None and not self._lacks_vectors():  # the usual case: no lock
             return
         with self.locked():
             if not self.path.exists():
@@ -131,6 +132,27 @@ class TantivyIndex:
                 if held <= {c.source.name for c in corpora}:
                     say(f"Rebuilding the terminology index in {self.path}: an older reportgen wrote it...")
                     self._build(corpora)
+            elif self._lacks_vectors():
+                corpora = load()
+                if self._sources() == {c.source.name for c in corpora}:  # vectors of other terms would find codes BM25 can't
+                    say(f"Adding the term vectors of terms.dense to the terminology index in {self.path} (once: minutes on 2 cores)...")
+                    self._add_vectors(corpora)
+
+    def _lacks_vectors(self) -> bool:
+        """A dense-side index (an encoder given) that was built without term vectors (e.g. by the report pipeline)."""
+        return self.encoder is not None and self.path.is_dir() and not (self.path / VECTORS_FILE).exists()
+
+    def _sources(self) -> set[str] | None:
+        try:
+            return {s["name"] for s in json.loads((self.path / META_FILE).read_text(encoding="utf-8"))["sources"]}
+        except (OSError, ValueError, KeyError, TypeError):
+            return None
+
+    def _add_vectors(self, corpora: Sequence[Corpus]) -> None:
+        from reportgen.terminology.dense import Vectors
+
+        assert self.encoder is not None
+        Vectors.build(corpora, self.encoder).save(self.path)
 
     def _older_sources(self) -> set[str] | None:
         """The vocabulary names of an index in an older format; None for a current, newer or unreadable one."""

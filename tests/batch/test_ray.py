@@ -17,7 +17,7 @@ import pytest
 
 from reportgen import errors
 from reportgen.batch import MANIFEST
-from reportgen.batch_ray import NOTE_CHUNK, _note_chunk
+from reportgen.batch_ray import NOTE_CHUNK, _note_chunk, _pack
 from tests.batch.conftest import GOOD, many_notes, run
 from tests.batch.test_batch import manifest
 from tests.batch.test_resume import assert_whole_reports, kill_midway, start_batch, wait_for_lines
@@ -183,3 +183,16 @@ def test_a_long_run_sends_notes_in_chunks_a_short_one_note_by_note():
     assert _note_chunk(1000, 2) == NOTE_CHUNK  # Ray Data's per-call cost spread over several notes
     assert _note_chunk(100, 2) == 6  # every actor still gets CALLS_PER_ACTOR calls or more
     assert _note_chunk(16, 2) == 1  # progress and --resume note by note
+
+
+def test_the_shipped_index_leaves_the_term_vectors_behind(tmp_path: Path) -> None:
+    """The pipeline codes lexically: the actors get the index, not the ~80 MB of term vectors."""
+    import io
+    import tarfile
+
+    from reportgen.terminology.dense import FILES
+
+    for name in ("meta.json", "reportgen-index.json", *FILES):
+        (tmp_path / name).write_text("x")
+    with tarfile.open(fileobj=io.BytesIO(_pack(tmp_path))) as tar:
+        assert sorted(Path(n).name for n in tar.getnames() if n != ".") == ["meta.json", "reportgen-index.json"]

@@ -87,12 +87,14 @@ def built(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFacto
 
 
 def settings_for(index_dir: Path) -> Settings:
-    return load_settings(overrides={"terms.index_dir": index_dir}, env={})
+    """Lexical (terms.dense off): term vectors of the shipped vocabularies take minutes; dense tests turn it on."""
+    return load_settings(overrides={"terms.index_dir": index_dir, "terms.dense": False}, env={})
 
 
 @pytest.fixture(scope="session")
 def full(data_dir: Path) -> Terminology:
-    """The shipped ICD-10-CM + DOID index (tantivy), built once per session."""
+    """The shipped ICD-10-CM + DOID index (tantivy), built once per session; lexical, as the report
+    pipeline searches it."""
     return open_terminology(settings_for(data_dir / "terms"), say=lambda message: None)
 
 

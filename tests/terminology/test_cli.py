@@ -15,7 +15,8 @@ from tests.conftest import SAMPLES
 
 
 def run(*args: str):
-    return CliRunner().invoke(cli, list(args))
+    """Lexical (terms.dense off): these tests pin the BM25 side; test_dense.py runs the hybrid one."""
+    return CliRunner().invoke(cli, list(args), env={"REPORTGEN_TERMS_DENSE": "false"})
 
 
 @pytest.fixture(scope="module")

@@ -8,7 +8,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from reportgen.terminology.dense import Dense, Encoder, Vectors, packaged_model
+from reportgen.terminology.dense import Dense, Vectors
+from reportgen.terminology.encoder import Encoder, packaged_model
 from reportgen.terminology.index import Terminology
 from reportgen.terminology.tantivy_index import TantivyIndex
 from tests.terminology.conftest import TERMS, corpus
@@ -87,12 +88,49 @@ def test_a_search_with_terms_dense_is_hybrid_and_says_when_it_cannot_be(encoder:
     make_index(settings).build(corpus())  # the small corpus: the shipped 60,000 terms take minutes
     said: list[str] = []
     terminology = open_terminology(settings, said.append)
-    assert terminology.dense is not None and said == []
     assert terminology.search("dementia of the elderly", 1, "icd10cm")[0].code == "G30.9"  # no word in common with its title
-    TantivyIndex(tmp_path / "terms").build(corpus())  # rebuilt without vectors
+    assert said == []
+    TantivyIndex(tmp_path / "terms").build(corpus())  # rebuilt without vectors (of other sources than the settings')
     lexical = open_terminology(settings, said.append)
-    assert lexical.dense is None and len(said) == 1 and "BM25 alone" in said[0]
-    assert lexical.search("essential hypertension", 1, "icd10cm")[0].code == "I10"
+    assert lexical.search("dementia of the elderly", 1, "icd10cm") == []
+    lexical.search("sugar diabetes", 1, "doid")
+    assert len(said) == 1 and "BM25 alone" in said[0]
+
+
+def test_the_dense_side_opens_only_for_a_query_the_best_lexical_title_does_not_name(encoder: Encoder, tmp_path: Path) -> None:
+    """A cascade: when the first lexical hit's title names every word of the query, the vectors
+    (and numpy, and the encoder) are not needed and not loaded."""
+    from reportgen.config import load_settings
+    from reportgen.terminology.index import OnFirstUse, open_terminology
+
+    settings = load_settings(overrides={"terms.index_dir": tmp_path / "terms", "terms.dense": True}, env={})
+    TantivyIndex(tmp_path / "terms", encoder).build(corpus())
+    terminology = open_terminology(settings, lambda _: None)
+    assert isinstance(terminology.dense, OnFirstUse)
+    assert terminology.search("essential hypertensions", 1, "icd10cm")[0].code == "I10"  # stemmed: named
+    assert "side" not in vars(terminology.dense)  # never opened
+    assert terminology.search("dementia of the elderly", 1, "icd10cm")[0].code == "G30.9"
+    assert terminology.dense.side is not None
+
+
+def test_the_term_vectors_are_added_to_an_index_the_report_pipeline_built(
+    encoder: Encoder, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The pipeline codes lexically and builds no vectors; the first dense search adds them, once,
+    when the index holds the configured vocabularies (vectors of other terms would find codes BM25 can't)."""
+    from reportgen.config import load_settings
+    from reportgen.terminology.index import open_terminology
+
+    monkeypatch.setattr("reportgen.terminology.index.shipped_corpora", corpus)  # small, fast stand-in
+    settings = load_settings(overrides={"terms.index_dir": tmp_path / "terms", "terms.dense": True}, env={})
+    said: list[str] = []
+    open_terminology(settings, said.append, dense=False)
+    assert TantivyIndex(tmp_path / "terms").vectors() is None and "Building" in said[0]
+    terminology = open_terminology(settings, said.append)
+    assert len(said) == 2 and "Adding the term vectors" in said[1]
+    assert terminology.search("dementia of the elderly", 1, "icd10cm")[0].code == "G30.9"
+    open_terminology(settings, said.append)
+    assert len(said) == 2  # once
 
 
 def test_terms_index_with_terms_dense_says_it_computes_the_vectors(encoder: Encoder, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -145,18 +183,22 @@ def test_corrupt_vectors_are_a_clear_error(index: TantivyIndex, tmp_path: Path) 
 
 
 def test_term_vectors_stored_by_an_older_reportgen_still_load(index: TantivyIndex, tmp_path: Path) -> None:
-    """The terms beside the vectors are stored as columns (parsed 3x faster); an older index has rows."""
+    """The terms beside the vectors are stored as columns (parsed 3x faster) and the coarse block as
+    its own mapped file; an older index has rows and no coarse file."""
     import json
 
-    from reportgen.terminology.dense import TERMS_FILE
+    from reportgen.terminology.dense import COARSE_FILE, TERMS_FILE
 
     vectors = index.vectors()
-    assert vectors is not None
+    assert vectors is not None and vectors.coarse is not None
     vectors.save(tmp_path)
     assert set(json.loads((tmp_path / TERMS_FILE).read_text())) == {"system", "code", "title", "billable"}
     (tmp_path / TERMS_FILE).write_text(json.dumps(vectors.terms))
+    (tmp_path / COARSE_FILE).unlink()
     older = Vectors.load(tmp_path)
     assert older is not None and older.terms == vectors.terms and older._systems == vectors._systems
+    query = vectors.matrix[0].astype(np.float32) @ vectors.rotation.T  # back to the encoder's basis
+    assert [h.code for h in older.nearest(query, 3)] == [h.code for h in vectors.nearest(query, 3)]
 
 
 def test_elasticsearch_keeps_the_vectors_of_the_index_behind_its_alias(encoder: Encoder, osmem_es: str, tmp_path: Path) -> None:
