@@ -122,16 +122,17 @@ class Terminology:
         if not (self.prefer or understood or self.dense):
             return self.index.search(text, k, system)
         pool = self.index.search(text, max(k, POOL), system)
-        ranked = self._rank(pool, understood, text)
+        ranked = self._rank(pool, understood, text, k)
         if self.dense is None or not text.strip() or names_all(ranked[:1], asked):
-            return ranked[:k]
+            return ranked
         nearest = self.dense.search(text, max(k, POOL), system)  # the expanded text: measured better than the bare query
-        return self._rank(fuse([pool, nearest], [1.0, DENSE_WEIGHT]), understood, text)[:k] if nearest else ranked[:k]
+        return self._rank(fuse([pool, nearest], [1.0, DENSE_WEIGHT]), understood, text, k) if nearest else ranked
 
-    def _rank(self, pool: list[Hit], understood: Query | None, text: str) -> list[Hit]:
+    def _rank(self, pool: list[Hit], understood: Query | None, text: str, k: int) -> list[Hit]:
+        """The best `k` of the pool: by the coder's preferences, or as found less what contradicts the query."""
         if self.prefer:
-            return prefer(pool, understood, text)
-        return [h for h in pool if understood is None or not understood.contradicts(h.title)]
+            return prefer(pool, understood, text, k)
+        return [h for h in pool if understood is None or not understood.contradicts(h.title)][:k]
 
     @cached_property
     def description(self) -> str:

@@ -86,8 +86,8 @@ def fuse(lists: Sequence[Sequence[Hit]], weights: Sequence[float] | None = None)
     return sorted((replace(first[key], score=score) for key, score in scores.items()), key=lambda h: -h.score)
 
 
-def prefer(hits: Sequence[Hit], query: Query | None, text: str) -> list[Hit]:
-    """Re-score `hits` (ordered, best first) with the coder's preferences."""
+def prefer(hits: Sequence[Hit], query: Query | None, text: str, k: int | None = None) -> list[Hit]:
+    """Re-score `hits` (ordered, best first) with the coder's preferences; the best `k` (default: all)."""
     if query is not None:
         hits = [h for h in hits if not query.contradicts(h.title)]
     if not hits:
@@ -131,8 +131,9 @@ def prefer(hits: Sequence[Hit], query: Query | None, text: str) -> list[Hit]:
             factor *= UNSPECIFIED
         elif h.title.startswith("Other"):
             factor *= OTHER
-        scored.append(replace(h, score=h.score / top * factor))
-    return sorted(scored, key=lambda h: -h.score)
+        scored.append((h.score / top * factor, h))
+    scored.sort(key=lambda pair: -pair[0])  # stable, as sorting the hits was
+    return [replace(h, score=score) for score, h in scored[:k]]  # only those returned: replace() is slow
 
 
 def _fit(hit: Hit, asked: set[str]) -> float:
