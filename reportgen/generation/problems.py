@@ -536,7 +536,7 @@ def code(text: str, terminology: Terminology, k: int = 3) -> list[Code]:
     text = _numbered_type(text)
     hits = terminology.search(text, _CANDIDATE_HITS, "icd10cm")
     words = set(_stems(text))
-    nos = _nos_terms().get(frozenset(words))
+    nos = terminology.bare_name(text, _stems)
     if nos is not None:
         hits = [nos, *(h for h in hits if h.code != nos.code)]
     if not hits:
@@ -573,26 +573,6 @@ _TYPE = re.compile(r"\btype (ii|i|one|two)\b", re.I)
 def _numbered_type(text: str) -> str:
     """"Diabetes type II", "type two diabetes" as ICD-10-CM writes them: "type 2"."""
     return _TYPE.sub(lambda m: f"type {_TYPE_NUMBERS[m.group(1).lower()]}", text)
-
-_NOS = re.compile(r"^(?P<name>[^()]+?)(?:\s*\([^)]*\))*\s+NOS$")
-
-
-@lru_cache(maxsize=1)
-def _nos_terms() -> dict[frozenset[str], Hit]:
-    """ICD-10-CM's code for a bare name: its inclusion terms "X NOS" ("diabetes NOS" under E11, "Myxedema NOS"
-    under E03.9), a category's to its ".9" code when it has one. A name listed under two codes is left out."""
-    from reportgen.terminology.corpora import shipped_corpora
-
-    terms = {t.code: t for corpus in shipped_corpora() if corpus.source.system == "icd10cm" for t in corpus.terms}
-    found: dict[frozenset[str], set[str]] = {}
-    for term in terms.values():
-        for wording in (*term.synonyms, *term.notes):
-            if (m := _NOS.match(wording)) and (key := frozenset(_stems(m.group("name")))):
-                unspecified = terms.get(term.code + ".9") if "." not in term.code else None
-                found.setdefault(key, set()).add((unspecified or term).code)
-    return {key: Hit("icd10cm", code, terms[code].title, 1.0, "synonyms", terms[code].billable)
-            for key, (code, *others) in ((k, sorted(v)) for k, v in found.items()) if not others}
-
 
 def _coverage(hit: Hit, alternatives: list[set[str]]) -> tuple[float, int]:
     title = set(_stems(hit.title))

@@ -24,6 +24,7 @@ from elasticsearch import Elasticsearch, helpers
 from reportgen.config import EsSettings
 from reportgen.errors import RuntimeFailure, UsageError
 from reportgen.terminology.analysis import FIELDS, analyze, field_texts, matched_field, wordings_of
+from reportgen.terminology.bare_names import BareName, bare_names
 from reportgen.terminology.spelling import vocabulary
 from reportgen.terminology.terms import FORMAT, Corpus, Hit, Source, Stats
 
@@ -95,6 +96,7 @@ class ElasticsearchIndex:
             "built_at": built_at.isoformat(timespec="seconds"),
             "sources": [c.source.__dict__ for c in corpora],
             "vocabulary": vocabulary(corpora),  # for client-side spelling correction
+            "bare_names": bare_names(corpora),  # ICD-10-CM's code for a name said without detail
         }
         with self._errors():
             self.client.indices.create(
@@ -195,6 +197,10 @@ class ElasticsearchIndex:
     def vocabulary(self) -> dict[str, int]:
         """Word counts over the indexed text, kept in the index's metadata at build time."""
         return self._meta()[1]["vocabulary"]
+
+    def bare_names(self) -> list[BareName]:
+        """ICD-10-CM's "X NOS" names and their codes, kept in the index's metadata at build time."""
+        return [tuple(row) for row in self._meta()[1]["bare_names"]]
 
     def stats(self) -> Stats:
         name, meta = self._meta()

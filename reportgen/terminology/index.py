@@ -17,13 +17,14 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
 from reportgen.config import Settings
 from reportgen.terminology.analysis import analyze, bound_query
+from reportgen.terminology.bare_names import BareName, by_words
 from reportgen.terminology.corpora import load_source, shipped_corpora
 from reportgen.terminology.expansion import Expander
 from reportgen.terminology.lay import LayVocabulary, packaged_hpo
@@ -66,6 +67,10 @@ class TermIndex(Protocol):
         """The term vectors stored at build time (None: built without them)."""
         ...
 
+    def bare_names(self) -> list[BareName]:
+        """ICD-10-CM's "X NOS" names and the codes they name (stored at build time)."""
+        ...
+
 
 CACHE_DIR = "cache"  # under data_dir: vocabularies compiled on first use (the lay table)
 POOL = 100  # candidates re-ordered by the preferences (then cut to k)
@@ -102,6 +107,7 @@ class Terminology:
     understand: bool = False  # read assertions; search only what is asserted present
     prefer: bool = False  # re-order candidates with the coder's preferences
     dense: NearestTerms | None = None  # nearest term vectors, fused with the lexical hits by reciprocal rank
+    _bare_names: dict[Callable[[str], Sequence[str]], dict[frozenset[str], Hit]] = field(default_factory=dict, repr=False)
 
     def search(self, query: str, k: int = 10, system: str | None = None) -> list[Hit]:
         """Search with every configured part. Any text is accepted: text with nothing
@@ -123,10 +129,19 @@ class Terminology:
             return self.index.search(text, k, system)
         pool = self.index.search(text, max(k, POOL), system)
         ranked = self._rank(pool, understood, text, k)
+        if self.prefer and ranked and system in (None, "icd10cm") and (named := self.bare_name(asked, analyze)):
+            ranked = [replace(named, score=ranked[0].score), *(h for h in ranked if h.code != named.code)][:k]
         if self.dense is None or not text.strip() or names_all(ranked[:1], asked):
             return ranked
         nearest = self.dense.search(text, max(k, POOL), system)  # the expanded text: measured better than the bare query
         return self._rank(fuse([pool, nearest], [1.0, DENSE_WEIGHT]), understood, text, k) if nearest else ranked
+
+    def bare_name(self, text: str, words: Callable[[str], Sequence[str]]) -> Hit | None:
+        """ICD-10-CM's code for `text` when it is a name the classification lists as "X NOS" (text
+        and names read into words by `words`): the code it gives the name said without detail."""
+        if words not in self._bare_names:
+            self._bare_names[words] = by_words(self.index.bare_names(), words)
+        return self._bare_names[words].get(frozenset(words(text)))
 
     def _rank(self, pool: list[Hit], understood: Query | None, text: str, k: int) -> list[Hit]:
         """The best `k` of the pool: by the coder's preferences, or as found less what contradicts the query."""

@@ -18,6 +18,7 @@ import tantivy
 from reportgen.errors import RuntimeFailure
 from reportgen.files import atomic_write
 from reportgen.terminology.analysis import FIELDS, analyze, english_analyzer, field_texts, matched_field, normalize, wordings_of
+from reportgen.terminology.bare_names import BareName, bare_names
 from reportgen.terminology.spelling import vocabulary
 from reportgen.terminology.terms import FORMAT, VECTORS_FILE, Corpus, Hit, Source, Stats
 
@@ -27,6 +28,7 @@ if TYPE_CHECKING:  # numpy (0.1 s of start-up) only when the dense side is on
 
 META_FILE = "reportgen-index.json"
 VOCABULARY_FILE = "vocabulary.json"  # word counts for spelling correction
+BARE_NAMES_FILE = "bare-names.json"  # ICD-10-CM's code for a name said without detail
 ANALYZER = "en_lucene"
 _REBUILD = "Run `reportgen terms index` to rebuild it."
 
@@ -178,6 +180,7 @@ class TantivyIndex:
                 "sources": [c.source.__dict__ for c in corpora],
             }
             atomic_write(building / VOCABULARY_FILE, json.dumps(vocabulary(corpora)))
+            atomic_write(building / BARE_NAMES_FILE, json.dumps(bare_names(corpora)))
             if self.encoder is not None:
                 from reportgen.terminology.dense import Vectors
 
@@ -243,6 +246,12 @@ class TantivyIndex:
         try:
             return json.loads((self.path / VOCABULARY_FILE).read_text(encoding="utf-8"))
         except (OSError, ValueError):
+            raise RuntimeFailure(f"the terminology index at {self.path} is corrupt or incomplete.", _REBUILD) from None
+
+    def bare_names(self) -> list[BareName]:
+        try:
+            return [tuple(row) for row in json.loads((self.path / BARE_NAMES_FILE).read_text(encoding="utf-8"))]
+        except (OSError, ValueError, TypeError):
             raise RuntimeFailure(f"the terminology index at {self.path} is corrupt or incomplete.", _REBUILD) from None
 
     def vectors(self) -> Vectors | None:

@@ -18,7 +18,7 @@ from reportgen.terminology.terms import Corpus, Source, Term
 # A small vocabulary whose hits are clearly separated (codes and titles from ICD-10-CM FY2026 and DOID).
 TERMS = [
     Term("icd10cm", "I10", "Essential (primary) hypertension", ("High blood pressure",), billable=True),
-    Term("icd10cm", "E11", "Type 2 diabetes mellitus", billable=False),
+    Term("icd10cm", "E11", "Type 2 diabetes mellitus", ("diabetes NOS",), billable=False),
     Term("icd10cm", "E11.9", "Type 2 diabetes mellitus without complications", billable=True),
     Term("icd10cm", "J44.1", "Chronic obstructive pulmonary disease with (acute) exacerbation", billable=True),
     Term("icd10cm", "I21.9", "Acute myocardial infarction, unspecified", billable=True),
