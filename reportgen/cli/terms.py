@@ -93,12 +93,14 @@ def index_cmd(app: App, sources: tuple[Path, ...], system: str | None, no_shippe
         app.warn(f"the index being replaced also held {name}, which this build leaves out; pass it with --source "
                  "again (or list it in terms.sources) to keep it.")
     start = time.perf_counter()
-    if index.encoder is not None:  # the bar below counts the lexical index; the vectors come after it
+    label, steps = "Indexing terms", total
+    if index.encoder is not None:  # the bar counts each term twice: indexed, then its vector
         app.say(f"Also computing the term vectors of terms.dense for {total:,} terms (minutes on 2 cores).")
+        label, steps = "Indexing terms and computing their vectors", 2 * total
     if app.verbosity < 0:
         stats = index.build(corpora)
     else:
-        with click.progressbar(length=total, label="Indexing terms", file=sys.stderr) as bar:
+        with click.progressbar(length=steps, label=label, file=sys.stderr) as bar:
             stats = index.build(corpora, bar.update)
     app.say(f"Indexed {stats.count:,} terms ({stats.version}) into {stats.location} in {time.perf_counter() - start:.1f} s.")
 

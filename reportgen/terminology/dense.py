@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import io
 import json
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import cached_property
@@ -73,11 +74,14 @@ class Vectors:
 
     @classmethod
     def build(cls, corpora: Sequence[Corpus], encoder: Encoder, progress: Callable[[int], None] | None = None) -> Vectors:
+        """`progress(n)`: n more terms have their vector."""
         terms = [t for corpus in corpora for t in corpus.terms]
         texts = [term_text(t) for t in terms]
-        unique = list(dict.fromkeys(texts))  # a category and its ".9" code often share a title: encode it once
+        shared = Counter(texts)  # a category and its ".9" code often share a title: encode it once
+        unique = list(shared)
         row = {text: i for i, text in enumerate(unique)}
-        matrix = encoder.encode(unique, progress)[[row[text] for text in texts]]
+        done = (lambda rows: progress(sum(shared[unique[i]] for i in rows))) if progress else None
+        matrix = encoder.encode(unique, done)[[row[text] for text in texts]]
         return cls.rotated(matrix, [(t.system, t.code, t.title, t.billable) for t in terms])
 
     @classmethod

@@ -110,7 +110,7 @@ class ElasticsearchIndex:
                 if self.encoder is not None and self.vectors_dir is not None:
                     from reportgen.terminology.dense import Vectors
 
-                    Vectors.build(corpora, self.encoder).save(self.vectors_dir / name)
+                    Vectors.build(corpora, self.encoder, progress).save(self.vectors_dir / name)
                 self._point_alias_at(name)
             except BaseException:
                 self.client.indices.delete(index=name, ignore_unavailable=True)

@@ -96,7 +96,8 @@ class Encoder:
         cosine 0.9995 on average to what `encode` gives it."""
         return self._numpy.vector(text)
 
-    def encode(self, texts: Sequence[str], progress: Callable[[int], None] | None = None) -> np.ndarray:
+    def encode(self, texts: Sequence[str], progress: Callable[[Sequence[int]], None] | None = None) -> np.ndarray:
+        """Unit vectors of `texts` in batches; `progress(rows)` after each, with the rows it encoded."""
         import numpy as np
         import torch
 
@@ -112,5 +113,5 @@ class Encoder:
             pooled = (hidden * mask).sum(1) / mask.sum(1).clamp(min=1e-9)
             out[chunk] = torch.nn.functional.normalize(pooled, dim=-1).numpy()
             if progress:
-                progress(len(chunk))
+                progress(chunk)
         return out

@@ -46,7 +46,8 @@ class TermIndex(Protocol):
     encoder: Encoder | None  # given: a build also stores the term vectors of the dense side
 
     def build(self, corpora: Sequence[Corpus], progress: Callable[[int], None] | None = None) -> Stats:
-        """Replace the index with these terms; `progress(n)` is called as n more terms are indexed."""
+        """Replace the index with these terms; `progress(n)` is called as n more terms are indexed
+        (and, with an encoder, again as n more terms get their vector)."""
         ...
 
     def search(self, query: str, k: int = 10, system: str | None = None) -> list[Hit]:

@@ -184,7 +184,7 @@ class TantivyIndex:
             if self.encoder is not None:
                 from reportgen.terminology.dense import Vectors
 
-                Vectors.build(corpora, self.encoder).save(building)
+                Vectors.build(corpora, self.encoder, progress).save(building)
             atomic_write(building / META_FILE, json.dumps(meta, indent=2))
         except BaseException:
             shutil.rmtree(building, ignore_errors=True)

@@ -40,6 +40,16 @@ def test_vectors_are_built_with_the_index_and_stored_beside_it(index: TantivyInd
     assert TantivyIndex(index.path).vectors() is not None  # read back by a plain open
 
 
+def test_the_vector_build_reports_progress_in_terms(encoder: Encoder) -> None:
+    """Terms sharing a text are encoded once and counted each: the CLI's bar ends at its length."""
+    from reportgen.terminology.terms import Term
+
+    twins = [*TERMS, Term("icd10cm", "R07", "Chest pain, unspecified", billable=False)]  # R07.9's text
+    done: list[int] = []
+    Vectors.build(corpus(twins), encoder, done.append)
+    assert sum(done) == len(twins)
+
+
 def test_an_index_built_without_an_encoder_has_no_vectors(tmp_path: Path) -> None:
     index = TantivyIndex(tmp_path / "terms")
     index.build(corpus())
