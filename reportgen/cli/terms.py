@@ -105,6 +105,16 @@ def index_cmd(app: App, sources: tuple[Path, ...], system: str | None, no_shippe
     app.say(f"Indexed {stats.count:,} terms ({stats.version}) into {stats.location} in {time.perf_counter() - start:.1f} s.")
 
 
+def _vectors_line(index: Any, dense: bool) -> str:
+    """Whether the dense side has its term vectors (numpy is loaded only when they exist)."""
+    vectors = index.vectors()
+    if vectors is not None:
+        return f"{len(vectors.terms):,} term vectors (terms.dense: {'on' if dense else 'off'})"
+    if dense:
+        return "none yet (terms.dense: on; computed by `terms index`, or by the first `terms search` that needs them)"
+    return "none (terms.dense: off)"
+
+
 def _left_out(index: Any, corpora: Any) -> list[str]:
     """Vocabulary files in the current index that the new build does not have (a build replaces, never adds)."""
     from reportgen.errors import ReportgenError
@@ -166,8 +176,10 @@ def info_cmd(app: App, **options: Any) -> None:
     if settings.terms.backend == "tantivy" and not index_path(settings).exists():
         app.say(f"No index yet at {index_path(settings)}: `reportgen terms index` builds it (first use does too).")
         return
-    stats = make_index(settings).stats()
+    index = make_index(settings)
+    stats = index.stats()
     click.echo(f"backend:   {stats.backend}\nlocation:  {stats.location}\nterms:     {stats.count:,}\nbuilt:     {stats.built_at}")
+    click.echo(f"vectors:   {_vectors_line(index, settings.terms.dense)}")
     for source in stats.sources:
         click.echo(f"\n{source.system}: {source.version}, {source.count:,} terms, from {source.name}")
         for line in (source.license, source.attribution):

@@ -258,6 +258,8 @@ class TantivyIndex:
         """The term vectors stored with the index (None if it was built without them)."""
         if self._meta is None:
             self.open()
+        if not (self.path / VECTORS_FILE).exists():
+            return None  # without importing numpy
         from reportgen.terminology.dense import Vectors
 
         return Vectors.load(self.path)

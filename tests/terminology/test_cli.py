@@ -68,6 +68,7 @@ def test_info_shows_sources_and_hpo_acknowledgement(tmp_path: Path) -> None:
     result = run("terms", "info", "--index-dir", str(tmp_path / "idx"))
     assert result.exit_code == 0, result.output
     assert "terms:     1" in result.stdout
+    assert "vectors:   none (terms.dense: off)" in result.stdout
     assert "hp: 2025-01-16, 1 terms, from hp.obo" in result.stdout
     assert "Human Phenotype Ontology (version 2025-01-16)" in result.stdout
 

@@ -143,19 +143,20 @@ def test_the_term_vectors_are_added_to_an_index_the_report_pipeline_built(
     assert len(said) == 2  # once
 
 
-def test_terms_index_with_terms_dense_says_it_computes_the_vectors(encoder: Encoder, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_terms_index_computes_the_vectors_by_default_and_info_says_so(encoder: Encoder, tmp_path: Path) -> None:
     from click.testing import CliRunner
 
     from reportgen.cli import cli
 
     vocab = tmp_path / "local.csv"
     vocab.write_text("code,title,synonyms\nL1,Essential hypertension,high blood pressure\nL2,Chest pain,\n")
-    monkeypatch.setenv("REPORTGEN_TERMS_DENSE", "true")
     result = CliRunner().invoke(cli, ["terms", "index", "--no-shipped", "-s", str(vocab), "--index-dir", str(tmp_path / "idx")])
     assert result.exit_code == 0, result.output
     assert "Also computing the term vectors of terms.dense for 2 terms" in result.stderr
     vectors = TantivyIndex(tmp_path / "idx").vectors()
     assert vectors is not None and len(vectors.terms) == 2
+    info = CliRunner().invoke(cli, ["terms", "info", "--index-dir", str(tmp_path / "idx")])
+    assert "vectors:   2 term vectors (terms.dense: on)" in info.stdout
 
 
 def test_the_coarse_scan_finds_the_neighbours_a_full_scan_finds() -> None:
