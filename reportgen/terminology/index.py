@@ -129,13 +129,11 @@ class Terminology:
         if not (self.prefer or understood or self.dense):
             return self.index.search(text, k, system)
         pool = self.index.search(text, max(k, POOL), system)
-        ranked = self._rank(pool, understood, text, k)
-        if self.prefer and ranked and system in (None, "icd10cm") and (named := self.bare_name(asked, analyze)):
-            ranked = [replace(named, score=ranked[0].score), *(h for h in ranked if h.code != named.code)][:k]
+        ranked = self._rank(pool, understood, text, asked, k, system)
         if self.dense is None or not text.strip() or names_all(ranked[:1], asked):
             return ranked
         nearest = self.dense.search(text, max(k, POOL), system)  # the expanded text: measured better than the bare query
-        return self._rank(fuse([pool, nearest], [1.0, DENSE_WEIGHT]), understood, text, k) if nearest else ranked
+        return self._rank(fuse([pool, nearest], [1.0, DENSE_WEIGHT]), understood, text, asked, k, system) if nearest else ranked
 
     def bare_name(self, text: str, words: Callable[[str], Sequence[str]]) -> Hit | None:
         """ICD-10-CM's code for `text` when it is a name the classification lists as "X NOS" (text
@@ -144,11 +142,15 @@ class Terminology:
             self._bare_names[words] = by_words(self.index.bare_names(), words)
         return self._bare_names[words].get(frozenset(words(text)))
 
-    def _rank(self, pool: list[Hit], understood: Query | None, text: str, k: int) -> list[Hit]:
-        """The best `k` of the pool: by the coder's preferences, or as found less what contradicts the query."""
-        if self.prefer:
-            return prefer(pool, understood, text, k)
-        return [h for h in pool if understood is None or not understood.contradicts(h.title)][:k]
+    def _rank(self, pool: list[Hit], understood: Query | None, text: str, asked: str, k: int, system: str | None) -> list[Hit]:
+        """The best `k` of the pool: by the coder's preferences (ICD-10-CM's code for a bare name first),
+        or as found less what contradicts the query."""
+        if not self.prefer:
+            return [h for h in pool if understood is None or not understood.contradicts(h.title)][:k]
+        ranked = prefer(pool, understood, text, k)
+        if ranked and system in (None, "icd10cm") and (named := self.bare_name(asked, analyze)):
+            ranked = [replace(named, score=ranked[0].score), *(h for h in ranked if h.code != named.code)][:k]
+        return ranked
 
     @cached_property
     def description(self) -> str:

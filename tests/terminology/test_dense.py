@@ -123,6 +123,22 @@ def test_the_dense_side_opens_only_for_a_query_the_best_lexical_title_does_not_n
     assert terminology.dense.side is not None
 
 
+def test_a_bare_name_keeps_its_code_first_when_the_dense_side_is_asked(encoder: Encoder, tmp_path: Path) -> None:
+    """A made-up category whose "X NOS" names X: its ".9" code comes first although its title does
+    not name X (so the dense side is asked and the candidates are ranked again)."""
+    from reportgen.config import load_settings
+    from reportgen.terminology.index import open_terminology
+    from reportgen.terminology.terms import Term
+
+    terms = [*TERMS, Term("icd10cm", "K99", "Other widget disorders", ("frobnication NOS",), billable=False),
+             Term("icd10cm", "K99.9", "Widget disorder, unspecified", billable=True)]
+    TantivyIndex(tmp_path / "terms", encoder).build(corpus(terms))
+    settings = load_settings(overrides={"terms.index_dir": tmp_path / "terms", "terms.dense": True}, env={})
+    terminology = open_terminology(settings, lambda _: None)
+    assert terminology.search("frobnication", 1, "icd10cm")[0].code == "K99.9"
+    assert terminology.dense is not None and vars(terminology.dense).get("side") is not None  # it was asked
+
+
 def test_the_term_vectors_are_added_to_an_index_the_report_pipeline_built(
     encoder: Encoder, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
