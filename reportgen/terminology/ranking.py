@@ -27,6 +27,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import replace
 from functools import lru_cache
+from typing import NamedTuple
 
 from reportgen.terminology.analysis import analyze
 from reportgen.terminology.terms import Hit
@@ -106,30 +107,30 @@ def prefer(hits: Sequence[Hit], query: Query | None, text: str, k: int | None = 
     top = max(h.score for h in hits) or 1.0
     scored = []
     for h in hits:
+        title = _title(h.title)
         factor = 1.0
-        if special != _neonatal_or_pregnancy(h):  # the chapters for newborns and pregnancy come first when they apply
-            factor *= NEONATAL_OR_PREGNANCY
+        if special != (title.newborn_or_pregnancy or (h.system == "icd10cm" and h.code[:1] in "OP")):
+            factor *= NEONATAL_OR_PREGNANCY  # the chapters for newborns and pregnancy come first when they apply
         if not circumstantial and h.system == "icd10cm" and h.code[:1] in "VWXYZ":
             factor *= CIRCUMSTANCE
-        elif not circumstantial and _PAST_TITLE.search(h.title):
+        elif not circumstantial and title.past:
             factor *= CIRCUMSTANCE  # "Old myocardial infarction" for a heart attack now
-        if not spread and _SECONDARY.search(h.title):
+        if not spread and title.secondary:
             factor *= CIRCUMSTANCE  # a cancer named by its site is the primary one unless the text says it spread
-        if past_only and not (h.code[:1] == "Z" or _ABOUT_THE_PAST.search(h.title)):
+        if past_only and not (h.code[:1] == "Z" or title.about_the_past):
             factor *= CIRCUMSTANCE
-        if ("history" in whose and "family" not in whose and _FAMILY_TITLE.match(h.title)) or (
-            "family" in whose and "history" not in whose and _PERSONAL_TITLE.match(h.title)
+        if ("history" in whose and "family" not in whose and title.family) or (
+            "family" in whose and "history" not in whose and title.personal
         ):
             factor *= CIRCUMSTANCE
         if h.billable is False and h.code in parents:
             factor *= CATEGORY
         factor *= _fit(h, asked)
-        sides = _sides(h.title)
-        if side is not None and sides:
-            factor *= SIDE if side in sides else OTHER_SIDE
-        elif side is None and "unspecified" in h.title.lower():
+        if side is not None and title.sides:
+            factor *= SIDE if side in title.sides else OTHER_SIDE
+        elif side is None and title.unspecified:
             factor *= UNSPECIFIED
-        elif h.title.startswith("Other"):
+        elif title.other:
             factor *= OTHER
         scored.append((h.score / top * factor, h))
     scored.sort(key=lambda pair: -pair[0])  # stable, as sorting the hits was
@@ -162,11 +163,31 @@ def _wording(text: str) -> tuple[frozenset[str], frozenset[str], bool]:
     return core, frozenset(analyze(text)), bool(_NOS.search(text))
 
 
-def _sides(title: str) -> set[str]:
-    return {s.lower() for s in _SIDE.findall(title)}
+class _Title(NamedTuple):
+    """What the preferences read in a title alone."""
+
+    newborn_or_pregnancy: bool
+    past: bool  # "Old ...", "Personal history ...", "... sequelae"
+    about_the_past: bool
+    secondary: bool
+    family: bool
+    personal: bool
+    sides: frozenset[str]
+    unspecified: bool
+    other: bool
 
 
-def _neonatal_or_pregnancy(hit: Hit) -> bool:
-    if hit.system == "icd10cm" and hit.code[:1] in ("O", "P"):
-        return True
-    return bool(_NEWBORN_OR_PREGNANT.search(hit.title))
+@lru_cache(maxsize=200_000)
+def _title(title: str) -> _Title:
+    """Cached: the same candidates come back query after query (and twice in a search that asks the dense side)."""
+    return _Title(
+        newborn_or_pregnancy=bool(_NEWBORN_OR_PREGNANT.search(title)),
+        past=bool(_PAST_TITLE.search(title)),
+        about_the_past=bool(_ABOUT_THE_PAST.search(title)),
+        secondary=bool(_SECONDARY.search(title)),
+        family=bool(_FAMILY_TITLE.match(title)),
+        personal=bool(_PERSONAL_TITLE.match(title)),
+        sides=frozenset(s.lower() for s in _SIDE.findall(title)),
+        unspecified="unspecified" in title.lower(),
+        other=title.startswith("Other"),
+    )

@@ -25,7 +25,7 @@ from __future__ import annotations
 import csv
 import re
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, cached_property, lru_cache
 from typing import Literal
 
 from reportgen.resources import corpora_dir
@@ -158,20 +158,21 @@ class Query:
         family-history or status title, and a present mention whose feature its "without ..."
         part denies ("GERD with esophagitis": not K21.9 "... without esophagitis").
         """
-        named = set(analyze(_WITHOUT_PART.sub(" ", title)))
-        present = {s for m in self.mentions if m.assertion == "present" for s in analyze(m.text)}
-        for part in _WITHOUT_PART.findall(title):
-            denied = set(analyze(part)) - _WITHOUT - _GENERIC
-            if denied and denied <= present:
-                return True
-        about_the_past = bool(_PAST_TITLE.search(title))
-        for m in self.excluded:
-            stems = set(analyze(m.text)) - _GENERIC
-            if not stems or not stems <= named:
-                continue
-            if m.assertion in ("absent", "possible") or not about_the_past:
-                return True
-        return False
+        named, denials, about_the_past = _title_words(title)
+        if any(denied <= self._present for denied in denials):
+            return True
+        return any(stems <= named and (assertion in ("absent", "possible") or not about_the_past) for assertion, stems in self._excluded)
+
+    # Per query, not per title: a search asks about 100-200 candidate titles.
+    @cached_property
+    def _present(self) -> set[str]:
+        return {s for m in self.mentions if m.assertion == "present" for s in analyze(m.text)}
+
+    @cached_property
+    def _excluded(self) -> list[tuple[Assertion, set[str]]]:
+        """Each excluded mention's assertion and its identifying stems (mentions with none left out)."""
+        found = ((m.assertion, set(analyze(m.text)) - _GENERIC) for m in self.excluded)
+        return [(assertion, stems) for assertion, stems in found if stems]
 
 
 _WITHOUT_PART = re.compile(r"\bwithout\b.*?(?=\bwith\b|[,;]|$)", re.IGNORECASE)
@@ -179,6 +180,14 @@ _PAST_TITLE = re.compile(r"\b(history|status|old|sequelae|presence of|absence of
 # Words too general to identify a condition on their own ("no acute distress").
 _GENERIC = set(analyze("acute chronic severe mild moderate significant known any other new recent current"))
 _WITHOUT = set(analyze("without"))
+
+
+@lru_cache(maxsize=200_000)
+def _title_words(title: str) -> tuple[frozenset[str], tuple[frozenset[str], ...], bool]:
+    """A title's stems outside its "without ..." parts, the features each such part denies, and whether
+    it is about the past. Cached: the same candidate titles come back query after query."""
+    denials = (frozenset(analyze(part)) - _WITHOUT - _GENERIC for part in _WITHOUT_PART.findall(title))
+    return frozenset(analyze(_WITHOUT_PART.sub(" ", title))), tuple(d for d in denials if d), bool(_PAST_TITLE.search(title))
 
 
 def understand(text: str) -> Query:
