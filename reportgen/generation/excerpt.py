@@ -11,7 +11,7 @@ section, one with two or more is a full visit, `FULL`):
 - over TF-IDF of the dialogue's word uni- and bigrams plus a length bucket:
   full visit or excerpt (and the section, when there is no sentence encoder);
 - over the same TF-IDF and the dialogue's all-MiniLM-L6-v2 vector (its first
-  256 word pieces; the encoder of `terminology.dense`): an excerpt's section.
+  256 word pieces; `terminology.encoder`): an excerpt's section.
   Only excerpts pay for the encoder, so a full visit's generation stays fast; without
   the encoder installed (`reportgen[terms]`) the first model's section is used.
 Weights live in the tagger's safetensors file; inference is a dot product in numpy.
