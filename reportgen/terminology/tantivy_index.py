@@ -121,24 +121,34 @@ class TantivyIndex:
 
     def ensure(self, load: Callable[[], Sequence[Corpus]], say: Callable[[str], None]) -> None:
         """Build the index from `load()` if there is none yet (first use), or rebuild one an older reportgen
-        wrote when `load()` still holds every vocabulary it had (else `open` says how to rebuild it).
-        One process builds, others wait."""
-        if self.path.exists() and self._older_sources() is None and not self._lacks_vectors():  # the usual case: no lock
-            return
-        with self.locked():
-            if not self.path.exists():
-                say(f"Building the terminology index in {self.path} (first use: seconds, a few minutes with term vectors)...")
-                self._build(load())
-            elif (held := self._older_sources()) is not None:
+        wrote when `load()` still holds every vocabulary it had (else `open` says how to rebuild it); with an
+        encoder, add the term vectors an index built without them lacks. One process builds, others wait."""
+        if not self.path.exists() or self._older_sources() is not None:  # else no lock: the index may be read-only
+            with self.locked():
+                if not self.path.exists():
+                    say(f"Building the terminology index in {self.path} (first use: seconds, a few minutes with term vectors)...")
+                    self._build(load())
+                elif (held := self._older_sources()) is not None:
+                    corpora = load()
+                    if held <= {c.source.name for c in corpora}:
+                        say(f"Rebuilding the terminology index in {self.path}: an older reportgen wrote it...")
+                        self._build(corpora)
+        if self._lacks_vectors():
+            self._add_vectors_if_held(load, say)
+
+    def _add_vectors_if_held(self, load: Callable[[], Sequence[Corpus]], say: Callable[[str], None]) -> None:
+        """Add the term vectors when the index holds the configured vocabularies (vectors of other terms
+        would find codes BM25 can't). Where they cannot be written, searches go on with BM25 alone."""
+        try:
+            with self.locked():
+                if not self._lacks_vectors():  # another process added them meanwhile
+                    return
                 corpora = load()
-                if held <= {c.source.name for c in corpora}:
-                    say(f"Rebuilding the terminology index in {self.path}: an older reportgen wrote it...")
-                    self._build(corpora)
-            elif self._lacks_vectors():
-                corpora = load()
-                if self._sources() == {c.source.name for c in corpora}:  # vectors of other terms would find codes BM25 can't
+                if self._sources() == {c.source.name for c in corpora}:
                     say(f"Adding the term vectors of terms.dense to the terminology index in {self.path} (once: minutes on 2 cores)...")
                     self._add_vectors(corpora)
+        except (RuntimeFailure, OSError) as e:  # a read-only index (a shared one, say) or no encoder
+            say(f"cannot add the term vectors of terms.dense to {self.path} ({e}); searching with BM25 alone.")
 
     def _lacks_vectors(self) -> bool:
         """A dense-side index (an encoder given) that was built without term vectors (e.g. by the report pipeline)."""

@@ -175,6 +175,29 @@ def test_terms_index_computes_the_vectors_by_default_and_info_says_so(encoder: E
     assert "vectors:   2 term vectors (terms.dense: on)" in info.stdout
 
 
+def test_an_index_the_vectors_cannot_be_added_to_is_searched_with_bm25(
+    encoder: Encoder, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A shared or read-only index without vectors: said once, searched lexically, never an error."""
+    from reportgen.config import load_settings
+    from reportgen.errors import RuntimeFailure
+    from reportgen.terminology.index import open_terminology
+
+    monkeypatch.setattr("reportgen.terminology.index.shipped_corpora", corpus)
+    settings = load_settings(overrides={"terms.index_dir": tmp_path / "terms", "terms.dense": True}, env={})
+    open_terminology(settings, lambda _: None, dense=False)
+
+    def read_only(self: TantivyIndex) -> None:
+        raise RuntimeFailure(f"cannot create the terminology index in {self.path.parent} (Read-only file system).")
+
+    monkeypatch.setattr(TantivyIndex, "locked", read_only)
+    said: list[str] = []
+    terminology = open_terminology(settings, said.append)
+    assert terminology.search("essential hypertension", 1, "icd10cm")[0].code == "I10"
+    assert len(said) == 1 and "cannot add the term vectors" in said[0] and "BM25 alone" in said[0]
+    assert TantivyIndex(tmp_path / "terms").vectors() is None
+
+
 def test_the_coarse_scan_finds_the_neighbours_a_full_scan_finds() -> None:
     """nearest() scans the leading principal directions, then re-scores: the same neighbours as the
     exact cosine over all 384 dimensions, also within one system when the systems come interleaved."""
