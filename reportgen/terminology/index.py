@@ -108,7 +108,8 @@ class Terminology:
     understand: bool = False  # read assertions; search only what is asserted present
     prefer: bool = False  # re-order candidates with the coder's preferences
     dense: NearestTerms | None = None  # nearest term vectors, fused with the lexical hits by reciprocal rank
-    _bare_names: dict[Callable[[str], Sequence[str]], dict[frozenset[str], Hit]] = field(default_factory=dict, repr=False)
+    # bare_name() tables, one per way of reading a name into words (the search front's, the problem coder's)
+    _bare_names: dict[Callable[[str], Sequence[str]], dict[frozenset[str], Hit]] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     def search(self, query: str, k: int = 10, system: str | None = None) -> list[Hit]:
         """Search with every configured part. Any text is accepted: text with nothing
