@@ -77,13 +77,14 @@ def terms() -> None:
 )
 @click.option("--system", help="System name for the --source files (default: their `system` column, OBO header or file name).")
 @click.option("--no-shipped", is_flag=True, help="Index only the --source files, not ICD-10-CM and the Disease Ontology.")
+@click.option("--no-dense", is_flag=True, help="Skip the term vectors of terms.dense (seconds instead of minutes; searches are lexical).")
 @backend_options
 @pass_app
-def index_cmd(app: App, sources: tuple[Path, ...], system: str | None, no_shipped: bool, **options: Any) -> None:
+def index_cmd(app: App, sources: tuple[Path, ...], system: str | None, no_shipped: bool, no_dense: bool, **options: Any) -> None:
     """Build (or rebuild) the index, replacing the old one only once the new one is complete."""
     from reportgen.terminology.index import load_corpora, make_index
 
-    settings = _settings(app, options)
+    settings = _settings(app, options, **{"terms.dense": False if no_dense else None})
     if no_shipped and not sources and not settings.terms.sources:
         raise UsageError("--no-shipped leaves nothing to index.", "Add --source FILE.")
     corpora = load_corpora([*settings.terms.sources, *sources], shipped=not no_shipped, system=system)
@@ -133,15 +134,16 @@ def _left_out(index: Any, corpora: Any) -> list[str]:
 @click.option("--system", help="Only this vocabulary, e.g. icd10cm or doid.")
 @click.option("--json", "as_json", is_flag=True, help="JSON lines instead of a table.")
 @click.option("--no-expand", is_flag=True, help="Do not expand abbreviations and lay terms.")
+@click.option("--no-dense", is_flag=True, help="Lexical search only: no term vectors (terms.dense = false).")
 @backend_options
 @pass_app
-def search_cmd(app: App, query: str, k: int, system: str | None, as_json: bool, no_expand: bool, **options: Any) -> None:
+def search_cmd(app: App, query: str, k: int, system: str | None, as_json: bool, no_expand: bool, no_dense: bool, **options: Any) -> None:
     """Search the index for QUERY (any text: abbreviations, lay terms, typos)."""
     if not query.strip():
         raise UsageError("the query is empty.", 'Give some text, e.g. reportgen terms search "chest pain".')
     from reportgen.terminology.index import open_terminology
 
-    settings = _settings(app, options, **{"terms.expand": False if no_expand else None})
+    settings = _settings(app, options, **{"terms.expand": False if no_expand else None, "terms.dense": False if no_dense else None})
     hits = open_terminology(settings, app.say).search(query, k, system)
     if as_json:
         for hit in hits:

@@ -173,6 +173,12 @@ def test_terms_index_computes_the_vectors_by_default_and_info_says_so(encoder: E
     assert vectors is not None and len(vectors.terms) == 2
     info = CliRunner().invoke(cli, ["terms", "info", "--index-dir", str(tmp_path / "idx")])
     assert "vectors:   2 term vectors (terms.dense: on)" in info.stdout
+    search = ["terms", "search", "elevated arterial tension", "--no-expand", "-k", "1", "--index-dir", str(tmp_path / "idx")]
+    assert "L1" in CliRunner().invoke(cli, search).stdout  # no word in common with any term
+    assert CliRunner().invoke(cli, [*search, "--no-dense"]).stdout == ""  # lexical only: nothing in common
+    lexical = CliRunner().invoke(cli, ["terms", "index", "--no-dense", "--no-shipped", "-s", str(vocab), "--index-dir", str(tmp_path / "lex")])
+    assert lexical.exit_code == 0 and "term vectors" not in lexical.stderr
+    assert TantivyIndex(tmp_path / "lex").vectors() is None
 
 
 def test_an_index_the_vectors_cannot_be_added_to_is_searched_with_bm25(
