@@ -12,6 +12,7 @@ tests/test_cli_startup.py holds every command module to this.
 
 from __future__ import annotations
 
+import gc
 import logging
 import os
 import sys
@@ -166,4 +167,7 @@ def cli(ctx: click.Context, config_file: Path | None, verbose: int, quiet: bool,
 
 
 def main() -> None:
+    # What start-up imported (click, pydantic's schemas) lives as long as the process: frozen, it is left
+    # out of every later collection. A full collection walked it for ~30 ms of a `terms search`.
+    gc.freeze()
     cli(prog_name="reportgen")

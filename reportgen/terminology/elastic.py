@@ -200,7 +200,7 @@ class ElasticsearchIndex:
 
     def bare_names(self) -> list[BareName]:
         """ICD-10-CM's "X NOS" names and their codes, kept in the index's metadata at build time."""
-        return [tuple(row) for row in self._meta()[1]["bare_names"]]
+        return [(name, tuple(stems), *rest) for name, stems, *rest in self._meta()[1]["bare_names"]]
 
     def stats(self) -> Stats:
         name, meta = self._meta()

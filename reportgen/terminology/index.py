@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Protocol
 
 from reportgen.config import Settings
 from reportgen.terminology.analysis import analyze, bound_query
-from reportgen.terminology.bare_names import BareName, by_words
+from reportgen.terminology.bare_names import BareName, as_hit, by_words
 from reportgen.terminology.corpora import load_source, shipped_corpora
 from reportgen.terminology.expansion import Expander
 from reportgen.terminology.lay import LayVocabulary, packaged_hpo
@@ -109,7 +109,7 @@ class Terminology:
     prefer: bool = False  # re-order candidates with the coder's preferences
     dense: NearestTerms | None = None  # nearest term vectors, fused with the lexical hits by reciprocal rank
     # bare_name() tables, one per way of reading a name into words (the search front's, the problem coder's)
-    _bare_names: dict[Callable[[str], Sequence[str]], dict[frozenset[str], Hit]] = field(default_factory=dict, init=False, repr=False, compare=False)
+    _bare_names: dict[Callable[[str], Sequence[str]] | None, dict[frozenset[str], BareName]] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     def search(self, query: str, k: int = 10, system: str | None = None) -> list[Hit]:
         """Search with every configured part. Any text is accepted: text with nothing
@@ -136,12 +136,14 @@ class Terminology:
         nearest = self.dense.search(text, max(k, POOL), system)  # the expanded text: measured better than the bare query
         return self._rank(fuse([pool, nearest], [1.0, DENSE_WEIGHT]), understood, text, asked, k, system) if nearest else ranked
 
-    def bare_name(self, text: str, words: Callable[[str], Sequence[str]]) -> Hit | None:
+    def bare_name(self, text: str, words: Callable[[str], Sequence[str]] | None = None) -> Hit | None:
         """ICD-10-CM's code for `text` when it is a name the classification lists as "X NOS" (text
-        and names read into words by `words`): the code it gives the name said without detail."""
+        and names read into words by `words`, by default the index's analyser): the code it gives the
+        name said without detail."""
         if words not in self._bare_names:
             self._bare_names[words] = by_words(self.index.bare_names(), words)
-        return self._bare_names[words].get(frozenset(words(text)))
+        row = self._bare_names[words].get(frozenset(words(text) if words else analyze(text)))
+        return None if row is None else as_hit(row)
 
     def _rank(self, pool: list[Hit], understood: Query | None, text: str, asked: str, k: int, system: str | None) -> list[Hit]:
         """The best `k` of the pool: by the coder's preferences (ICD-10-CM's code for a bare name first),
@@ -149,7 +151,7 @@ class Terminology:
         if not self.prefer:
             return [h for h in pool if understood is None or not understood.contradicts(h.title)][:k]
         ranked = prefer(pool, understood, text, k)
-        if ranked and system in (None, "icd10cm") and (named := self.bare_name(asked, analyze)):
+        if ranked and system in (None, "icd10cm") and (named := self.bare_name(asked)):
             ranked = [replace(named, score=ranked[0].score), *(h for h in ranked if h.code != named.code)][:k]
         return ranked
 

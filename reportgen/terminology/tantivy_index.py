@@ -260,7 +260,8 @@ class TantivyIndex:
 
     def bare_names(self) -> list[BareName]:
         try:
-            return [tuple(row) for row in json.loads((self.path / BARE_NAMES_FILE).read_text(encoding="utf-8"))]
+            rows = json.loads((self.path / BARE_NAMES_FILE).read_text(encoding="utf-8"))
+            return [(name, tuple(stems), *rest) for name, stems, *rest in rows]
         except (OSError, ValueError, TypeError):
             raise RuntimeFailure(f"the terminology index at {self.path} is corrupt or incomplete.", _REBUILD) from None
 
