@@ -151,7 +151,7 @@ def _save(nlp, output: Path) -> None:
     output.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=".phi-tagger-", dir=output.parent))
     try:
-        nlp.to_disk(tmp)
+        nlp.to_disk(tmp, exclude=["lookups"])  # no lemmatizer: spaCy's lookup tables are empty, and loading skips them
         old = output.with_name(output.name + ".old")
         if output.exists():
             os.replace(output, old)

@@ -73,6 +73,7 @@ def test_retrained_tagger_loads_and_runs_as_a_presidio_recognizer(tiny_model: Pa
     assert set(recognizer.supported_entities) <= set(LABELS)
     results = recognizer.analyze("Dr. Quimby aware of K 3.1.", recognizer.supported_entities)
     assert all(r.recognition_metadata["recognizer_name"] == NAME for r in results)
+    assert not (tiny_model / "vocab" / "lookups.bin").exists()  # spaCy's empty lookup tables are not written
 
 
 def test_shipped_tagger_is_small_and_finds_what_the_rules_do_not_know():
