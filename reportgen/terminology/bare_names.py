@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Sequence
+from typing import Any
 
 from reportgen.terminology.analysis import analyze
 from reportgen.terminology.terms import Corpus, Hit
@@ -34,6 +35,11 @@ def bare_names(corpora: Sequence[Corpus]) -> list[BareName]:
                 name = m.group("name")
                 found.append((name, tuple(analyze(name)), code.code, code.title, code.billable))
     return found
+
+
+def from_json(rows: Iterable[Sequence[Any]]) -> list[BareName]:
+    """The table as an index stores it (JSON lists) back into BareName rows."""
+    return [(name, tuple(stems), code, title, billable) for name, stems, code, title, billable in rows]
 
 
 def by_words(names: Iterable[BareName], words: Callable[[str], Iterable[str]] | None = None) -> dict[frozenset[str], BareName]:

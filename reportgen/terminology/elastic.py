@@ -24,7 +24,7 @@ from elasticsearch import Elasticsearch, helpers
 from reportgen.config import EsSettings
 from reportgen.errors import RuntimeFailure, UsageError
 from reportgen.terminology.analysis import FIELDS, analyze, field_texts, matched_field, wordings_of
-from reportgen.terminology.bare_names import BareName, bare_names
+from reportgen.terminology.bare_names import BareName, bare_names, from_json
 from reportgen.terminology.spelling import vocabulary
 from reportgen.terminology.terms import FORMAT, Corpus, Hit, Source, Stats
 
@@ -200,7 +200,7 @@ class ElasticsearchIndex:
 
     def bare_names(self) -> list[BareName]:
         """ICD-10-CM's "X NOS" names and their codes, kept in the index's metadata at build time."""
-        return [(name, tuple(stems), *rest) for name, stems, *rest in self._meta()[1]["bare_names"]]
+        return from_json(self._meta()[1]["bare_names"])
 
     def stats(self) -> Stats:
         name, meta = self._meta()

@@ -208,15 +208,16 @@ def open_terminology(settings: Settings, say: Callable[[str], None] | None = Non
     index.stats()  # fails now, with a clear message, if the index is missing, corrupt or unreachable
     expander = Expander.load() if settings.terms.expand else None
     speller = speller_for(index, expander) if settings.terms.spelling else None
-    nearest = OnFirstUse(lambda: dense_side(settings, index, say)) if dense else None
+    nearest = OnFirstUse(lambda: dense_side(index, say)) if dense else None
     terms = settings.terms
     return Terminology(index, expander, speller, lay_vocabulary(settings), terms.understand, terms.prefer, nearest)
 
 
-def dense_side(settings: Settings, index: TermIndex, say: Callable[[str], None]) -> Dense | None:
-    """The nearest term vectors of terms.dense. Without an installed encoder, or in an index built
-    without term vectors, searches go on with BM25 alone (the lexical side never needs them) and say so."""
-    model = encoder(settings)
+def dense_side(index: TermIndex, say: Callable[[str], None]) -> Dense | None:
+    """The nearest term vectors of terms.dense, with the index's encoder. Without an installed encoder, or
+    in an index built without term vectors, searches go on with BM25 alone (the lexical side never needs
+    them) and say so."""
+    model = index.encoder
     vectors = index.vectors() if model is not None else None
     if model is None:
         say("terms.dense is on but no sentence encoder is installed: searching with BM25 alone "

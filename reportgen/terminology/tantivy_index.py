@@ -18,7 +18,7 @@ import tantivy
 from reportgen.errors import RuntimeFailure
 from reportgen.files import atomic_write
 from reportgen.terminology.analysis import FIELDS, analyze, english_analyzer, field_texts, matched_field, normalize, wordings_of
-from reportgen.terminology.bare_names import BareName, bare_names
+from reportgen.terminology.bare_names import BareName, bare_names, from_json
 from reportgen.terminology.spelling import vocabulary
 from reportgen.terminology.terms import FORMAT, VECTORS_FILE, Corpus, Hit, Source, Stats
 
@@ -144,9 +144,13 @@ class TantivyIndex:
                 if not self._lacks_vectors():  # another process added them meanwhile
                     return
                 corpora = load()
-                if self._sources() == {c.source.name for c in corpora}:
+                stored = self._stored()
+                if stored is not None and stored[1] == {c.source.name for c in corpora}:
                     say(f"Adding the term vectors of terms.dense to the terminology index in {self.path} (once: minutes on 2 cores)...")
-                    self._add_vectors(corpora)
+                    from reportgen.terminology.dense import Vectors
+
+                    assert self.encoder is not None  # _lacks_vectors says so
+                    Vectors.build(corpora, self.encoder).save(self.path)
         except (RuntimeFailure, OSError) as e:  # a read-only index (a shared one, say) or no encoder
             say(f"cannot add the term vectors of terms.dense to {self.path} ({e}); searching with BM25 alone.")
 
@@ -154,24 +158,17 @@ class TantivyIndex:
         """A dense-side index (an encoder given) that was built without term vectors (e.g. by the report pipeline)."""
         return self.encoder is not None and self.path.is_dir() and not (self.path / VECTORS_FILE).exists()
 
-    def _sources(self) -> set[str] | None:
-        try:
-            return {s["name"] for s in json.loads((self.path / META_FILE).read_text(encoding="utf-8"))["sources"]}
-        except (OSError, ValueError, KeyError, TypeError):
-            return None
-
-    def _add_vectors(self, corpora: Sequence[Corpus]) -> None:
-        from reportgen.terminology.dense import Vectors
-
-        assert self.encoder is not None
-        Vectors.build(corpora, self.encoder).save(self.path)
-
     def _older_sources(self) -> set[str] | None:
         """The vocabulary names of an index in an older format; None for a current, newer or unreadable one."""
+        stored = self._stored()
+        return stored[1] if stored is not None and isinstance(stored[0], int) and stored[0] < FORMAT else None
+
+    def _stored(self) -> tuple[object, set[str]] | None:
+        """The format and vocabulary names the metadata file records; None when it is missing or unreadable
+        (`open` says so, with the fix)."""
         try:
             meta = json.loads((self.path / META_FILE).read_text(encoding="utf-8"))
-            older = isinstance(meta["format"], int) and meta["format"] < FORMAT
-            return {s["name"] for s in meta["sources"]} if older else None
+            return meta["format"], {s["name"] for s in meta["sources"]}
         except (OSError, ValueError, KeyError, TypeError):
             return None
 
@@ -260,8 +257,7 @@ class TantivyIndex:
 
     def bare_names(self) -> list[BareName]:
         try:
-            rows = json.loads((self.path / BARE_NAMES_FILE).read_text(encoding="utf-8"))
-            return [(name, tuple(stems), *rest) for name, stems, *rest in rows]
+            return from_json(json.loads((self.path / BARE_NAMES_FILE).read_text(encoding="utf-8")))
         except (OSError, ValueError, TypeError):
             raise RuntimeFailure(f"the terminology index at {self.path} is corrupt or incomplete.", _REBUILD) from None
 
