@@ -30,6 +30,9 @@ META_FILE = "reportgen-index.json"
 VOCABULARY_FILE = "vocabulary.json"  # word counts for spelling correction
 BARE_NAMES_FILE = "bare-names.json"  # ICD-10-CM's code for a name said without detail
 ANALYZER = "en_lucene"
+# Stored documents kept read (a problem list asks ~13 searches of 100 documents, mostly the same common
+# codes across the notes of a batch); reading one costs more than the search that finds it.
+_READ_DOCUMENTS = 20_000
 _REBUILD = "Run `reportgen terms index` to rebuild it."
 
 
@@ -82,6 +85,7 @@ class TantivyIndex:
         self._index: tantivy.Index | None = None
         self._searcher: tantivy.Searcher | None = None
         self._meta: dict | None = None
+        self._read: dict[tuple[int, int], tuple[Hit, dict[str, str]]] = {}  # see _document
 
     def open(self) -> None:
         """Open the index or say it must be rebuilt (missing, corrupt, older format)."""
@@ -103,6 +107,7 @@ class TantivyIndex:
         except (OSError, ValueError):
             raise RuntimeFailure(f"the terminology index at {self.path} is corrupt.", _REBUILD) from None
         self._index, self._searcher, self._meta = index, searcher, meta
+        self._read = {}
 
     @contextmanager
     def locked(self) -> Iterator[None]:
@@ -230,21 +235,27 @@ class TantivyIndex:
         terms = set(tokens)
         hits = []
         for score, address in self._searcher.search(query_obj, k).hits:
-            doc = self._searcher.doc(address).to_dict()
-            fields = json.loads(doc["original"][0])
-            billable = doc.get("billable")
-            hits.append(
-                Hit(
-                    system=doc["system"][0],
-                    code=doc["code"][0],
-                    title=fields["title"],
-                    score=score,
-                    matched_field=matched_field(terms, fields),
-                    billable=bool(billable[0]) if billable else None,
-                    wordings=wordings_of(fields),
-                )
-            )
+            stored, fields = self._document(address)
+            hits.append(Hit(stored.system, stored.code, stored.title, score, matched_field(terms, fields),
+                            stored.billable, stored.wordings))
         return hits
+
+    def _document(self, address: tantivy.DocAddress) -> tuple[Hit, dict[str, str]]:
+        """A stored document as a Hit without a score, and its fields; read once per opened searcher."""
+        key = (address.segment_ord, address.doc)
+        if (found := self._read.get(key)) is None:
+            assert self._searcher is not None
+            doc = self._searcher.doc(address)
+            system, code, original, billable = (doc.get_first(name) for name in ("system", "code", "original", "billable"))
+            if system is None or code is None or original is None:
+                raise RuntimeFailure(f"the terminology index at {self.path} is corrupt.", _REBUILD)
+            fields = json.loads(original)
+            stored = Hit(system, code, fields["title"], 0.0, "title", None if billable is None else bool(billable),
+                         wordings_of(fields))
+            if len(self._read) >= _READ_DOCUMENTS:
+                self._read.clear()
+            found = self._read[key] = (stored, fields)
+        return found
 
     def vocabulary(self) -> dict[str, int]:
         """Word counts over the indexed text, stored at build time."""
