@@ -398,11 +398,15 @@ def _listed(text: str, source: str = "listed") -> list[_Candidate]:
 def _terms(sentence: str) -> list[_Candidate]:
     """Phrases that are a condition's name in the shipped vocabularies (ICD-10-CM titles and
     inclusion terms, Disease Ontology labels), longest first, word order free."""
-    names = _condition_names()
+    names, known = _condition_names(), _name_words()
     words = [(m, _word_stems(m.group())) for m in _WORD.finditer(sentence.lower())]
+    # reach[i]: how many words from i on a name can span; a word with a stem no name has ends every span.
+    reach = [0] * (len(words) + 1)
+    for j in range(len(words) - 1, -1, -1):
+        reach[j] = 0 if words[j][1] - known else reach[j + 1] + 1
     found, i = [], 0
     while i < len(words):
-        for n in range(min(_MAX_TERM_WORDS, len(words) - i), 0, -1):
+        for n in range(min(_MAX_TERM_WORDS, reach[i]), 0, -1):
             span = words[i : i + n]
             if span[0][0].group() in _FILLER_WORDS or span[-1][0].group() in _FILLER_WORDS:
                 continue
@@ -447,6 +451,12 @@ def _condition_names() -> frozenset[frozenset[str]]:
                 if 0 < len(stems) <= _MAX_TERM_WORDS:
                     names.add(frozenset(stems))
     return frozenset(names)
+
+
+@lru_cache(maxsize=1)
+def _name_words() -> frozenset[str]:
+    """Every stem some condition name has."""
+    return frozenset().union(*_condition_names())
 
 
 def _trim(phrase: str) -> str:
