@@ -71,6 +71,8 @@ class ExtractiveGenerator:
     def sort(self, note_text: str, layout: Layout) -> dict[str, str]:
         """Section id -> the note's sentences the tagger puts there, in written-note language."""
         items = sentences(note_text)
+        if self.model.segmenter is not None:
+            items = self.model.segmenter.split(items)
         transcript = is_transcript(items)
         # An excerpt about one topic (MTS-Dialog's dialogues are) is written under that one section.
         excerpt = self.model.excerpt.section(items) if transcript and self.model.excerpt is not None else None

@@ -23,6 +23,7 @@ from reportgen.errors import RuntimeFailure
 from reportgen.generation.align import NONE
 from reportgen.generation.dialogue import Sentence
 from reportgen.generation.excerpt import ExcerptClassifier
+from reportgen.generation.segment import Segmenter
 
 FORMAT = "reportgen-extractive-tagger/1"
 _TOKEN = re.compile(r"[a-z0-9]+(?:'[a-z]+)?|[?]")
@@ -69,6 +70,7 @@ class TaggerModel:
     info: dict  # training data summary, chosen threshold and cross-validation figures, written into the file
     sha256: str = ""  # of the file it was loaded from
     excerpt: ExcerptClassifier | None = None  # full visit or one-section excerpt; None if training had no excerpts
+    segmenter: Segmenter | None = None  # cuts long unpunctuated turns; None in files written before it
 
     @property
     def threshold(self) -> float:
@@ -116,6 +118,8 @@ class TaggerModel:
         metadata = {"format": FORMAT, "classes": json.dumps(self.classes), "vocabulary": json.dumps(vocab),
                     "info": json.dumps(self.info)}
         tensors: dict[str, np.ndarray] = {"weight": self.weight.astype(np.float16), "bias": self.bias.astype(np.float32)}
+        if self.segmenter is not None:
+            metadata["segmenter"] = json.dumps(self.segmenter.to_json(), sort_keys=True)
         if self.excerpt is not None:
             e = self.excerpt
             metadata["excerpt_classes"] = json.dumps(e.classes)
@@ -159,7 +163,8 @@ class TaggerModel:
             classes = json.loads(metadata["classes"])
             vocab = json.loads(metadata["vocabulary"])
             info = json.loads(metadata.get("info", "{}"))
-        except (SafetensorError, OSError, KeyError, ValueError) as e:
+            segmenter = Segmenter.from_json(json.loads(metadata["segmenter"])) if "segmenter" in metadata else None
+        except (SafetensorError, OSError, KeyError, ValueError, TypeError) as e:
             raise RuntimeFailure(f"extractive generator model {path} is unreadable ({type(e).__name__}).", REBUILD) from None
         if weight.shape != (len(classes), len(vocab)) or bias.shape != (len(classes),) or NONE not in classes or (
             excerpt is not None and (excerpt.weight.shape != (len(excerpt.classes), len(excerpt.vocabulary)) or (
@@ -167,7 +172,7 @@ class TaggerModel:
                 and excerpt.section_weight.shape != (len(excerpt.section_classes), len(excerpt.vocabulary) + 384)))
         ):
             raise RuntimeFailure(f"extractive generator model {path} is inconsistent (shapes do not match).", REBUILD)
-        return cls(classes, {k: i for i, k in enumerate(vocab)}, weight, bias, info, digest, excerpt)
+        return cls(classes, {k: i for i, k in enumerate(vocab)}, weight, bias, info, digest, excerpt, segmenter)
 
 
 def _canonical(raw: bytes) -> bytes:

@@ -21,7 +21,7 @@ import numpy as np
 from reportgen.config import Settings
 from reportgen.data import file_sha256, read_pairs
 from reportgen.errors import UsageError
-from reportgen.generation import excerpt, tagger
+from reportgen.generation import excerpt, segment, tagger
 from reportgen.generation.align import NONE, labels
 from reportgen.generation.dialogue import is_transcript, sentences
 from reportgen.generation.excerpt import FULL
@@ -77,13 +77,17 @@ def train_extractive(
         say("Warning: de-identification is off; this model will be trained on text that was not de-identified.")
     say(f"Labelling the sentences of {len(pairs)} pairs (de-identify, split, align to the report) ...")
     start = time.perf_counter()
-    labelled: list[_Labelled] = []
+    texts: list[tuple[str, str]] = []
     for pair in pairs:
         note, report = pair.note, pair.report
         if deidentifier is not None:
             result = deidentifier.run([Item(pair.id, note, (report,), settings.deid.patient_key or f"pair {pair.id}")])[0]
             note, report = result.text, result.also[0]
-        raw = sentences(note)
+        texts.append((note, report))
+    segmenter = segment.fit([sentences(note) for note, _ in texts])
+    labelled: list[_Labelled] = []
+    for note, report in texts:
+        raw = segmenter.split(sentences(note))
         items = prepare(raw)
         sections = layout.section_texts(report)
         topic = (next(iter(sections)) if len(sections) == 1 else FULL) if sections and is_transcript(raw) else None
@@ -98,8 +102,9 @@ def train_extractive(
                          "Check that the reports use the layout's section headers (see templates/layouts/).")
     say(f"{len(ys)} sentences, {len(ys) - counts[NONE]} carry report content; choosing the content threshold, "
         f"prior power and division floor by {FOLDS}-fold cross-validation ...")
-    (threshold, power, floor), figures = choose_selection(labelled, layout)
+    (threshold, power, floor), figures = choose_selection(labelled, layout, segmenter)
     model = tagger.fit([row for item in labelled for row in item.rows], ys)
+    model.segmenter = segmenter
     topics = [item for item in labelled if item.topic is not None]
     excerpt_figures: dict[str, float] = {}
     found = None
@@ -158,7 +163,7 @@ def _parts(topics: list[_Labelled], encoder: bool) -> list[list[tuple[Counter[st
     return [[(terms, next(vectors), section) for terms, _, section in item.parts] for item in topics]
 
 
-def choose_selection(labelled: list[_Labelled], layout: Layout) -> tuple[tuple[float, float, float | None], dict[str, tuple[float, float, float]]]:
+def choose_selection(labelled: list[_Labelled], layout: Layout, segmenter: segment.Segmenter | None = None) -> tuple[tuple[float, float, float | None], dict[str, tuple[float, float, float]]]:
     """The content threshold, prior power and division floor whose held-out drafts score best, with
     {"threshold power floor": (ROUGE-1, mean division ROUGE-1, median length / reference)} for all tried. The score is the mean of the
     two figures ACI-Bench reports: full-note ROUGE-1 and the mean of the divisions' ROUGE-1 (a division the
@@ -184,7 +189,9 @@ def choose_selection(labelled: list[_Labelled], layout: Layout) -> tuple[tuple[f
         if train:
             ys = [y for item in train for y in item.labels]
             test = [item for i, item in enumerate(labelled) if i % folds == fold and (full[i] or not any(full))]
-            held_out.append((tagger.fit([r for item in train for r in item.rows], ys), dict(Counter(ys)), test))
+            model = tagger.fit([r for item in train for r in item.rows], ys)
+            model.segmenter = segmenter  # the drafts are written from the sentences the rows were made of
+            held_out.append((model, dict(Counter(ys)), test))
 
     figures: dict[str, tuple[float, float, float]] = {}
 
