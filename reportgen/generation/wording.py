@@ -131,6 +131,8 @@ def written(sentence: Sentence, sex: str | None = None) -> str:
         text = re.sub(r"\byour\b", possessive if sex else "the patient's", text, flags=re.I)
         text = re.sub(r"\byourself\b", reflexive, text, flags=re.I)
         text = re.sub(r"\byou\b", "the patient", text, flags=re.I)
+    if sentence.speaker is not None and text[-1:].isalnum():
+        text += "."  # talk transcribed without punctuation (or cut by `segment`) reads as sentences
     return text[:1].upper() + text[1:] if text else text
 
 
