@@ -94,3 +94,18 @@ def test_malformed_drafts_never_crash(layout):
         # A draft with nothing in any section (a model that wrote nothing) is flagged, once; a draft
         # without headers is kept whole under the fallback section, so it is not empty.
         assert report.provenance.warnings.count(EMPTY_REPORT) == (text in ("", "CHIEF COMPLAINT\n"))
+
+
+def test_a_run_on_turn_is_sorted_in_pieces_by_the_shipped_models_segmenter(layout, generator):
+    """A doctor's whole exam-and-plan turn transcribed without punctuation: before the segmenter it could
+    only go under one section."""
+    turn = ("[doctor] okay so let me listen to your lungs alright so on your lung exam i do hear some crackles in the "
+            "right lower lobe and your heart is regular rate and rhythm with no murmurs and there's no swelling in your "
+            "legs so for your first problem of community acquired pneumonia i'm going to start you on amoxicillin five "
+            "hundred milligrams three times a day for seven days and i want you to get a chest x-ray")
+    dialogue = "\n".join(["[doctor] hi how are you doing today", "[patient] i have had a cough for two weeks", turn,
+                          "[patient] okay thank you"])
+    assert generator.model.segmenter is not None
+    texts = generator.sort(dialogue, layout)
+    assert "crackles in the right lower lobe" in texts["physical_exam"] and "amoxicillin" in texts["assessment_plan"]
+    assert "no murmurs" in texts["physical_exam"]  # a negation stays with what it negates

@@ -25,6 +25,10 @@ from reportgen.generation.dialogue import Sentence
 PUNCTUATED = 20.0  # a transcript whose sentences average fewer words is punctuated: it teaches where sentences start
 SMOOTHING = 4.0  # pseudo-counts pulling a rare word pair towards its backed-off estimate
 LEAST = 4  # words every cut piece keeps
+# English words that need what follows them (articles, prepositions, possessives, copulas, conjunctions): a
+# piece ending with one would leave its complement, a value or a finding, to a piece that may be left out.
+_OPEN_ENDED = frozenset("a an the of to for with at in on by from into about your my his her their our its is are was "
+                        "were be been am and or but than as".split())
 _WORD = re.compile(r"\S+")
 _STRIP = re.compile(r"[^a-z0-9']")
 
@@ -56,19 +60,25 @@ class Segmenter:
 
     def cut(self, text: str) -> list[str]:
         """`text` in pieces (no character but the spaces between pieces lost); one piece if it is short.
-        Never right after a negation cue: a piece must not lose the "no" that negates the next one."""
+        Never where a piece would lose what completes it (`_completed`)."""
         words = list(_WORD.finditer(text))
         if len(words) <= self.longest:
             return [text]
         tokens = [_normal(w.group()) for w in words]
-        cues, longest_cue = self._cues
         cuts = [0]
         for i in range(LEAST, len(words) - LEAST + 1):
             if (i - cuts[-1] >= LEAST and self.probability(tokens[i - 1], tokens[i]) > self.threshold
-                    and not any(tuple(tokens[i - n : i]) in cues for n in range(1, longest_cue + 1))):
+                    and self._completed(tokens, i)):
                 cuts.append(i)
         cuts.append(len(words))
         return [text[words[a].start() : words[b - 1].end()] for a, b in zip(cuts, cuts[1:])]
+
+    def _completed(self, tokens: list[str], i: int) -> bool:
+        """Whether the words before `i` can end a piece: not a negation cue (the "no" that negates the next
+        piece), not a word that needs what follows (`_OPEN_ENDED`: "his a1c is | 8"), not a stutter ("is | is 8")."""
+        cues, longest_cue = self._cues
+        return (tokens[i - 1] not in _OPEN_ENDED and tokens[i - 1] != tokens[i]
+                and not any(tuple(tokens[i - n : i]) in cues for n in range(1, longest_cue + 1)))
 
     def split(self, items: Sequence[Sentence]) -> list[Sentence]:
         """The sentences with each long one of a speaker's turn cut (`cut`), renumbered. A written note's
