@@ -1,7 +1,8 @@
 """Training the model-free generator's sentence tagger (`reportgen train --method extractive`).
 
 pairs -> de-identified note and report (same surrogates) -> note sentences
-(`generation.dialogue`) -> labels by aligning them to the report's sections
+(`generation.dialogue`), long unpunctuated turns cut by a segmenter learnt from
+the punctuated ones (`generation.segment`) -> labels by aligning them to the report's sections
 (`generation.align`) -> features (`generation.tagger`) -> logistic regression
 -> one safetensors file. CPU only; the 67 ACI-Bench + 1,201 MTS-Dialog
 training pairs take a few minutes, most of it de-identification.
@@ -174,7 +175,8 @@ def choose_selection(labelled: list[_Labelled], layout: Layout, segmenter: segme
     division floor (filling on), then the floor at those two (None: filling off).
 
     Pairs are split into FOLDS folds by position (pair order is the user's); a model trained on the
-    other folds writes the drafts of each fold. Pairs without a transcript do not depend on it.
+    other folds writes the drafts of each fold, cutting long turns with the `segmenter` the rows were made
+    with. Pairs without a transcript do not depend on it.
     """
     from statistics import mean, median
 
