@@ -110,12 +110,8 @@ def fit(dialogues: Sequence[Sequence[Sentence]], min_seen: int = 2) -> Segmenter
     """Counts from the punctuated `dialogues` (their sentences, as `dialogue.sentences` splits them):
     within each speaker turn, which word gaps start a sentence. Words seen fewer than `min_seen` times
     (as a pair, a next or a previous word) are left to the back-off."""
-    pairs: Counter[str] = Counter()
-    pair_starts: Counter[str] = Counter()
-    nexts: Counter[str] = Counter()
-    next_starts: Counter[str] = Counter()
-    previous: Counter[str] = Counter()
-    previous_starts: Counter[str] = Counter()
+    seen: dict[str, Counter[str]] = {"pairs": Counter(), "nexts": Counter(), "previous": Counter()}
+    starts: dict[str, Counter[str]] = {name: Counter() for name in seen}
     for items in dialogues:
         if not items or sum(len(s.text.split()) for s in items) / len(items) >= PUNCTUATED:
             continue
@@ -124,20 +120,14 @@ def fit(dialogues: Sequence[Sequence[Sentence]], min_seen: int = 2) -> Segmenter
             words = [_normal(w) for w in sentence.text.split()]
             turns.setdefault(sentence.turn, []).extend((w, i == 0) for i, w in enumerate(words))
         for turn in turns.values():
-            for (before, _), (after, starts) in zip(turn, turn[1:]):
-                pairs[f"{before} {after}"] += 1
-                pair_starts[f"{before} {after}"] += starts
-                nexts[after] += 1
-                next_starts[after] += starts
-                previous[before] += 1
-                previous_starts[before] += starts
-    seen = sum(nexts.values())
-
-    def table(counts: Counter[str], starts: Counter[str]) -> dict[str, list[int]]:
-        return {k: [starts[k], n] for k, n in sorted(counts.items()) if n >= min_seen}
-
-    return Segmenter(table(pairs, pair_starts), table(nexts, next_starts), table(previous, previous_starts),
-                     round(sum(next_starts.values()) / seen, 6) if seen else 0.0, _negation_cues())
+            for (before, _), (after, start) in zip(turn, turn[1:]):
+                for name, key in (("pairs", f"{before} {after}"), ("nexts", after), ("previous", before)):
+                    seen[name][key] += 1
+                    starts[name][key] += start
+    tables = {name: {k: [starts[name][k], n] for k, n in sorted(counts.items()) if n >= min_seen} for name, counts in seen.items()}
+    gaps = sum(seen["nexts"].values())
+    prior = round(sum(starts["nexts"].values()) / gaps, 6) if gaps else 0.0
+    return Segmenter(tables["pairs"], tables["nexts"], tables["previous"], prior, _negation_cues())
 
 
 def _negation_cues() -> list[str]:

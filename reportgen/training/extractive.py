@@ -85,10 +85,11 @@ def train_extractive(
             result = deidentifier.run([Item(pair.id, note, (report,), settings.deid.patient_key or f"pair {pair.id}")])[0]
             note, report = result.text, result.also[0]
         texts.append((note, report))
-    segmenter = segment.fit([sentences(note) for note, _ in texts])
+    said = [sentences(note) for note, _ in texts]
+    segmenter = segment.fit(said)
     labelled: list[_Labelled] = []
-    for note, report in texts:
-        raw = segmenter.split(sentences(note))
+    for (note, report), uncut in zip(texts, said):
+        raw = segmenter.split(uncut)
         items = prepare(raw)
         sections = layout.section_texts(report)
         topic = (next(iter(sections)) if len(sections) == 1 else FULL) if sections and is_transcript(raw) else None
@@ -164,7 +165,7 @@ def _parts(topics: list[_Labelled], encoder: bool) -> list[list[tuple[Counter[st
     return [[(terms, next(vectors), section) for terms, _, section in item.parts] for item in topics]
 
 
-def choose_selection(labelled: list[_Labelled], layout: Layout, segmenter: segment.Segmenter | None = None) -> tuple[tuple[float, float, float | None], dict[str, tuple[float, float, float]]]:
+def choose_selection(labelled: list[_Labelled], layout: Layout, segmenter: segment.Segmenter) -> tuple[tuple[float, float, float | None], dict[str, tuple[float, float, float]]]:
     """The content threshold, prior power and division floor whose held-out drafts score best, with
     {"threshold power floor": (ROUGE-1, mean division ROUGE-1, median length / reference)} for all tried. The score is the mean of the
     two figures ACI-Bench reports: full-note ROUGE-1 and the mean of the divisions' ROUGE-1 (a division the
