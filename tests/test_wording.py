@@ -46,6 +46,9 @@ def test_back_channel_and_commands():
     assert is_backchannel("Okay, yeah.") and is_backchannel("mm-hmm") and not is_backchannel("No cough.")
     assert is_command("hey dragon, show me the vital signs.") and is_command("finalize the note.")
     assert not is_command("I'll show you the x-ray of your knee.")
+    # a sentence that only asks for a display is a command, whatever it shows; a cut piece of a finding is not
+    assert is_command("Show me the ekg.") and is_command("pull up the blood pressure readings")
+    assert not is_command("Show just trace edema.") and not is_command("show the fracture has healed nicely now")
     assert order("hey, dragon, order an echocardiogram.") == "Ordered an echocardiogram."
     assert order("Hey Dragon, prescribe metformin 500 mg twice a day.") == "Prescribed metformin 500 mg twice a day."
 

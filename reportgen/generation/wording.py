@@ -18,7 +18,10 @@ _COMMAND = re.compile(
     r"\b(?:hey|hi|okay|ok)\W+(?:dragon|dax)\b|\bdax\b|\b(?:dragon|scribe)\b|"
     r"\b(?:finalize|sign|end|close|start|open|save) (?:the |this |my )?(?:note|recording|dictation|template|encounter)\b|"
     r"\b(?:show|pull up|bring up|insert|load) (?:me )?(?:the |my |her |his |their )?(?:vital signs|vitals|results|x-?ray|template|labs|lab results|image|images|mri|ct|note)\b|"
-    r"\bnew paragraph\b|\bnext (?:section|bullet)\b",
+    r"\bnew paragraph\b|\bnext (?:section|bullet)\b|"
+    # a whole sentence asking for a display, whatever it shows ("show me the ekg."); "show me" only: "show the
+    # fracture healed" can be a cut piece of a finding
+    r"^(?:show me|pull up|bring up)(?: me)? (?:the |my |her |his |their |your )?(?:[\w/-]+ ){0,4}[\w/-]+\W*$",
     re.I,
 )
 _BACKCHANNEL_WORD = (
