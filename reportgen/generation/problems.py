@@ -13,8 +13,9 @@ with its context and its ICD-10-CM codes.
   once per context with its termsets: negated ("no evidence of"), possible
   ("rule out", "concern for"), history ("history of", "status post"), family
   ("mother", "family history of"); a cue after the problem counts only within
-  its clause. Only active and possible problems are the list; the others are
-  kept apart with their status.
+  its clause, and none reaches past "and then" in a run-on turn. A candidate
+  whose last mention is active is active. Only active and possible problems
+  are the list; the others are kept apart with their status.
 - Codes: ICD-10-CM hits from the terminology index, re-ranked by how much of the
   problem's wording the code's title covers (abbreviations and lay terms
   expanded by the index's expander), then specific (billable) codes first. A
