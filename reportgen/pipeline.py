@@ -102,14 +102,16 @@ class Pipeline:
         prepared = self.prepare(notes)
         return self.finish(prepared, self.draft(prepared))
 
-    def prepare(self, notes: Sequence[Note], also: Sequence[Sequence[str]] = ()) -> list[Prepared]:
+    def prepare(self, notes: Sequence[Note], also: Sequence[Sequence[str]] = (), patient: str | None = None) -> list[Prepared]:
         """De-identify the notes (one batched call) and retrieve terms for each.
 
         `also[i]` are companion texts of note i (a training pair's reference report)
         de-identified with the same mapping; they come back in `prepared.deid.also`.
+        `patient` (default the configured `deid.patient_key`) scopes the surrogates: with the
+        deidentifier's secret fixed, the same patient's notes get the same surrogates in every run.
         """
         start = time.perf_counter()
-        cleaned = self._deidentify(notes, also)
+        cleaned = self._deidentify(notes, also, patient or self.settings.deid.patient_key)
         share = (time.perf_counter() - start) / max(1, len(notes))
         prepared = []
         for note, clean in zip(notes, cleaned, strict=True):
@@ -142,11 +144,10 @@ class Pipeline:
 
     # ------------------------------------------------------------ the stages
 
-    def _deidentify(self, notes: Sequence[Note], also: Sequence[Sequence[str]]) -> list[DeidResult]:
+    def _deidentify(self, notes: Sequence[Note], also: Sequence[Sequence[str]], patient: str | None) -> list[DeidResult]:
         companions = list(also) or [()] * len(notes)
         if self.deidentifier is None:
             return [DeidResult(text=n.text, also=list(a), identifiers=[], audit=[]) for n, a in zip(notes, companions, strict=True)]
-        patient = self.settings.deid.patient_key
         items = [Item(n.id, n.text, tuple(a), patient) for n, a in zip(notes, companions, strict=True)]
         return self.deidentifier.run(items)
 

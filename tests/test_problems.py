@@ -126,6 +126,19 @@ def test_a_cue_after_the_problem_counts_only_in_its_clause(terminology):
     assert (problem.text, problem.status) == ("asthma", "history")
 
 
+@pytest.mark.parametrize(("dialogue", "status"), [
+    # a cue before "and then" does not reach the next problem of a run-on turn
+    ("[doctor] i'm not gon na make any changes there and then for your diabetes we'll keep you on the metformin .", "active"),
+    ("[patient] i do not have diabetes .", "negated"),
+    # a problem said as active at its last mention is active, whatever its first mention was
+    ("[patient] my dad had diabetes .\n[doctor] so you do have diabetes too , keep on the metformin .", "active"),
+    ("[patient] my dad had diabetes .", "family"),
+])
+def test_the_status_of_a_spoken_problem(terminology, dialogue, status):
+    [problem] = find_problems([], "", terminology, dialogue=dialogue, scorer=KEEP_ALL)
+    assert (problem.text, problem.status) == ("diabetes", status)
+
+
 def test_the_shipped_scorer_loads_and_a_broken_one_is_one_clear_error(tmp_path):
     scorer = shipped_scorer()
     assert 0 < scorer.threshold < 1 and scorer.info["cross_validated"]["recall"] > 0

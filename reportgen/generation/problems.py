@@ -13,8 +13,9 @@ with its context and its ICD-10-CM codes.
   once per context with its termsets: negated ("no evidence of"), possible
   ("rule out", "concern for"), history ("history of", "status post"), family
   ("mother", "family history of"); a cue after the problem counts only within
-  its clause. Only active and possible problems are the list; the others are
-  kept apart with their status.
+  its clause, and none reaches past "and then" in a run-on turn. A candidate
+  whose last mention is active is active. Only active and possible problems
+  are the list; the others are kept apart with their status.
 - Codes: ICD-10-CM hits from the terminology index, re-ranked by how much of the
   problem's wording the code's title covers (abbreviations and lay terms
   expanded by the index's expander), then specific (billable) codes first. A
@@ -218,6 +219,9 @@ def problem_candidates(assessment_texts: list[str], chief_complaint: str, termin
         codes = code(leading[1] if leading else first.text, terminology, k) if terminology is not None else []
         if first.headline or codes:  # a phrase no code covers (or none could be checked) is not taken for a problem
             features.update(_code_features(first.text, codes))
+            # Said as the clinician's problem at the last mention ("your dad had kidney stones" ... "you do have that
+            # kidney stone"): the problem is active, whatever its first mention was.
+            status = "active" if last_status == "active" and not first.headline else status
             found.append(Candidate(Problem(text=first.text, status=status, codes=codes), first.headline, features))
     return found
 
@@ -522,6 +526,11 @@ def _negations() -> list[str]:
             if t not in possible and not t.startswith(("rule", "ruled", "r/o"))]
 
 
+# Where a clinician's run-on turn moves to the next thing: a cue before it does not reach past it ("I'm not going
+# to make any changes there and then for your diabetes"). Written notes end such clauses with a full stop.
+_SPOKEN_TERMINATION = ["and then"]
+
+
 @lru_cache(maxsize=1)
 def _nlp():  # -> spacy.language.Language
     import spacy
@@ -531,10 +540,11 @@ def _nlp():  # -> spacy.language.Language
     nlp = spacy.blank("en")
     nlp.add_pipe("sentencizer")
     clinical = termset("en_clinical").get_patterns()
-    negation = {**clinical, "preceding_negations": _negations()}
+    termination = [*clinical["termination"], *_SPOKEN_TERMINATION]
+    negation = {**clinical, "preceding_negations": _negations(), "termination": termination}
     nlp.add_pipe("negex", name="negex", config={"neg_termset": negation, "extension_name": "negex"})
     for name, cues in _TERMSETS.items():
-        terms = {"pseudo_negations": ["no history of"] if name == "history" else [], "termination": clinical["termination"], **cues}
+        terms = {"pseudo_negations": ["no history of"] if name == "history" else [], "termination": termination, **cues}
         nlp.add_pipe("negex", name=name, config={"neg_termset": terms, "extension_name": name})
     return nlp
 

@@ -181,7 +181,9 @@ def load_encounters(data: Path, pipeline) -> list[Encounter]:  # pipeline: repor
     found = []
     for pair in pairs:
         note = decode_note(pair.note.encode(), pair.id, pipeline.settings.notes)
-        prepared = pipeline.prepare([note], also=[[pair.report]])
+        # One surrogate scope per pair (as the extractive training has it): with the seeded secret, the same
+        # surrogates in every run, so a refit writes the same bytes.
+        prepared = pipeline.prepare([note], also=[[pair.report]], patient=pipeline.settings.deid.patient_key or f"pair {pair.id}")
         report = pipeline._parse(pipeline.draft(prepared)[0], prepared[0])  # the report before its problem list
         found.append(Encounter(pair.id, report, prepared[0].text, prepared[0].deid.also[0]))
     return found

@@ -67,6 +67,19 @@ def test_patient_key_shares_surrogates_and_offset_across_notes(deid):
     assert other.text != two.text
 
 
+def test_a_pipeline_given_a_patient_makes_the_same_surrogates_in_every_run(deid):
+    from dataclasses import replace
+
+    from reportgen.config import load_settings
+    from reportgen.notes import Note
+    from reportgen.pipeline import Pipeline
+
+    base = Pipeline.from_settings(load_settings(env={}), deidentify=False)
+    note = Note("n1", "Dr. Smith saw John Baker on 7/22/93.", "")
+    runs = [replace(base, deidentifier=deid()).prepare([note], patient="pair 1")[0].text for _ in range(2)]
+    assert runs[0] == runs[1] and "Smith" not in runs[0]
+
+
 def test_tags_are_numbered_per_entity_and_consistent(deid):
     result = deid("tag").deidentify("Dr. Smith and Dr. Jones met. Smith's note. Seen 7/22/93 and 7/23/93.")
     assert result.text == "Dr. <PERSON_1> and Dr. <PERSON_2> met. <PERSON_1>'s note. Seen <DATE_1> and <DATE_2>."
