@@ -37,6 +37,8 @@ def test_tokenisation_is_undone(raw, clean):
     ("um, so, my, my knee hurts.", "My knee hurts."),
     ("okay, uh, it started last week, you know, on monday.", "It started last week, on monday."),
     ("the swelling is better, okay?", "The swelling is better."),
+    ("and you know, she is retaining a little fluid.", "She is retaining a little fluid."),  # one filler after another
+    ("his a1c is 8, you know last time it was 6.", "His a1c is 8, last time it was 6."),
 ])
 def test_fillers_and_stutters_are_removed(raw, clean):
     assert tidy(raw) == clean
@@ -73,6 +75,11 @@ def test_without_a_known_sex_the_patient_stays_the_patient():
 def test_doctor_speech_about_the_patient_takes_the_patients_pronouns():
     assert written(doctor("you have a 2/6 murmur on your heart exam."), "male") == "He has a 2/6 murmur on his heart exam."
     assert written(doctor("I'll see you in 2 weeks, you'll do fine."), "female") == "I'll see the patient in 2 weeks, she will do fine."
+
+
+def test_a_clause_you_know_is_put_in_the_third_person_and_a_trailing_comma_ends_the_sentence():
+    assert written(doctor("at least you know to check in with the nurse"), "male") == "At least he knows to check in with the nurse."
+    assert written(patient("I try to take them at different times of the day,")) == "The patient tries to take them at different times of the day."
 
 
 def test_doctor_speech_keeps_its_words_and_values():

@@ -37,6 +37,9 @@ _FILLERS = [
     re.compile(r"(?:^|(?<=[,.]\s))(?:so|okay|ok|alright|all right|well|yeah|now|and|oh|you know|i mean|like|right)\s*,\s*", re.I),
     re.compile(r",\s*(?:you know|i mean|like|right|okay|ok|kind of|sort of)\s*(?=,)", re.I),
     re.compile(r"^(?:so|and|but|well|now|okay|ok|alright|all right)\s+(?=\w)", re.I),
+    # "you know" as a filler: before a comma, or after one or a conjunction ("and you know they were borderline");
+    # "at least you know to check in" is a clause and is put in the third person like any "you"
+    re.compile(r"\byou know,\s*|(?:(?<=,)|(?<=\blike)|(?<=\band)|(?<=\bbut)|(?<=\bso))\s+you know\b(?=\s)", re.I),
 ]
 _STUTTER = re.compile(r"\b(\w+(?:'\w+)?)(?:,? \1\b)+", re.I)  # "my, my vaccine", "I, I think"
 _TAG_QUESTION = re.compile(r",?\s*\b(?:okay|ok|right|alright|all right|yeah|you know|correct)\s*\?$", re.I)
@@ -66,6 +69,7 @@ _YOU_VERBS = [  # the doctor's "you" as the subject -> the patient (he, she) and
     (re.compile(r"\byou'll\b", re.I), "will"),
     (re.compile(r"\byou were\b", re.I), "was"),
     (re.compile(r"\byou don't\b", re.I), "does not"),
+    (re.compile(r"\byou know\b", re.I), "knows"),
     (re.compile(r"\byou do\b", re.I), "does"),
 ]
 # Narrow reported-statement rules for patient sentences ("I've had a cough for two weeks" -> "Reports a cough ...").
@@ -113,8 +117,11 @@ def is_backchannel(text: str) -> bool:
 def tidy(text: str) -> str:
     """Fillers, stutters and tag questions out; first letter capitalized."""
     text = _TAG_QUESTION.sub(".", text.strip())
-    for pattern in _FILLERS:
-        text = pattern.sub("", text)
+    before = None
+    while text != before:  # a filler can open the sentence once another is gone ("and you know, ...")
+        before = text
+        for pattern in _FILLERS:
+            text = pattern.sub("", text)
     text = _STUTTER.sub(r"\1", text)
     text = re.sub(r"\s+([,.!?;:])", r"\1", text)
     text = re.sub(r"^[\s,;:]+|\s{2,}", " ", text).strip()
@@ -134,8 +141,9 @@ def written(sentence: Sentence, sex: str | None = None) -> str:
         text = re.sub(r"\byour\b", possessive if sex else "the patient's", text, flags=re.I)
         text = re.sub(r"\byourself\b", reflexive, text, flags=re.I)
         text = re.sub(r"\byou\b", "the patient", text, flags=re.I)
-    if sentence.speaker is not None and text[-1:].isalnum():
-        text += "."  # talk transcribed without punctuation (or cut by `segment`) reads as sentences
+    if sentence.speaker is not None:  # talk transcribed without punctuation (or cut by `segment`) reads as sentences
+        text = re.sub(r"\s*[,;:-]+$", "", text)  # a turn that trailed off ("... times of the day,")
+        text += "." if text[-1:].isalnum() else ""
     return text[:1].upper() + text[1:] if text else text
 
 
