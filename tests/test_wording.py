@@ -24,6 +24,12 @@ def test_transcript_lines_become_sentences_with_speakers():
     assert is_transcript(items) and not is_transcript(sentences("No cough. He denies chest pain."))
 
 
+def test_an_untagged_line_between_turns_continues_the_turn_before_it():
+    items = sentences("Visit of today.\n[doctor] let's see .\nexamine you here .\n[patient] okay .\nSigned by the clinic.")
+    assert [(s.speaker, s.turn, s.turn_start) for s in items] == [
+        (None, 0, True), ("doctor", 1, True), ("doctor", 1, False), ("patient", 2, True), (None, 3, True)]
+
+
 @pytest.mark.parametrize("raw, clean", [
     ("i do n't know .", "I don't know."),
     ("we 're gon na check , okay ?", "we're going to check, okay?"),
@@ -39,6 +45,11 @@ def test_tokenisation_is_undone(raw, clean):
     ("the swelling is better, okay?", "The swelling is better."),
     ("and you know, she is retaining a little fluid.", "She is retaining a little fluid."),  # one filler after another
     ("his a1c is 8, you know last time it was 6.", "His a1c is 8, last time it was 6."),
+    ("he is, he is, been stretching.", "He is been stretching."),  # a stutter of words
+    ("pain on the dorsal aspect of her- of her forearm.", "Pain on the dorsal aspect of her forearm."),
+    # a value said again is a value: readings, never a stutter
+    ("pressures were 120, 120, 130.", "Pressures were 120, 120, 130."),
+    ("pressures were one twenty, one twenty, one thirty.", "Pressures were one twenty, one twenty, one thirty."),
 ])
 def test_fillers_and_stutters_are_removed(raw, clean):
     assert tidy(raw) == clean

@@ -39,14 +39,24 @@ class Sentence:
 
 
 def sentences(note_text: str) -> list[Sentence]:
+    """The note's sentences. A line without a speaker tag between two tagged lines continues the turn before
+    it (transcribers break long turns over lines); other untagged lines have no speaker."""
+    lines = [line for line in note_text.splitlines() if line.strip()]
+    tags = [_SPEAKER.match(line) for line in lines]
+    last_tag = max((i for i, m in enumerate(tags) if m), default=-1)
     found: list[Sentence] = []
-    for turn, line in enumerate(line for line in note_text.splitlines() if line.strip()):
-        speaker = None
-        if m := _SPEAKER.match(line):
+    speaker: str | None = None
+    turn = -1
+    for i, (line, m) in enumerate(zip(lines, tags)):
+        if m:
             speaker = _role(m.group("tag") or m.group("label"))
             line = line[m.end() :]
+        elif i > last_tag:
+            speaker = None
+        continued = m is None and speaker is not None
+        turn += not continued
         for position, text in enumerate(s for s in _SENTENCE_END.split(untokenize(line)) if s.strip()):
-            found.append(Sentence(text.strip(), speaker, turn, len(found), position == 0))
+            found.append(Sentence(text.strip(), speaker, turn, len(found), position == 0 and not continued))
     return found
 
 

@@ -16,6 +16,7 @@ _UNITS = {w: i for i, w in enumerate(
     "seventeen eighteen nineteen".split())}
 _TENS = {w: 10 * (i + 2) for i, w in enumerate("twenty thirty forty fifty sixty seventy eighty ninety".split())}
 _WORDS = {**_UNITS, **_TENS, "hundred": 100, "thousand": 1000, "point": -1, "a": -2}
+NUMBER_WORDS = frozenset([*_UNITS, *_TENS, "hundred", "thousand"])
 _RUN = re.compile(r"\b(?:(?:" + "|".join(sorted(_WORDS, key=len, reverse=True)) + r")(?:[\s-]+|\b))+", re.I)
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 
 from reportgen.generation.dialogue import Sentence
+from reportgen.generation.spoken import NUMBER_WORDS
 
 # Commands to the voice assistant or scribe ("hey dragon, show me the x-ray"): talk about the note, not the patient.
 _COMMAND = re.compile(
@@ -41,7 +42,9 @@ _FILLERS = [
     # "at least you know to check in" is a clause and is put in the third person like any "you"
     re.compile(r"\byou know,\s*|(?:(?<=,)|(?<=\blike)|(?<=\band)|(?<=\bbut)|(?<=\bso))\s+you know\b(?=\s)", re.I),
 ]
-_STUTTER = re.compile(r"\b(\w+(?:'\w+)?)(?:,? \1\b)+", re.I)  # "my, my vaccine", "I, I think"
+# "my, my vaccine", "he is, he is, been", "of her- of her arm": words said again; never digits ("120, 120, 130" are
+# three readings) nor number words (`_said_once`)
+_STUTTER = re.compile(r"\b([a-z]+(?:'[a-z]+)?(?: [a-z]+(?:'[a-z]+)?){0,2})(?:[,-]? \1\b)+(?:,(?= ))?", re.I)
 _TAG_QUESTION = re.compile(r",?\s*\b(?:okay|ok|right|alright|all right|yeah|you know|correct)\s*\?$", re.I)
 
 # First person -> the patient, third person. Verbs after "I" that change form.
@@ -122,10 +125,16 @@ def tidy(text: str) -> str:
         before = text
         for pattern in _FILLERS:
             text = pattern.sub("", text)
-    text = _STUTTER.sub(r"\1", text)
+    text = _STUTTER.sub(_said_once, text)
     text = re.sub(r"\s+([,.!?;:])", r"\1", text)
     text = re.sub(r"^[\s,;:]+|\s{2,}", " ", text).strip()
     return text[:1].upper() + text[1:]
+
+
+def _said_once(match: re.Match[str]) -> str:
+    """A stutter said once; spoken numbers said again are values ("one twenty, one twenty, one thirty")."""
+    said = match.group(1)
+    return match.group(0) if any(word.lower() in NUMBER_WORDS for word in said.split()) else said
 
 
 def written(sentence: Sentence, sex: str | None = None) -> str:
