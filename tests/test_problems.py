@@ -96,6 +96,9 @@ def test_the_scorer_keeps_at_most_its_number_of_problems_and_a_duplicate_takes_n
     listed = find_problems([], "", terminology, dialogue=text, scorer=two)
     assert len(listed) == 2 and listed[0].codes[0].code == "I10"  # the first and its duplicate, then one more
     assert len(find_problems([], "", terminology, dialogue=text, scorer=KEEP_ALL)) == 3
+    done = text + " And I know you've had the kidney transplant."
+    listed = find_problems([], "", terminology, dialogue=done, scorer=two)
+    assert len(listed) == 3 and "status post kidney transplant" in {p.text for p in listed}  # a state takes no place
 
 
 def test_history_lists_become_candidates_and_the_scorer_decides(terminology):

@@ -27,8 +27,9 @@ with its context and its ICD-10-CM codes.
   headline is dropped.
 - Selection: a trained scorer (`ProblemScorer`, reportgen/models/problems.json,
   trained by `reportgen.training.problems`) keeps the candidates a clinician
-  would list; one problem is listed once (same first code, or a narrower name
-  in the same code category).
+  would list, at most `most` of a note besides the states procedures left; one
+  problem is listed once (same first code, or a narrower name in the same code
+  category).
 """
 
 from __future__ import annotations
@@ -264,8 +265,8 @@ def _hopeless(scorer: ProblemScorer | None, first: _Candidate, features: dict[st
 
 
 def select(candidates: Sequence[Candidate], scorer: ProblemScorer) -> list[Problem]:
-    """The list: headlines and the candidates the scorer keeps (at most `scorer.most` problems, the likeliest),
-    active first, one problem per first code."""
+    """The list: headlines and the candidates the scorer keeps (at most `scorer.most` problems, the likeliest;
+    a state a procedure left is not counted), active first, one problem per first code."""
     listed = {_identity(c.problem) for c in candidates if c.headline}
     chosen: set[str] = set()  # the problems the scorer keeps, duplicates ("hypertension", "high blood pressure") once
     kept = [(rank, c.problem) for rank, c in enumerate(candidates) if c.headline]
@@ -273,7 +274,9 @@ def select(candidates: Sequence[Candidate], scorer: ProblemScorer) -> list[Probl
         if -p < scorer.threshold:
             break
         identity = _identity(candidates[rank].problem)
-        if candidates[rank].problem.status in _LISTED and identity not in listed | chosen:
+        # A state a procedure left ("status post kidney transplant", Z94-Z98) is a standing fact beside the problems
+        # under management, which the cap is for: it takes no place.
+        if candidates[rank].problem.status in _LISTED and identity not in listed | chosen and not _POSTPROCEDURAL.match(identity):
             if len(chosen) >= scorer.most:
                 continue
             chosen.add(identity)
