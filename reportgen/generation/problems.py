@@ -498,21 +498,6 @@ def _is_procedure(word: str) -> bool:
     return word in _procedure_nouns() or bool(_SURGICAL_SUFFIX.search(word))
 
 
-@lru_cache(maxsize=1)
-def _procedure_nouns() -> frozenset[str]:
-    """The nouns ICD-10-CM's postprocedural states put before "status" ("Kidney transplant status", "Cataract
-    extraction status"; not the organ of "collapse of lung status") and the nouns of the done verbs."""
-    from reportgen.terminology.corpora import shipped_corpora
-
-    nouns = set(_DONE.values())
-    for corpus in shipped_corpora():
-        for term in corpus.terms:
-            if corpus.source.system == "icd10cm" and _POSTPROCEDURAL.match(term.code):
-                for name in (term.title, *term.synonyms):
-                    nouns.update(m.group(1) for m in re.finditer(r"(?<!\bof )(?<!\band )\b(\w+) status\b", name.lower()))
-    return frozenset(nouns)
-
-
 def _terms(sentence: str) -> list[_Candidate]:
     """Phrases that are a condition's name in the shipped vocabularies (ICD-10-CM titles and
     inclusion terms, Disease Ontology labels), longest first, word order free."""
@@ -553,22 +538,41 @@ def _word_stems(word: str) -> frozenset[str]:
     return frozenset(_stems(word, _NAME_NEUTRAL))
 
 
-@lru_cache(maxsize=1)
 def _condition_names() -> frozenset[frozenset[str]]:
-    """The content words of every shipped condition name (about 42,000; built once, ~1 s); external causes
-    (V-Y: "Activity, unspecified") name no condition."""
+    """The content words of every shipped condition name (about 42,000); external causes (V-Y: "Activity,
+    unspecified") name no condition."""
+    return _vocabulary()[0]
+
+
+@lru_cache(maxsize=1)
+def _procedure_nouns() -> frozenset[str]:
+    """The nouns ICD-10-CM's postprocedural states put before "status" ("Kidney transplant status", "Cataract
+    extraction status"; not the organ of "collapse of lung status") and the nouns of the done verbs."""
+    return _vocabulary()[1] | frozenset(_DONE.values())
+
+
+_STATUS_NOUN = re.compile(r"(?<!\bof )(?<!\band )\b(\w+) status\b")
+
+
+@lru_cache(maxsize=1)
+def _vocabulary() -> tuple[frozenset[frozenset[str]], frozenset[str]]:
+    """The condition names and the postprocedural status nouns of the shipped vocabularies, read in one pass
+    (built once, ~1 s)."""
     from reportgen.terminology.corpora import shipped_corpora
 
-    names = set()
+    names, nouns = set(), set()
     for corpus in shipped_corpora():
+        icd = corpus.source.system == "icd10cm"
         for term in corpus.terms:
-            if corpus.source.system == "icd10cm" and _EXTERNAL_CAUSE.match(term.code):
+            if icd and _EXTERNAL_CAUSE.match(term.code):
                 continue
             for name in (term.title, *term.synonyms):
                 stems = _stems(name, _NAME_NEUTRAL)
                 if 0 < len(stems) <= _MAX_TERM_WORDS:
                     names.add(frozenset(stems))
-    return frozenset(names)
+                if icd and _POSTPROCEDURAL.match(term.code):
+                    nouns.update(m.group(1) for m in _STATUS_NOUN.finditer(name.lower()))
+    return frozenset(names), frozenset(nouns)
 
 
 @lru_cache(maxsize=1)
