@@ -9,7 +9,7 @@ import pytest
 from reportgen.config import load_settings
 from reportgen.errors import RuntimeFailure
 from reportgen.evaluate import score_problems
-from reportgen.generation.problems import SCORER_FORMAT, ProblemScorer, code, find_problems, problem_candidates, shipped_scorer
+from reportgen.generation.problems import SCORER_FORMAT, ProblemScorer, _procedures, code, find_problems, problem_candidates, shipped_scorer
 from reportgen.report import Code, Problem
 from reportgen.terminology.index import open_terminology
 
@@ -96,6 +96,9 @@ def test_the_scorer_keeps_at_most_its_number_of_problems_and_a_duplicate_takes_n
     listed = find_problems([], "", terminology, dialogue=text, scorer=two)
     assert len(listed) == 2 and listed[0].codes[0].code == "I10"  # the first and its duplicate, then one more
     assert len(find_problems([], "", terminology, dialogue=text, scorer=KEEP_ALL)) == 3
+    done = text + " And I know you've had the kidney transplant."
+    listed = find_problems([], "", terminology, dialogue=done, scorer=two)
+    assert len(listed) == 3 and "status post kidney transplant" in {p.text for p in listed}  # a state takes no place
 
 
 def test_history_lists_become_candidates_and_the_scorer_decides(terminology):
@@ -115,6 +118,32 @@ def test_vocabulary_names_in_the_dialogue_are_candidates(terminology):
     assert {"kidney stone", "ankle sprain"} <= set(texts)
     assert texts["kidney stone"].problem.codes[0].code.startswith("N20")
     assert texts["kidney stone"].features["source=term"] == 1.0
+
+
+@pytest.mark.parametrize(("sentence", "procedures"), [
+    ("now , i know that you've had the kidney transplant a few years ago .", ["status post kidney transplant"]),
+    ("um , and i know that they removed a cataract from your eye .", ["status post cataract removal"]),
+    ("and then you had that rotator cuff repaired about eight months ago .", ["status post rotator cuff repair"]),
+    ("she's a 36-year-old female post bilateral reduction mammoplasty .", ["status post bilateral reduction mammoplasty"]),
+    ("i had a little procedure last year .", []),  # a procedure with no name of what was done
+    ("we want you to have this knee surgery this summer .", []),  # not done yet
+    ("you had a bad day .", []),
+])
+def test_procedures_said_as_done_are_candidates_written_as_a_status(sentence, procedures):
+    assert [c.text for c in _procedures(sentence)] == procedures
+
+
+def test_a_procedure_done_is_coded_as_the_state_it_leaves(terminology):
+    dialogue = ("[doctor] you have a past medical history significant for a kidney transplant and gout .\n"
+                "[doctor] now , i know that you've had the kidney transplant a few years ago .\n"
+                "[doctor] and they repaired your rotator cuff last spring .")
+    texts = {c.problem.text: c for c in problem_candidates([], "", terminology, dialogue=dialogue)}
+    transplant = texts["status post kidney transplant"]  # the history list's "kidney transplant" is the same candidate
+    assert "kidney transplant" not in texts
+    assert transplant.problem.codes[0].code == "Z94.0"  # Kidney transplant status, not T86.1 Complications of ...
+    assert transplant.features["source=dialogue-procedure"] == 1.0 and transplant.features["source=dialogue-listed"] == 1.0
+    assert texts["status post rotator cuff repair"].problem.codes[0].code == "Z98.890"  # no state of its own
+    assert code("kidney transplant", terminology)[0].code.startswith("T86")  # the procedure itself is unchanged
 
 
 def test_a_cue_after_the_problem_counts_only_in_its_clause(terminology):

@@ -6,9 +6,10 @@ with its context and its ICD-10-CM codes.
   ("Hypertension.", "1. Right knee MCL strain."; always listed), the chief
   complaint, the problem a clinician names ("for your first problem, your
   reflux", "from a diabetes standpoint", "I think you have a lumbar strain"),
-  the conditions of a history list, and every phrase of the note that is a
-  condition's name in ICD-10-CM or the Disease Ontology. Mentions of the same
-  thing are one candidate.
+  the conditions of a history list, a procedure said as done ("you had the
+  kidney transplant": "status post kidney transplant", named so), and every
+  phrase of the note that is a condition's name in ICD-10-CM or the Disease
+  Ontology. Mentions of the same thing are one candidate.
 - Context: negspacy's NegEx (the maintained clinical negation component), run
   once per context with its termsets: negated ("no evidence of"), possible
   ("rule out", "concern for"), history ("history of", "status post"), family
@@ -20,13 +21,15 @@ with its context and its ICD-10-CM codes.
   problem's wording the code's title covers (abbreviations and lay terms
   expanded by the index's expander), then specific (billable) codes first. A
   problem whose best code covers less than `MIN_COVERAGE` of its words stays
-  uncoded rather than wrongly coded; a test's name alone is not coded as its
+  uncoded rather than wrongly coded; a procedure done is coded as the state it
+  leaves (Z94-Z98), not as its complications; a test's name alone is not coded as its
   abnormal result (R70-R94); a candidate that no code covers and is not a
   headline is dropped.
 - Selection: a trained scorer (`ProblemScorer`, reportgen/models/problems.json,
   trained by `reportgen.training.problems`) keeps the candidates a clinician
-  would list; one problem is listed once (same first code, or a narrower name
-  in the same code category).
+  would list, at most `most` of a note besides the states procedures left; one
+  problem is listed once (same first code, or a narrower name in the same code
+  category).
 """
 
 from __future__ import annotations
@@ -207,7 +210,7 @@ def problem_candidates(assessment_texts: list[str], chief_complaint: str, termin
     groups = _grouped(_candidates(assessment_texts, chief_complaint, other_texts, dialogue))
     most = max((len(members) for members in groups), default=1)
     for members in groups:
-        first = members[0]
+        first = _shown(members)
         features = {**_mention_features(members), "mentions_of_most": len(members) / most}
         if _hopeless(scorer, first, features, (*_STATUS_FEATURES, *_CODE_FEATURES)):
             continue
@@ -215,8 +218,7 @@ def problem_candidates(assessment_texts: list[str], chief_complaint: str, termin
         features.update({f"status={status}": 1.0, f"last_status={last_status}": 1.0})
         if _hopeless(scorer, first, features, _CODE_FEATURES):
             continue
-        leading = _leading_cue(first.text)
-        codes = code(leading[1] if leading else first.text, terminology, k) if terminology is not None else []
+        codes = _codes(first.text, terminology, k) if terminology is not None else []
         if first.headline or codes:  # a phrase no code covers (or none could be checked) is not taken for a problem
             features.update(_code_features(first.text, codes))
             # Said as the clinician's problem at the last mention ("your dad had kidney stones" ... "you do have that
@@ -224,6 +226,30 @@ def problem_candidates(assessment_texts: list[str], chief_complaint: str, termin
             status = "active" if last_status == "active" and not first.headline else status
             found.append(Candidate(Problem(text=first.text, status=status, codes=codes), first.headline, features))
     return found
+
+
+def _shown(members: Sequence[_Candidate]) -> _Candidate:
+    """The mention that names a group: the first, unless it is no headline and the procedure was said as done
+    ("you had the kidney transplant": "status post kidney transplant", a status rather than the procedure)."""
+    if members[0].headline:
+        return members[0]
+    return next((c for c in members if c.source == _PROCEDURE_SOURCE), members[0])
+
+
+def _codes(text: str, terminology: Terminology, k: int) -> list[Code]:
+    """The problem's codes, its context cue left out; a procedure done ("status post ...") is coded as the state
+    it leaves (ICD-10-CM Z94-Z98: "Kidney transplant status"), else as a postprocedural state, not as the
+    procedure's complications ("Complications of kidney transplant")."""
+    leading = _leading_cue(text)
+    if leading is None or not _POST.match(text):
+        return code(leading[1] if leading else text, terminology, k)
+    states = [c for c in code(f"{leading[1]} status", terminology, k) if _POSTPROCEDURAL.match(c.code)]
+    return states or code("postprocedural state", terminology, 1)
+
+
+_POST = re.compile(r"(?:status post|s/p)\b", re.I)
+# ICD-10-CM's states a procedure leaves: transplanted organs (Z94), implants and grafts (Z95-Z97), other (Z98).
+_POSTPROCEDURAL = re.compile(r"^Z9[4-8]")
 
 
 # The scorer's feature families that need NegEx or the terminology (one feature of each is set).
@@ -239,8 +265,8 @@ def _hopeless(scorer: ProblemScorer | None, first: _Candidate, features: dict[st
 
 
 def select(candidates: Sequence[Candidate], scorer: ProblemScorer) -> list[Problem]:
-    """The list: headlines and the candidates the scorer keeps (at most `scorer.most` problems, the likeliest),
-    active first, one problem per first code."""
+    """The list: headlines and the candidates the scorer keeps (at most `scorer.most` problems, the likeliest;
+    a state a procedure left is not counted), active first, one problem per first code."""
     listed = {_identity(c.problem) for c in candidates if c.headline}
     chosen: set[str] = set()  # the problems the scorer keeps, duplicates ("hypertension", "high blood pressure") once
     kept = [(rank, c.problem) for rank, c in enumerate(candidates) if c.headline]
@@ -248,7 +274,9 @@ def select(candidates: Sequence[Candidate], scorer: ProblemScorer) -> list[Probl
         if -p < scorer.threshold:
             break
         identity = _identity(candidates[rank].problem)
-        if candidates[rank].problem.status in _LISTED and identity not in listed | chosen:
+        # A state a procedure left ("status post kidney transplant", Z94-Z98) is a standing fact beside the problems
+        # under management, which the cap is for: it takes no place.
+        if candidates[rank].problem.status in _LISTED and identity not in listed | chosen and not _POSTPROCEDURAL.match(identity):
             if len(chosen) >= scorer.most:
                 continue
             chosen.add(identity)
@@ -294,7 +322,7 @@ def _candidates(assessment_texts: list[str], chief_complaint: str, other_texts: 
         position = sentence.index / max(1, len(said) - 1)
         text = _numbered_type(tidy(_HESITATION.sub(" ", sentence.text)))  # "an acute lumbar, um, strain"
         named = [*_named(text, source="dialogue-named"), *_listed(text, source="dialogue-listed")]
-        for candidate in (*map(_named_term, named), *_terms(text)):
+        for candidate in (*_procedures(text), *map(_named_term, named), *_terms(text)):
             candidates.append(replace(candidate, position=position, speaker=sentence.speaker, in_plan=sentence.index >= plan,
                                       managed=bool(_MANAGEMENT.search(text))))
     return candidates
@@ -399,6 +427,77 @@ def _listed(text: str, source: str = "listed") -> list[_Candidate]:
     return found
 
 
+_PROCEDURE_SOURCE = "dialogue-procedure"
+# Verbs of a procedure done, and the noun each makes ("had it repaired" -> "repair").
+_DONE = {"removed": "removal", "repaired": "repair", "replaced": "replacement", "transplanted": "transplant",
+         "reconstructed": "reconstruction", "resected": "resection", "fused": "fusion", "extracted": "extraction",
+         "grafted": "graft", "operated on": "surgery"}
+# A word that names a procedure by its form: excision (-ectomy), opening (-otomy, -ostomy), repair (-plasty,
+# -pexy, -rrhaphy), fusion (-desis).
+_SURGICAL_SUFFIX = re.compile(r"(?:ectomy|otomy|ostomy|plasty|pexy|rrhaphy|desis)$")
+# Determiners and the size words said of a procedure ("the whole reconstruction", "a little procedure").
+_DETERMINER = r"(?:(?:a|an|the|that|this|your|her|his|their|my|some|any|one|prior|previous|little|small|minor|major|whole)\s+)*"
+_HAD = r"\b(?:had|has had|have had|'ve had|underwent|status post|s/p|post|prior|previous)\s+"
+# "you had the kidney transplant", "post bilateral reduction mammoplasty", "prior rotator cuff repair"
+_HAD_PROCEDURE = re.compile(_HAD + _DETERMINER + r"(?P<p>[a-z][a-z' -]{2,60})", re.I)
+# "you had that rotator cuff repaired", "they removed a cataract"
+_HAD_DONE = re.compile(_HAD + _DETERMINER + r"(?P<p>[a-z][a-z' -]{2,40}?)\s+(?P<v>" + "|".join(_DONE) + r")\b", re.I)
+_DID = re.compile(r"\b(?:they|he|she|we|i|you|someone|surgeons?|doctors?)\s+(?:\w+\s+)?(?P<v>" + "|".join(_DONE) + r")\s+"
+                  + _DETERMINER + r"(?P<p>[a-z][a-z' -]{2,40})", re.I)
+
+
+def _procedures(sentence: str) -> list[_Candidate]:
+    """Procedures said as done, written as the state they leave ("you had the kidney transplant" -> "status post
+    kidney transplant", "they removed a cataract" -> "status post cataract removal"): a procedure's name ends in
+    a noun ICD-10-CM's postprocedural states (Z94-Z98) name as "X status", a done verb's noun or a surgical
+    suffix, after the condition-name words before it (the organ, "rotator cuff")."""
+    found = []
+    for m in _HAD_PROCEDURE.finditer(sentence):
+        if (span := _procedure_span(sentence, m.start("p"), m.end("p"))) is not None:
+            found.append(_procedure_candidate(sentence, *span, sentence[span[0] : span[1]]))
+    for pattern in (_HAD_DONE, _DID):
+        for m in pattern.finditer(sentence):
+            words = _object_words(m.group("p"))
+            if words:
+                start = m.start("p") + m.group("p").lower().find(words)
+                noun = _DONE[m.group("v").lower()]
+                found.append(_procedure_candidate(sentence, start, start + len(words), f"{words} {noun}"))
+    return found
+
+
+_PREPOSITION = re.compile(r"\b(?:from|at|about|on|in|of|for|with|by|after|before|since|when|ago|last)\b")
+
+
+def _procedure_candidate(sentence: str, start: int, end: int, procedure: str) -> _Candidate:
+    return _Candidate(f"status post {procedure}", sentence, start, end, False, _PROCEDURE_SOURCE)
+
+
+def _procedure_span(sentence: str, start: int, end: int) -> tuple[int, int] | None:
+    """(start, end) of the procedure's name that opens sentence[start:end]: condition-name words up to a
+    procedure noun ("kidney transplant" of "kidney transplant a few years ago"); None if none."""
+    words = list(_WORD.finditer(sentence[start:end].lower()))
+    for i, m in enumerate(words[: _MAX_TERM_WORDS + 1]):
+        if _is_procedure(m.group()):
+            return (start + words[0].start(), start + m.end()) if i or _SURGICAL_SUFFIX.search(m.group()) else None
+        if m.group() in _FILLER_WORDS or _word_stems(m.group()) - _name_words():
+            return None
+    return None
+
+
+def _object_words(phrase: str) -> str:
+    """The condition-name words that open a done verb's object ("a cataract from your eye" -> "cataract")."""
+    kept = []
+    for m in _WORD.finditer(_PREPOSITION.split(phrase.lower())[0]):
+        if m.group() in _FILLER_WORDS or _word_stems(m.group()) - _name_words() or len(kept) == _MAX_TERM_WORDS:
+            break
+        kept.append(m.group())
+    return " ".join(kept) if _content(" ".join(kept)) else ""
+
+
+def _is_procedure(word: str) -> bool:
+    return word in _procedure_nouns() or bool(_SURGICAL_SUFFIX.search(word))
+
+
 def _terms(sentence: str) -> list[_Candidate]:
     """Phrases that are a condition's name in the shipped vocabularies (ICD-10-CM titles and
     inclusion terms, Disease Ontology labels), longest first, word order free."""
@@ -439,22 +538,41 @@ def _word_stems(word: str) -> frozenset[str]:
     return frozenset(_stems(word, _NAME_NEUTRAL))
 
 
-@lru_cache(maxsize=1)
 def _condition_names() -> frozenset[frozenset[str]]:
-    """The content words of every shipped condition name (about 42,000; built once, ~1 s); external causes
-    (V-Y: "Activity, unspecified") name no condition."""
+    """The content words of every shipped condition name (about 42,000); external causes (V-Y: "Activity,
+    unspecified") name no condition."""
+    return _vocabulary()[0]
+
+
+@lru_cache(maxsize=1)
+def _procedure_nouns() -> frozenset[str]:
+    """The nouns ICD-10-CM's postprocedural states put before "status" ("Kidney transplant status", "Cataract
+    extraction status"; not the organ of "collapse of lung status") and the nouns of the done verbs."""
+    return _vocabulary()[1] | frozenset(_DONE.values())
+
+
+_STATUS_NOUN = re.compile(r"(?<!\bof )(?<!\band )\b(\w+) status\b")
+
+
+@lru_cache(maxsize=1)
+def _vocabulary() -> tuple[frozenset[frozenset[str]], frozenset[str]]:
+    """The condition names and the postprocedural status nouns of the shipped vocabularies, read in one pass
+    (built once, ~1 s)."""
     from reportgen.terminology.corpora import shipped_corpora
 
-    names = set()
+    names, nouns = set(), set()
     for corpus in shipped_corpora():
+        icd = corpus.source.system == "icd10cm"
         for term in corpus.terms:
-            if corpus.source.system == "icd10cm" and _EXTERNAL_CAUSE.match(term.code):
+            if icd and _EXTERNAL_CAUSE.match(term.code):
                 continue
             for name in (term.title, *term.synonyms):
                 stems = _stems(name, _NAME_NEUTRAL)
                 if 0 < len(stems) <= _MAX_TERM_WORDS:
                     names.add(frozenset(stems))
-    return frozenset(names)
+                if icd and _POSTPROCEDURAL.match(term.code):
+                    nouns.update(m.group(1) for m in _STATUS_NOUN.finditer(name.lower()))
+    return frozenset(names), frozenset(nouns)
 
 
 @lru_cache(maxsize=1)
