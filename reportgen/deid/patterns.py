@@ -366,6 +366,25 @@ TRANSFERS = [
     ),
 ]
 
+# Where someone lives or comes from: "lives in Laurel", "104 YO WOMAN FROM AMERICAN FORK", "moved here from
+# silver spring". The place list decides what follows (any case, and places that are also words), so the
+# capture runs over up to four words and the recognizer keeps the longest listed place they open with.
+_HOME_CUE = (
+    r"(?i:\b(?:lives?|living|lived|resides?|residing|resident|moved|moving|relocated|born|raised|grew\s+up|originally|"
+    r"home|hometown|(?:is|are|was|were)(?=\s+(?:originally\s+)?from)|(?:wo)?man|male|female|gentleman|lady|family|visiting|"
+    r"visited|vacationing|vacation|travell?ing|traveled|drove|flew|commutes?|called|calling|phoned|arrived|arriving|came|comes|coming|"
+    rf"{FAMILY}(?:\s*,?\s*{NAME}(?:\s+{NAME})?\s*,?)?)"
+    r"\s+(?:back\s+|here\s+|there\s+|up\s+|down\s+|over\s+|originally\s+|alone\s+|independently\s+|nearby\s+)?"
+    r"(?:in|from|to|at|near|outside(?:\s+of)?|of)\s+(?:the\s+)?)"
+)
+_PLACE_WORDS = r"[A-Za-z][A-Za-z'\-]*(?:[ ][A-Za-z][A-Za-z'\-]*){0,3}"
+HOME_PLACES = [Pattern("place someone lives in or comes from", rf"{_HOME_CUE}(?P<phi>{_PLACE_WORDS})", 0.5)]
+# After a bare preposition only a listed place of several words counts in any case ("FROM SILVER SPRING",
+# "to glen burnie"): its one-word places are too often words ("from home", "in normal sinus").
+PLACES_AFTER_PREPOSITION = [
+    Pattern("listed place phrase after a preposition", rf"(?i:\b(?:in|from|to|at|near|of)\s+(?:the\s+)?)(?P<phi>{_PLACE_WORDS})", 0.4)
+]
+
 # A short acronym after "to/at/from": "transferred to GH", "at GBMC" (its own word test: ICU, OR, CCU are clinical
 # words, and "TO ADEQ", "TO MAINT" are words cut short).
 PLACE_ACRONYMS = [
@@ -380,6 +399,23 @@ NAMED_PLACES = [
         rf"(?i:\b(?:at|to|from|on\s+the|in\s+the|@)\s+)(?!{TITLE}\b)(?P<phi>[A-Z][a-z]+(?:\s[A-Z][a-z]+){{0,2}})(?![\w'])",
         0.4,
     )
+]
+
+# Employers: "HUSBAND CEO OF IBM", "WORKS AS A NURSE AT GOMEZ-MORGAN", "Anderson Corp", "Cruz and Sons".
+_WORK_CUE = (
+    r"(?i:\b(?:works?|worked|working|employed|employee|retired|job|ceo|cfo|coo|president|owner|founder|partner)"
+    r"(?:\s+as\s+an?\s+[a-z]+(?:\s+[a-z]+)?)?\s+(?:at|for|by|of|from|with)\s+(?:the\s+)?)"
+)
+# No "Inc": in ICU notes it is "increased" ("PROPOFOL INC TO 30").
+_COMPANY_KIND = r"(?:LLC|Ltd|LTD|Corp|CORP|Corporation|CORPORATION|PLC|Company|COMPANY|Industries|INDUSTRIES|Enterprises|ENTERPRISES)"
+EMPLOYERS = [
+    Pattern("employer after a job", rf"{_WORK_CUE}(?P<phi>{NAME}(?:(?:\s+|-|\s*&\s*){NAME}){{0,2}})(?![\w'])", 0.5),
+    Pattern("company and its kind", rf"(?<![\w'-])(?P<phi>{NAME}(?:(?:\s+|-){NAME}){{0,2}}),?\s+{_COMPANY_KIND}\b", 0.6),
+    Pattern("family company", rf"(?<![\w'-])(?P<phi>{NAME})\s+(?:and|AND|&)\s+(?:Sons|SONS|Daughters|DAUGHTERS)\b", 0.6),
+]
+# A region or campus named by its compass point: "the Eastern Shore", "NORTH CAMPUS", "the west coast".
+REGIONS = [
+    Pattern("compass region", r"(?i:\b(?P<phi>(?:north|south|east|west)(?:ern)?\s+(?:shore|coast|campus))\b)", 0.5),
 ]
 
 EMAILS = [Pattern("email address", r"\b[\w.+\-]+@[\w\-]+(?:\.[\w\-]+)+\b", 1.0)]

@@ -214,6 +214,47 @@ def is_clinical_abbreviation(word: str) -> bool:
 
 
 def is_clinical_street(address: str) -> bool:
-    """"on Lasix Drive": a street whose name words are all clinical ones is no address."""
+    """"on Lasix Drive": a street whose name words are all clinical ones is no address. A surname or
+    place is a street's name even when a vocabulary or the jargon list holds it ("Jones Rd", "Long Avenue")."""
     found = list(words(address))[:-1]
-    return bool(found) and all(w in stop_words() or w in hand_words() or w in _medical_words() for w in found)
+    return bool(found) and all(_clinical_not_named(w) for w in found)
+
+
+def _clinical_not_named(word: str) -> bool:
+    if word in stop_words():
+        return True
+    named = word in last_names() or word in general_places().all
+    return not named and (word in hand_words() or word in _medical_words())
+
+
+def _place_key(run: str) -> str:
+    return " ".join(run.lower().split())
+
+
+# "Ninety Six" is a town; "in ninety six" in a transcript is a year or a saturation.
+_NUMBER_WORD = re.compile(r"(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|\w+teen|twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety|hundred)")
+
+
+def is_listed_place_phrase(run: str) -> bool:
+    """A listed place of several words, in any case, everyday words too ("SILVER SPRING", "glen burnie"),
+    unless it spells a number."""
+    key, places = _place_key(run), general_places()
+    if " " not in key or all(_NUMBER_WORD.fullmatch(w) for w in key.split()):
+        return False
+    return key in places.phrases or key in places.worded
+
+
+def is_home_place(run: str) -> bool:
+    """Where someone lives or comes from: a listed place phrase, or a listed one-word place that is no
+    clinical, stop or clinicians' everyday word; after such a cue an English word may be a town
+    ("Laurel", "FIFE", "Vermillion", not "home", "normal" or "rehab")."""
+    key = _place_key(run)
+    if " " in key:
+        return is_listed_place_phrase(key)
+    return key in general_places().all and not any(key in found for found in (clinical_words(), stop_words(), common_words(), CUE_WORDS))
+
+
+def is_everyday_phrase(run: str) -> bool:
+    """Only stop words and everyday English ("the State", "Home Depot", "Teaching"): no employer, while an
+    acronym the clinical lists also hold may be one ("CEO OF IBM")."""
+    return all(p in stop_words() or p in common_words() or p in everyday_english() or p in CUE_WORDS for p in parts(run))

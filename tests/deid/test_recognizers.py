@@ -31,6 +31,10 @@ _SHORT = {
     "facilities": "FacilityRecognizer",
     "transfers": "TransferPlaceRecognizer",
     "named places": "NamedPlaceRecognizer",
+    "home places": "HomePlaceRecognizer",
+    "place phrases": "PlacePhraseRecognizer",
+    "employers": "EmployerRecognizer",
+    "regions": "RegionRecognizer",
     "emails": "EmailRecognizer",
     "zips": "ZipCodeRecognizer",
     "signature initials": "SignatureInitialsRecognizer",
@@ -120,6 +124,16 @@ def found(name: str, text: str) -> list[str]:
         ("zips", "zip code 21201; Baltimore, MD 21230-1234", ["21201", "21230-1234"]),
         ("addresses", "lives on Maple Street with his wife; near Elm Avenue", ["Maple Street", "Elm Avenue"]),
         ("signature initials", "Dictated, not read.\nWF/jk\nJTB:mlw", ["WF", "jk", "JTB", "mlw"]),
+        # towns that are also words, in any case, after where someone lives or comes from
+        ("home places", "104 YO WOMAN FROM VERMILLION. Pt lives in Fife with her daughter", ["VERMILLION", "Fife"]),
+        ("home places", "LIVES WITH SON IN ROCKVILLE; is originally from AMERICAN FORK", ["ROCKVILLE", "AMERICAN FORK"]),
+        ("home places", "Nephew, Neil Meitz of Towson visited; sister called from Seattle; lives nearby in rockport", ["Towson", "Seattle", "rockport"]),
+        ("home places", "lives in town with her son who lives in glen burnie", ["glen burnie"]),  # the next cue after a rejected run
+        ("place phrases", "DAUGHTER DROVE IN FROM SILVER SPRING; records sent to grand rapids", ["SILVER SPRING", "grand rapids"]),
+        ("employers", "HUSBAND CEO OF IBM. WORKS AS A NURSE AT GOMEZ-MORGAN; employed by Duncan-Parker", ["IBM", "GOMEZ-MORGAN", "Duncan-Parker"]),
+        ("employers", "son runs Halvorsen Logistics Corp.; daughter works in Cruz and Sons", ["Halvorsen Logistics", "Cruz"]),
+        ("regions", "FAMILY ARRIVED FROM THE EASTERN SHORE; radiation planning on North Campus", ["EASTERN SHORE", "North Campus"]),
+        ("addresses", "LIVES AT 8713 JONES RD.; 6171 LONG AVENUE", ["8713 JONES RD.", "6171 LONG AVENUE"]),  # surnames the vocabularies hold
     ],
 )
 def test_finds(name: str, text: str, expected: list[str]):
@@ -166,6 +180,11 @@ def test_finds(name: str, text: str, expected: list[str]):
         ("ids", "lab # 5 ok; sample was clotted; specimen sent; member of the team; plan is to start 40 mg"),
         ("zips", "MD 10 mg; PA 20000 units; CT 12345 mg; zip it"),
         ("addresses", "on the floor; on Lasix Drive"),
+        ("home places", "pt came from home; came from rehab; is in normal sinus rhythm; lives alone in apartment; son in law at bedside"),
+        ("home places", "family from out of town; lives in assisted living; moved to floor; woman from OSH"),
+        ("place phrases", "sats in ninety six percent; in the morning; in good spirits; Heart Rate and Blood Pressure stable"),
+        ("employers", "PROPOFOL INC TO 30; works at home; retired from teaching; works for the State; blood group A; support group"),
+        ("regions", "lower end of normal; the east side of the bed; central mass; north of the incision"),
         ("signature initials", "Give IV/po; PRN/qd; N/V; ABG/pH"),
         ("urls", "on 2L o2, a&o x3"),
         ("emails", "NC 2L, sat 98%"),
