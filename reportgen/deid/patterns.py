@@ -16,8 +16,9 @@ from presidio_analyzer import Pattern
 
 # ---- building blocks -------------------------------------------------------------------------
 
-# A name word; "'s" is left out ("Smith's" -> "Smith"), "O'Driscoll" and "Kessler-Adventist" kept whole.
-NAME = r"(?:[A-Z][a-z]+(?:-[A-Za-z]+|'[A-Za-z]{2,})*|[A-Z][A-Z]+(?:-[A-Z]+|'[A-Z]{2,})*|[A-Z]'[A-Z][a-z]+)"
+# A name word; "'s" is left out ("Smith's" -> "Smith"), "O'Driscoll", "Kessler-Adventist", "McCoy" and
+# "DeAnn" kept whole (the prefixed form first, or "Mc" alone would match).
+NAME = r"(?:(?:Mc|Mac|De|Di|Da|Du|La|Le|Van|Von)[A-Z][a-z]+(?:-[A-Za-z]+)*|[A-Z][a-z]+(?:-[A-Za-z]+|'[A-Za-z]{2,})*|[A-Z][A-Z]+(?:-[A-Z]+|'[A-Z]{2,})*|[A-Z]'[A-Z][a-z]+)"
 ANY_NAME = rf"(?:{NAME}|[a-z][a-z]+(?:-[a-z]+|'[a-z]{{2,}})*|[a-z]'[a-z]{{2,}})"  # after a strong cue, lower case too
 INITIAL = r"[A-Z]\.?"
 # A word typed with the shift key held a letter too long ("BAltimore"); only the place list reads it.

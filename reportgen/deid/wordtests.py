@@ -141,15 +141,24 @@ def is_generic_place(name: str) -> bool:
     ('MEMORIAL HOSPITAL' is a name).
 
     Lower-case and upper-case names ("transfer to rehab", "AWAITING REHAB") need more: no stop
-    word, and a word that is no English or clinical word, or one common in hospital names
-    ("sacred heart hospital").
+    word, and a word common in hospital names ("sacred heart hospital"), or one that is no
+    English or clinical word. In capitals, an English word that clinicians' words do not
+    hold names one too ("PINE RIDGE NURSING HOME", not "PHYSICAL REHAB"); lower-case prose
+    ("that fancy hospital") is held to the stricter test.
     """
     found = parts(FACILITY_END.sub("", name))
     if all(p in stop_words() or p in hand_words() for p in found):
         return True
     if not (name.islower() or name.isupper()) or any(p in general_places().all for p in found):
         return False
-    return any(p in stop_words() for p in found) or all(p in _known_words() and p not in FACILITY_NAME_WORDS for p in found)
+    if any(p in stop_words() for p in found):
+        return True
+    generic = _clinicians_word if name.isupper() else _known_words().__contains__
+    return all(generic(p) and p not in FACILITY_NAME_WORDS for p in found)
+
+
+def _clinicians_word(word: str) -> bool:
+    return word in clinical_words() or word in common_words()
 
 
 def is_not_greeted_name(word: str) -> bool:

@@ -134,6 +134,11 @@ def found(name: str, text: str) -> list[str]:
         ("employers", "son runs Halvorsen Logistics Corp.; daughter works in Cruz and Sons", ["Halvorsen Logistics", "Cruz"]),
         ("regions", "FAMILY ARRIVED FROM THE EASTERN SHORE; radiation planning on North Campus", ["EASTERN SHORE", "North Campus"]),
         ("addresses", "LIVES AT 8713 JONES RD.; 6171 LONG AVENUE", ["8713 JONES RD.", "6171 LONG AVENUE"]),  # surnames the vocabularies hold
+        ("titled", "Seen by Dr. McCoy; DR. MCDONALD aware", ["McCoy", "MCDONALD"]),
+        ("relatives", "Daughter DeAnn called", ["DeAnn"]),
+        ("places", "Born 3/19 in McConnellstown, RI", ["McConnellstown"]),
+        # in capitals, an English word no clinician's word names a facility
+        ("facilities", "TRANSFERRED FROM PINE RIDGE NURSING HOME. ADMITTED FROM CORNERSTONE REHAB", ["PINE RIDGE NURSING HOME", "CORNERSTONE REHAB"]),
     ],
 )
 def test_finds(name: str, text: str, expected: list[str]):
@@ -173,6 +178,7 @@ def test_finds(name: str, text: str, expected: list[str]):
         ("phones", "BP 120/80, I/O 1200/1500, shift 0700-1900, ABG 7.35/45/80/24, plt 150000"),
         ("places", "SHe presents; ABd soft; NGtube placed; ETtube secured"),
         ("facilities", "to cardiac rehab; the hospital; transfer to rehab; AWAITING REHAB; 1 ST DEGREE AVB"),
+        ("facilities", "TO PHYSICAL REHAB; DRUG REHAB; STROKE REHAB; NEAREST HOSPITAL; DETOX REHAB; SHORT TERM REHAB; MILITARY HOSPITAL"),
         ("transfers", "transferred to ICU, sent to floor, went to OR, in NSR, at MN"),
         ("transfers", "from peep 5 to goal 10; to dilaudid 2 mg"),
         ("transfers", "i was going to bend down; seen by ent; followed by amio load; returned to cs trach mask"),
