@@ -357,12 +357,13 @@ TRANSFERS = [
     Pattern("town, state code", rf"(?P<phi>[A-Z][a-z]+(?:\s[A-Z][a-z]+)?),\s?(?:{STATE_CODE})(?![\w])", 0.5),  # "Boise, ID", "Salem, OR"
     # "lives in Hagerstown", "in ROCKVILLE" (a capitalized word that is no clinical or everyday word)
     Pattern("capitalized word after in", r"(?i:\b(?:in|near)\s+)(?P<phi>[A-Z][a-z]+)(?![\w'])", 0.4),
-    # a ward and its floor: "TRANSFER QUARTERMAIN 2", "belongings found from quartermain 5", "to Farr4", "to O'Neil-Hart 7B"
-    # (glued, the name may not end in x: "to commodex3" is "commode x3")
+    # a ward and its floor: "TRANSFER QUARTERMAIN 2", "belongings found from quartermain 5", "to Farr4", "to O'Neil-Hart 7B",
+    # "per Farr 3 RN", "plan: REISMAN 10 this am"
+    # (glued, the name may not end in x: "to commodex3" is "commode x3"; a range or a dose is no floor: "on Trizivir 1 tablet")
     Pattern(
         "ward and floor",
-        r"(?i:\b(?:to|from|transfer(?:red)?|tx)\s+)(?P<phi>[A-Za-z][A-Za-z'\-]{2,}[A-Za-z])(?:\s+|(?<![xX]))\d{1,2}[A-Da-d]?\b"
-        r"(?![\d/%]|[.:]\d|\s*(?i:mg|mcg|ml|cc|l|units?|hrs?|hours?|days?|mins?|x|times|am|pm|liters?|lpm)\b)",
+        r"(?i:\b(?:to|from|transfer(?:red)?|tx|on|per|at|plan\s*:?|awaiting)\s+)(?P<phi>[A-Za-z][A-Za-z'\-]{2,}[A-Za-z])(?:\s+|(?<![xX]))\d{1,2}[A-Da-d]?\b"
+        r"(?![\d/%]|[.:\-]\d|\s*(?i:mg|mcg|ml|cc|l|units?|hrs?|hours?|days?|mins?|x|times|am|pm|liters?|lpm|tabs?|tablets?|caps?|capsules?|puffs?|drops?|doses?|amps?|vials?|po|iv|sq|im|prn)\b)",
         0.4,
     ),
 ]

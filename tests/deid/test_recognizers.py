@@ -134,6 +134,7 @@ def found(name: str, text: str) -> list[str]:
         ("employers", "son runs Halvorsen Logistics Corp.; daughter works in Cruz and Sons", ["Halvorsen Logistics", "Cruz"]),
         ("regions", "FAMILY ARRIVED FROM THE EASTERN SHORE; radiation planning on North Campus", ["EASTERN SHORE", "North Campus"]),
         ("addresses", "LIVES AT 8713 JONES RD.; 6171 LONG AVENUE", ["8713 JONES RD.", "6171 LONG AVENUE"]),  # surnames the vocabularies hold
+        ("transfers", "plan: QUARTERMAIN 2 this am; VS ON REISMAN 4 WITH HR 50; awaiting Farr 3", ["QUARTERMAIN", "REISMAN", "Farr"]),
         ("titled", "Seen by Dr. McCoy; DR. MCDONALD aware", ["McCoy", "MCDONALD"]),
         ("relatives", "Daughter DeAnn called", ["DeAnn"]),
         ("places", "Born 3/19 in McConnellstown, RI", ["McConnellstown"]),
@@ -181,6 +182,7 @@ def test_finds(name: str, text: str, expected: list[str]):
         ("facilities", "TO PHYSICAL REHAB; DRUG REHAB; STROKE REHAB; NEAREST HOSPITAL; DETOX REHAB; SHORT TERM REHAB; MILITARY HOSPITAL"),
         ("transfers", "transferred to ICU, sent to floor, went to OR, in NSR, at MN"),
         ("transfers", "from peep 5 to goal 10; to dilaudid 2 mg"),
+        ("transfers", "titrated per fingersticks 1-2u/hr; She is on Trizivir 1 tablet; on propofol 20; at goal 60; per protocol 2"),
         ("transfers", "i was going to bend down; seen by ent; followed by amio load; returned to cs trach mask"),
         ("named places", "went to Cath Lab, back to Floor, at Lasix drip"),
         ("ids", "lab # 5 ok; sample was clotted; specimen sent; member of the team; plan is to start 40 mg"),
