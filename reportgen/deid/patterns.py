@@ -81,6 +81,13 @@ FACILITY = (
     r"Adventist|ADVENTIST|Square|SQUARE|Institute|INSTITUTE|Cancer\s+Center|CANCER\s+CENTER|Care\s+Center|CARE\s+CENTER|"
     r"Nursing\s+Center|NURSING\s+CENTER|Health\s+System|HEALTH\s+SYSTEM|Urgent\s+Care|URGENT\s+CARE)"
 )
+# Where people live, study and pray: "KEELEY HOUSE", "Brightview Assisted Living", "Towson High School". Only the name
+# is reported, since "House", "Lodge" and "Church" are surnames too and a reported word is sought in the rest of the note.
+RESIDENCE = (
+    r"(?:(?:House|HOUSE)(?!\s+(?i:officer|staff|call|calls|md|doctor|physician|resident|diet|rules))|Lodge|LODGE|Assisted\s+Living|ASSISTED\s+LIVING|"
+    r"Senior\s+Living|SENIOR\s+LIVING|Retirement\s+(?:Home|Community)|RETIREMENT\s+(?:HOME|COMMUNITY)|Group\s+Home|GROUP\s+HOME|"
+    r"College|COLLEGE|High\s+School|HIGH\s+SCHOOL|Academy|ACADEMY|Church|CHURCH|Shelter|SHELTER|Campus|CAMPUS)"
+)
 # Words common in US hospital names that are also everyday words ("sacred heart", "holy cross", "good samaritan").
 FACILITY_NAME_WORDS = frozenset(
     "sacred holy cross mercy providence samaritan presbyterian methodist baptist lutheran adventist episcopal sinai shriners memorial".split()
@@ -338,6 +345,7 @@ _PLACE = rf"(?:{SAINT}\s+)?{NAME}"
 FACILITIES = [
     # `Calvert Hospital`, `Kessler-Adventist Hosp`
     Pattern("name and kind of facility", rf"(?:(?P<phi2>{NAME})\s+)?(?P<phi1>{_PLACE}\s+{FACILITY})\b", 0.8),
+    Pattern("name of a residence, school or church", rf"(?<![\w'-])(?P<phi>(?:{NAME}\s+)?{_PLACE})\s+{RESIDENCE}\b", 0.7),
     Pattern("emergency room of a place", rf"(?i:\b(?:from|to|at|via)\s+)(?P<phi>{_PLACE})\s+(?:ER|ED|ICU|EW)\b", 0.6),  # "from Kernan ER"
     Pattern("saint's name", rf"\b(?P<phi>{SAINT}\s+[A-Z][A-Za-z]+(?:'[Ss])?)", 0.6),  # "St Mary's"
     # lower-case notes: "to sacred heart hospital", "from franklin square hosp", "kessler-adventist rehab"
@@ -415,6 +423,10 @@ EMPLOYERS = [
     Pattern("company and its kind", rf"(?<![\w'-])(?P<phi>{NAME}(?:(?:\s+|-){NAME}){{0,2}}),?\s+{_COMPANY_KIND}\b", 0.6),
     Pattern("family company", rf"(?<![\w'-])(?P<phi>{NAME})\s+(?:and|AND|&)\s+(?:Sons|SONS|Daughters|DAUGHTERS)\b", 0.6),
 ]
+# A county or township (an identifier: smaller than a state): "Harford County", "ANNE ARUNDEL COUNTY", not "In County".
+COUNTIES = [
+    Pattern("county", rf"(?<![\w'-])(?P<phi>{NAME}(?:\s+{NAME})?)\s+(?:County|COUNTY|Township|TOWNSHIP|Parish|PARISH)\b", 0.5),
+]
 # A region or campus named by its compass point: "the Eastern Shore", "NORTH CAMPUS", "the west coast".
 REGIONS = [
     Pattern("compass region", r"(?i:\b(?P<phi>(?:north|south|east|west)(?:ern)?\s+(?:shore|coast|campus))\b)", 0.5),
@@ -429,6 +441,7 @@ _STREET_WORD = r"(?:Street|Avenue|Road|Boulevard|Lane|Drive|Court|Terrace|Circle
 ADDRESSES = [
     Pattern("street name", rf"(?i:\b(?:on|off|at|near|lives\s+on|moved\s+to)\s+)(?P<phi>(?:{NAME}\s+){{1,3}}(?:{_STREET_WORD}|(?i:{_STREET_WORD}))\b\.?)", 0.6),
     Pattern("house number and street", rf"\b\d{{1,5}}\s+(?:{NAME}\s+){{1,3}}(?i:{STREET})\b\.?", 0.8),
+    Pattern("route number", r"\b(?:Route|ROUTE|Rte\.?|RTE\.?|Highway|HIGHWAY|Hwy\.?|HWY\.?|Interstate|INTERSTATE)\s*#?\s*\d{1,3}[A-Z]?\b|\bI-\d{2}\b", 0.6),
     Pattern("town, state and ZIP", r"\b[A-Z][a-z]+,?\s+(?:[A-Z]{2})\s+\d{5}(?:-\d{4})?\b", 0.8),  # Town, MD 21201
 ]
 ZIPS = [

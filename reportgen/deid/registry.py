@@ -98,6 +98,7 @@ def pattern_recognizers() -> list[CueRecognizer]:
         CueRecognizer("StreetAddressRecognizer", ADDRESS, p.ADDRESSES, reject=is_clinical_street),
         CueRecognizer("EmployerRecognizer", LOCATION, p.EMPLOYERS, reject=is_everyday_phrase),
         CueRecognizer("RegionRecognizer", LOCATION, p.REGIONS),
+        CueRecognizer("CountyRecognizer", LOCATION, p.COUNTIES, reject=is_everyday_phrase),
         CueRecognizer("ZipCodeRecognizer", ZIP, p.ZIPS),
         CueRecognizer("SignatureInitialsRecognizer", PERSON, p.SIGNATURE_INITIALS, reject=is_clinical_abbreviation),
     ]
