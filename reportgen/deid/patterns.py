@@ -349,7 +349,12 @@ FACILITIES = [
     Pattern("emergency room of a place", rf"(?i:\b(?:from|to|at|via)\s+)(?P<phi>{_PLACE})\s+(?:ER|ED|ICU|EW)\b", 0.6),  # "from Kernan ER"
     Pattern("saint's name", rf"\b(?P<phi>{SAINT}\s+[A-Z][A-Za-z]+(?:'[Ss])?)", 0.6),  # "St Mary's"
     # lower-case notes: "to sacred heart hospital", "from franklin square hosp", "kessler-adventist rehab"
-    Pattern("lower-case facility", r"(?<![\w'-])(?P<phi>[a-z]+(?:[ -][a-z]+)?)\s+(?i:hospital|hosp|rehab|medical\s+center|memorial)\b", 0.5),
+    # (a preposition opens no name: "was at harbor hospital")
+    Pattern(
+        "lower-case facility",
+        r"(?<![\w'-])(?!(?:at|to|from|in|into|on|of|by|for|with|via)\s)(?P<phi>[a-z]+(?:[ -][a-z]+)?)\s+(?i:hospital|hosp|rehab|medical\s+center|memorial)\b",
+        0.5,
+    ),
     # a university hospital: "per U Maryland scale", "University of Virginia"
     Pattern("university", rf"\b(?P<phi>(?:U|Univ\.?|University|UNIV\.?|UNIVERSITY)(?:\s+(?:of|OF))?\s+(?:{STATE_NAME}))\b", 0.7),
 ]
@@ -382,9 +387,10 @@ TRANSFERS = [
 _HOME_CUE = (
     r"(?i:\b(?:lives?|living|lived|resides?|residing|resident|moved|moving|relocated|born|raised|grew\s+up|originally|"
     r"home|hometown|(?:is|are|was|were)(?=\s+(?:originally\s+)?from)|(?:wo)?man|male|female|gentleman|lady|family|visiting|"
-    r"visited|vacationing|vacation|travell?ing|traveled|drove|flew|commutes?|called|calling|phoned|arrived|arriving|came|comes|coming|"
+    r"visited|vacationing|vacation|travell?ing|traveled|drove|driving|flew|flying|commutes?|called|calling|phoned|arrived|arriving|came|comes|coming|"
+    r"returned|returning|"
     rf"{FAMILY}(?:\s*,?\s*{NAME}(?:\s+{NAME})?\s*,?)?)"
-    r"\s+(?:back\s+|here\s+|there\s+|up\s+|down\s+|over\s+|originally\s+|alone\s+|independently\s+|nearby\s+)?"
+    r"\s+(?:back\s+|here\s+|there\s+|up\s+|down\s+|over\s+|in\s+|originally\s+|alone\s+|independently\s+|nearby\s+)?"
     r"(?:in|from|to|at|near|outside(?:\s+of)?|of)\s+(?:the\s+)?)"
 )
 _PLACE_WORDS = r"[A-Za-z][A-Za-z'\-]*(?:[ ][A-Za-z][A-Za-z'\-]*){0,3}"

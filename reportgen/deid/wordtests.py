@@ -23,6 +23,7 @@ from reportgen.deid.vocab import (
     hand_words,
     last_names,
     stop_words,
+    vocabulary_eponyms,
     words,
 )
 
@@ -256,11 +257,13 @@ def is_listed_place_phrase(run: str) -> bool:
 def is_home_place(run: str) -> bool:
     """Where someone lives or comes from: a listed place phrase, or a listed one-word place that is no
     clinical, stop or clinicians' everyday word; after such a cue an English word may be a town
-    ("Laurel", "FIFE", "Vermillion", not "home", "normal" or "rehab")."""
+    ("Laurel", "FIFE", "Vermillion", not "home", "normal" or "rehab"), and so may a proper noun of
+    the vocabularies' titles ("PHILADELPHIA", from "Philadelphia chromosome")."""
     key = _place_key(run)
     if " " in key:
         return is_listed_place_phrase(key)
-    return key in general_places().all and not any(key in found for found in (clinical_words(), stop_words(), common_words(), CUE_WORDS))
+    clinical = key in clinical_words() and key not in vocabulary_eponyms()
+    return key in general_places().all and not clinical and not any(key in found for found in (stop_words(), common_words(), hand_words(), CUE_WORDS))
 
 
 def is_everyday_phrase(run: str) -> bool:

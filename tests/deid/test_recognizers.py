@@ -131,6 +131,8 @@ def found(name: str, text: str) -> list[str]:
         ("home places", "Nephew, Neil Meitz of Towson visited; sister called from Seattle; lives nearby in rockport", ["Towson", "Seattle", "rockport"]),
         ("home places", "lives in town with her son who lives in glen burnie", ["glen burnie"]),  # the next cue after a rejected run
         ("place phrases", "DAUGHTER DROVE IN FROM SILVER SPRING; records sent to grand rapids", ["SILVER SPRING", "grand rapids"]),
+        ("home places", "FAMILY DRIVING IN FROM PHILADELPHIA", ["PHILADELPHIA"]),  # a proper noun of "Philadelphia chromosome"
+        ("facilities", "pt was at harbor hospital last week", ["harbor"]),
         ("employers", "HUSBAND CEO OF IBM. WORKS AS A NURSE AT GOMEZ-MORGAN; employed by Duncan-Parker", ["IBM", "GOMEZ-MORGAN", "Duncan-Parker"]),
         ("employers", "son runs Halvorsen Logistics Corp.; daughter works in Cruz and Sons", ["Halvorsen Logistics", "Cruz"]),
         ("regions", "FAMILY ARRIVED FROM THE EASTERN SHORE; radiation planning on North Campus", ["EASTERN SHORE", "North Campus"]),
