@@ -230,6 +230,9 @@ IDS = [
 ]
 
 
+_PARTICLE = r"(?i:o|mc|mac|van|von|de|di|du|da|del|della|le|la)(?:\s+(?i:der|den|la|le|los|las))?"
+
+
 def titled_names(title: str) -> list[Pattern]:
     """`Dr. Smith`, `dr. pica`, `per Dr. Sarah O'Driscoll`, `DRS JOSEPH AND ROBBINSON`."""
     return [
@@ -239,7 +242,13 @@ def titled_names(title: str) -> list[Pattern]:
             rf"(?:\s+(?!(?:and|AND)\b)(?P<phi2>{NAME}))?"
             rf"(?:\s+(?:and|AND|&)\s+(?P<phi3>{NAME}))?",
             0.85,
-        )
+        ),
+        # a surname whose particle is written apart: "Dr. o rourke", "Dr. O Brien", "Dr. de la Cruz" (the surname is tested first)
+        Pattern(
+            "title and surname with a particle",
+            rf"\b{title}(?:\s?\.\s*|\s+)(?P<phi2>{_PARTICLE})\s+(?P<phi1>{ANY_NAME})",
+            0.85,
+        ),
     ]
 
 

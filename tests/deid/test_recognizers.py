@@ -142,6 +142,7 @@ def found(name: str, text: str) -> list[str]:
         ("counties", "lives in Harford County; ANNE ARUNDEL COUNTY; Orange County", ["Harford", "ANNE ARUNDEL", "Orange"]),
         ("addresses", "accident on Route 9; MVA ON I-95; RTE 128", ["Route 9", "I-95", "RTE 128"]),
         ("titled", "Seen by Dr. McCoy; DR. MCDONALD aware", ["McCoy", "MCDONALD"]),
+        ("titled", "Dr. o rourke and Dr. O Brien in room; seen by Dr. de la Cruz", ["o rourke", "O Brien", "de la Cruz"]),
         ("relatives", "Daughter DeAnn called", ["DeAnn"]),
         ("places", "Born 3/19 in McConnellstown, RI", ["McConnellstown"]),
         # in capitals, an English word no clinician's word names a facility
@@ -165,6 +166,7 @@ def test_finds(name: str, text: str, expected: list[str]):
         ("phones", "ABG 7.35/45/80/24; K 3.9"),
         ("ids", "units 4, Hct 28.7"),
         ("titled", "DR AWARE. MD notified. dr. updated family"),
+        ("titled", "dr. o see; Dr. O. aware"),
         ("titled", "MS CHANGES, MR 2+, PA LINE, RN AWARE"),
         ("weak titled", "98% on 4L NP. Lungs clear. 3+ MR. Given lasix. nurse updated. MS INTACT, MR MILD"),
         ("informed", "HOUSE OFFICER AWARE. team aware, ex-wife aware, neuro-surg aware, MD notified. PT AND FAMILY AWARE"),
