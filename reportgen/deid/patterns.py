@@ -433,10 +433,14 @@ _WORK_CUE = (
 )
 # No "Inc": in ICU notes it is "increased" ("PROPOFOL INC TO 30").
 _COMPANY_KIND = r"(?:LLC|Ltd|LTD|Corp|CORP|Corporation|CORPORATION|PLC|Company|COMPANY|Industries|INDUSTRIES|Enterprises|ENTERPRISES)"
+# In capitals every word looks like a name: a company's words are no preposition, job cue or kind ("RETIRED FROM [YORK] LTD IN 1995").
+_COMPANY_WORD = (
+    rf"(?!(?:(?i:and|or|of|in|at|on|to|by|for|from|with|the|as|since|until|retired|employed|employee|works?|worked|working)|{_COMPANY_KIND})\b){NAME}"
+)
 EMPLOYERS = [
-    Pattern("employer after a job", rf"{_WORK_CUE}(?P<phi>{NAME}(?:(?:\s+|-|\s*&\s*){NAME}){{0,2}})(?![\w'])", 0.5),
-    Pattern("company and its kind", rf"(?<![\w'-])(?P<phi>{NAME}(?:(?:\s+|-){NAME}){{0,2}}),?\s+{_COMPANY_KIND}\b", 0.6),
-    Pattern("family company", rf"(?<![\w'-])(?P<phi>{NAME})\s+(?:and|AND|&)\s+(?:Sons|SONS|Daughters|DAUGHTERS)\b", 0.6),
+    Pattern("employer after a job", rf"{_WORK_CUE}(?P<phi>{_COMPANY_WORD}(?:(?:\s+|-|\s*&\s*){_COMPANY_WORD}){{0,2}})(?![\w'])", 0.5),
+    Pattern("company and its kind", rf"(?<![\w'-])(?P<phi>{_COMPANY_WORD}(?:(?:\s+|-){_COMPANY_WORD}){{0,2}}),?\s+{_COMPANY_KIND}\b", 0.6),
+    Pattern("family company", rf"(?<![\w'-])(?P<phi>{_COMPANY_WORD})\s+(?:and|AND|&)\s+(?:Sons|SONS|Daughters|DAUGHTERS)\b", 0.6),
 ]
 # A county or township (an identifier: smaller than a state): "Harford County", "ANNE ARUNDEL COUNTY", not "In County".
 COUNTIES = [

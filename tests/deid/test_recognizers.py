@@ -135,6 +135,7 @@ def found(name: str, text: str) -> list[str]:
         ("facilities", "pt was at harbor hospital last week", ["harbor"]),
         ("employers", "HUSBAND CEO OF IBM. WORKS AS A NURSE AT GOMEZ-MORGAN; employed by Duncan-Parker", ["IBM", "GOMEZ-MORGAN", "Duncan-Parker"]),
         ("employers", "son runs Halvorsen Logistics Corp.; daughter works in Cruz and Sons", ["Halvorsen Logistics", "Cruz"]),
+        ("employers", "RETIRED FROM YORK LTD IN 1995. EMPLOYED BY HORTON LLC. RETIRED FROM MILLS-BENTON IN 88", ["YORK", "HORTON", "MILLS-BENTON"]),
         ("regions", "FAMILY ARRIVED FROM THE EASTERN SHORE; radiation planning on North Campus", ["EASTERN SHORE", "North Campus"]),
         ("addresses", "LIVES AT 8713 JONES RD.; 6171 LONG AVENUE", ["8713 JONES RD.", "6171 LONG AVENUE"]),  # surnames the vocabularies hold
         ("transfers", "plan: QUARTERMAIN 2 this am; VS ON REISMAN 4 WITH HR 50; awaiting Farr 3", ["QUARTERMAIN", "REISMAN", "Farr"]),
