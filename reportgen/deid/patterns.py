@@ -113,6 +113,8 @@ STATE_CODE = (
     "AL|AK|AZ|AR|CA|CO|CT|DE|DC|FL|GA|HI|ID|IL|IN|IA|KS|KY|LA|ME|MD|MA|MI|MN|MS|MO|MT|NE|NV|NH|NJ|NM|NY|NC|ND|OH|OK|OR|PA|RI|"
     "SC|SD|TN|TX|UT|VT|VA|WA|WV|WI|WY"
 )
+# A state before a facility kind ("MD Hospital", "VIRGINIA HOSPITAL CENTER"); not VA, the veterans' hospitals.
+STATE_FACILITY = re.compile(rf"(?!VA$)(?:{STATE_CODE}|{STATE_NAME})")
 STREET = r"(?:Street|St|Avenue|Ave|Road|Rd|Boulevard|Blvd|Lane|Ln|Drive|Dr|Way|Court|Ct|Place|Pl|Terrace|Circle|Pike|Highway|Hwy)"
 
 

@@ -10,7 +10,7 @@ import bisect
 import re
 from functools import lru_cache
 
-from reportgen.deid.patterns import FACILITY_END, FACILITY_NAME_WORDS, is_relation, is_title
+from reportgen.deid.patterns import FACILITY_END, FACILITY_NAME_WORDS, STATE_FACILITY, is_relation, is_title
 from reportgen.deid.vocab import (
     clinical_words,
     common_words,
@@ -147,7 +147,10 @@ def is_generic_place(name: str) -> bool:
     hold names one too ("PINE RIDGE NURSING HOME", not "PHYSICAL REHAB"); lower-case prose
     ("that fancy hospital") is held to the stricter test.
     """
-    found = parts(FACILITY_END.sub("", name))
+    own = FACILITY_END.sub("", name)
+    if own != name and STATE_FACILITY.fullmatch(own):  # "MD Hospital", "Virginia Hospital" (not "OR" before "ICU")
+        return False
+    found = parts(own)
     if all(p in stop_words() or p in hand_words() for p in found):
         return True
     if not (name.islower() or name.isupper()) or any(p in general_places().all for p in found):

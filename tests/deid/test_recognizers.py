@@ -133,6 +133,7 @@ def found(name: str, text: str) -> list[str]:
         ("place phrases", "DAUGHTER DROVE IN FROM SILVER SPRING; records sent to grand rapids", ["SILVER SPRING", "grand rapids"]),
         ("home places", "FAMILY DRIVING IN FROM PHILADELPHIA", ["PHILADELPHIA"]),  # a proper noun of "Philadelphia chromosome"
         ("facilities", "pt was at harbor hospital last week", ["harbor"]),
+        ("facilities", "Pt admitted from MD Hospital at 1900; sent to VIRGINIA HOSPITAL", ["MD Hospital", "VIRGINIA HOSPITAL"]),
         ("employers", "HUSBAND CEO OF IBM. WORKS AS A NURSE AT GOMEZ-MORGAN; employed by Duncan-Parker", ["IBM", "GOMEZ-MORGAN", "Duncan-Parker"]),
         ("employers", "son runs Halvorsen Logistics Corp.; daughter works in Cruz and Sons", ["Halvorsen Logistics", "Cruz"]),
         ("employers", "RETIRED FROM YORK LTD IN 1995. EMPLOYED BY HORTON LLC. RETIRED FROM MILLS-BENTON IN 88", ["YORK", "HORTON", "MILLS-BENTON"]),
@@ -192,6 +193,7 @@ def test_finds(name: str, text: str, expected: list[str]):
         ("transfers", "transferred to ICU, sent to floor, went to OR, in NSR, at MN"),
         ("transfers", "from peep 5 to goal 10; to dilaudid 2 mg"),
         ("facilities", "Paged House Officer; CALLED HOUSE OFFICER; Written for Regular House Diet; community college"),
+        ("facilities", "TO VA HOSPITAL; from OR ICU; to ED"),
         ("counties", "the county; county hospital; In County"),
         ("addresses", "given I-131; rt 2 mg; RT 20; en route to CT"),
         ("transfers", "titrated per fingersticks 1-2u/hr; She is on Trizivir 1 tablet; on propofol 20; at goal 60; per protocol 2"),
