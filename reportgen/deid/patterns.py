@@ -356,7 +356,7 @@ _PLACE = rf"(?:{SAINT}\s+)?{NAME}"
 FACILITIES = [
     # `Calvert Hospital`, `Kessler-Adventist Hosp`
     Pattern("name and kind of facility", rf"(?:(?P<phi2>{NAME})\s+)?(?P<phi1>{_PLACE}\s+{FACILITY})\b", 0.8),
-    Pattern("name of a residence, school or church", rf"(?<![\w'-])(?P<phi>(?:{NAME}\s+)?{_PLACE})\s+{RESIDENCE}\b", 0.7),
+    Pattern("name of a residence, school or church", rf"(?<![\w'-])(?=[A-Z])(?P<phi>(?:{NAME}\s+)?{_PLACE})\s+{RESIDENCE}\b", 0.7),
     Pattern("emergency room of a place", rf"(?i:\b(?:from|to|at|via)\s+)(?P<phi>{_PLACE})\s+(?:ER|ED|ICU|EW)\b", 0.6),  # "from Kernan ER"
     Pattern("saint's name", rf"\b(?P<phi>{SAINT}\s+[A-Z][A-Za-z]+(?:'[Ss])?)", 0.6),  # "St Mary's"
     # lower-case notes: "to sacred heart hospital", "from franklin square hosp", "kessler-adventist rehab"
@@ -436,17 +436,18 @@ _WORK_CUE = (
 # No "Inc": in ICU notes it is "increased" ("PROPOFOL INC TO 30").
 _COMPANY_KIND = r"(?:LLC|Ltd|LTD|Corp|CORP|Corporation|CORPORATION|PLC|Company|COMPANY|Industries|INDUSTRIES|Enterprises|ENTERPRISES)"
 # In capitals every word looks like a name: a company's words are no preposition, job cue or kind ("RETIRED FROM [YORK] LTD IN 1995").
+# Patterns that open on a name say (?=[A-Z]) first: lower-case text (a transcript) then costs them nothing.
 _COMPANY_WORD = (
     rf"(?!(?:(?i:and|or|of|in|at|on|to|by|for|from|with|the|as|since|until|retired|employed|employee|works?|worked|working)|{_COMPANY_KIND})\b){NAME}"
 )
 EMPLOYERS = [
     Pattern("employer after a job", rf"{_WORK_CUE}(?P<phi>{_COMPANY_WORD}(?:(?:\s+|-|\s*&\s*){_COMPANY_WORD}){{0,2}})(?![\w'])", 0.5),
-    Pattern("company and its kind", rf"(?<![\w'-])(?P<phi>{_COMPANY_WORD}(?:(?:\s+|-){_COMPANY_WORD}){{0,2}}),?\s+{_COMPANY_KIND}\b", 0.6),
-    Pattern("family company", rf"(?<![\w'-])(?P<phi>{_COMPANY_WORD})\s+(?:and|AND|&)\s+(?:Sons|SONS|Daughters|DAUGHTERS)\b", 0.6),
+    Pattern("company and its kind", rf"(?<![\w'-])(?=[A-Z])(?P<phi>{_COMPANY_WORD}(?:(?:\s+|-){_COMPANY_WORD}){{0,2}}),?\s+{_COMPANY_KIND}\b", 0.6),
+    Pattern("family company", rf"(?<![\w'-])(?=[A-Z])(?P<phi>{_COMPANY_WORD})\s+(?:and|AND|&)\s+(?:Sons|SONS|Daughters|DAUGHTERS)\b", 0.6),
 ]
 # A county or township (an identifier: smaller than a state): "Harford County", "ANNE ARUNDEL COUNTY", not "In County".
 COUNTIES = [
-    Pattern("county", rf"(?<![\w'-])(?P<phi>{NAME}(?:\s+{NAME})?)\s+(?:County|COUNTY|Township|TOWNSHIP|Parish|PARISH)\b", 0.5),
+    Pattern("county", rf"(?<![\w'-])(?=[A-Z])(?P<phi>{NAME}(?:\s+{NAME})?)\s+(?:County|COUNTY|Township|TOWNSHIP|Parish|PARISH)\b", 0.5),
 ]
 # A region or campus named by its compass point: "the Eastern Shore", "NORTH CAMPUS", "the west coast".
 REGIONS = [
