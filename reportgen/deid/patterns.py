@@ -16,8 +16,9 @@ from presidio_analyzer import Pattern
 
 # ---- building blocks -------------------------------------------------------------------------
 
-# A name word; "'s" is left out ("Smith's" -> "Smith"), "O'Driscoll" and "Kessler-Adventist" kept whole.
-NAME = r"(?:[A-Z][a-z]+(?:-[A-Za-z]+|'[A-Za-z]{2,})*|[A-Z][A-Z]+(?:-[A-Z]+|'[A-Z]{2,})*|[A-Z]'[A-Z][a-z]+)"
+# A name word; "'s" is left out ("Smith's" -> "Smith"), "O'Driscoll", "Kessler-Adventist", "McCoy" and
+# "DeAnn" kept whole (the prefixed form first, or "Mc" alone would match).
+NAME = r"(?:(?:Mc|Mac|De|Di|Da|Du|La|Le|Van|Von)[A-Z][a-z]+(?:-[A-Za-z]+)*|[A-Z][a-z]+(?:-[A-Za-z]+|'[A-Za-z]{2,})*|[A-Z][A-Z]+(?:-[A-Z]+|'[A-Z]{2,})*|[A-Z]'[A-Z][a-z]+)"
 ANY_NAME = rf"(?:{NAME}|[a-z][a-z]+(?:-[a-z]+|'[a-z]{{2,}})*|[a-z]'[a-z]{{2,}})"  # after a strong cue, lower case too
 INITIAL = r"[A-Z]\.?"
 # A word typed with the shift key held a letter too long ("BAltimore"); only the place list reads it.
@@ -80,6 +81,13 @@ FACILITY = (
     r"Adventist|ADVENTIST|Square|SQUARE|Institute|INSTITUTE|Cancer\s+Center|CANCER\s+CENTER|Care\s+Center|CARE\s+CENTER|"
     r"Nursing\s+Center|NURSING\s+CENTER|Health\s+System|HEALTH\s+SYSTEM|Urgent\s+Care|URGENT\s+CARE)"
 )
+# Where people live, study and pray: "KEELEY HOUSE", "Brightview Assisted Living", "Towson High School". Only the name
+# is reported, since "House", "Lodge" and "Church" are surnames too and a reported word is sought in the rest of the note.
+RESIDENCE = (
+    r"(?:(?:House|HOUSE)(?!\s+(?i:officer|staff|call|calls|md|doctor|physician|resident|diet|rules))|Lodge|LODGE|Assisted\s+Living|ASSISTED\s+LIVING|"
+    r"Senior\s+Living|SENIOR\s+LIVING|Retirement\s+(?:Home|Community)|RETIREMENT\s+(?:HOME|COMMUNITY)|Group\s+Home|GROUP\s+HOME|"
+    r"College|COLLEGE|High\s+School|HIGH\s+SCHOOL|Academy|ACADEMY|Church|CHURCH|Shelter|SHELTER|Campus|CAMPUS)"
+)
 # Words common in US hospital names that are also everyday words ("sacred heart", "holy cross", "good samaritan").
 FACILITY_NAME_WORDS = frozenset(
     "sacred holy cross mercy providence samaritan presbyterian methodist baptist lutheran adventist episcopal sinai shriners memorial".split()
@@ -105,6 +113,8 @@ STATE_CODE = (
     "AL|AK|AZ|AR|CA|CO|CT|DE|DC|FL|GA|HI|ID|IL|IN|IA|KS|KY|LA|ME|MD|MA|MI|MN|MS|MO|MT|NE|NV|NH|NJ|NM|NY|NC|ND|OH|OK|OR|PA|RI|"
     "SC|SD|TN|TX|UT|VT|VA|WA|WV|WI|WY"
 )
+# A state before a facility kind ("MD Hospital", "VIRGINIA HOSPITAL CENTER"); not VA, the veterans' hospitals.
+STATE_FACILITY = re.compile(rf"(?!VA$)(?:{STATE_CODE}|{STATE_NAME})")
 STREET = r"(?:Street|St|Avenue|Ave|Road|Rd|Boulevard|Blvd|Lane|Ln|Drive|Dr|Way|Court|Ct|Place|Pl|Terrace|Circle|Pike|Highway|Hwy)"
 
 
@@ -222,6 +232,9 @@ IDS = [
 ]
 
 
+_PARTICLE = r"(?i:o|mc|mac|van|von|de|di|du|da|del|della|le|la)(?:\s+(?i:der|den|la|le|los|las))?"
+
+
 def titled_names(title: str) -> list[Pattern]:
     """`Dr. Smith`, `dr. pica`, `per Dr. Sarah O'Driscoll`, `DRS JOSEPH AND ROBBINSON`."""
     return [
@@ -231,7 +244,13 @@ def titled_names(title: str) -> list[Pattern]:
             rf"(?:\s+(?!(?:and|AND)\b)(?P<phi2>{NAME}))?"
             rf"(?:\s+(?:and|AND|&)\s+(?P<phi3>{NAME}))?",
             0.85,
-        )
+        ),
+        # a surname whose particle is written apart: "Dr. o rourke", "Dr. O Brien", "Dr. de la Cruz" (the surname is tested first)
+        Pattern(
+            "title and surname with a particle",
+            rf"\b{title}(?:\s?\.\s*|\s+)(?P<phi2>{_PARTICLE})\s+(?P<phi1>{ANY_NAME})",
+            0.85,
+        ),
     ]
 
 
@@ -337,10 +356,16 @@ _PLACE = rf"(?:{SAINT}\s+)?{NAME}"
 FACILITIES = [
     # `Calvert Hospital`, `Kessler-Adventist Hosp`
     Pattern("name and kind of facility", rf"(?:(?P<phi2>{NAME})\s+)?(?P<phi1>{_PLACE}\s+{FACILITY})\b", 0.8),
+    Pattern("name of a residence, school or church", rf"(?<![\w'-])(?=[A-Z])(?P<phi>(?:{NAME}\s+)?{_PLACE})\s+{RESIDENCE}\b", 0.7),
     Pattern("emergency room of a place", rf"(?i:\b(?:from|to|at|via)\s+)(?P<phi>{_PLACE})\s+(?:ER|ED|ICU|EW)\b", 0.6),  # "from Kernan ER"
     Pattern("saint's name", rf"\b(?P<phi>{SAINT}\s+[A-Z][A-Za-z]+(?:'[Ss])?)", 0.6),  # "St Mary's"
     # lower-case notes: "to sacred heart hospital", "from franklin square hosp", "kessler-adventist rehab"
-    Pattern("lower-case facility", r"(?<![\w'-])(?P<phi>[a-z]+(?:[ -][a-z]+)?)\s+(?i:hospital|hosp|rehab|medical\s+center|memorial)\b", 0.5),
+    # (a preposition opens no name: "was at harbor hospital")
+    Pattern(
+        "lower-case facility",
+        r"(?<![\w'-])(?!(?:at|to|from|in|into|on|of|by|for|with|via)\s)(?P<phi>[a-z]+(?:[ -][a-z]+)?)\s+(?i:hospital|hosp|rehab|medical\s+center|memorial)\b",
+        0.5,
+    ),
     # a university hospital: "per U Maryland scale", "University of Virginia"
     Pattern("university", rf"\b(?P<phi>(?:U|Univ\.?|University|UNIV\.?|UNIVERSITY)(?:\s+(?:of|OF))?\s+(?:{STATE_NAME}))\b", 0.7),
 ]
@@ -356,14 +381,35 @@ TRANSFERS = [
     Pattern("town, state code", rf"(?P<phi>[A-Z][a-z]+(?:\s[A-Z][a-z]+)?),\s?(?:{STATE_CODE})(?![\w])", 0.5),  # "Boise, ID", "Salem, OR"
     # "lives in Hagerstown", "in ROCKVILLE" (a capitalized word that is no clinical or everyday word)
     Pattern("capitalized word after in", r"(?i:\b(?:in|near)\s+)(?P<phi>[A-Z][a-z]+)(?![\w'])", 0.4),
-    # a ward and its floor: "TRANSFER QUARTERMAIN 2", "belongings found from quartermain 5", "to Farr4", "to O'Neil-Hart 7B"
-    # (glued, the name may not end in x: "to commodex3" is "commode x3")
+    # a ward and its floor: "TRANSFER QUARTERMAIN 2", "belongings found from quartermain 5", "to Farr4", "to O'Neil-Hart 7B",
+    # "per Farr 3 RN", "plan: REISMAN 10 this am"
+    # (glued, the name may not end in x: "to commodex3" is "commode x3"; a range or a dose is no floor: "on Trizivir 1 tablet")
     Pattern(
         "ward and floor",
-        r"(?i:\b(?:to|from|transfer(?:red)?|tx)\s+)(?P<phi>[A-Za-z][A-Za-z'\-]{2,}[A-Za-z])(?:\s+|(?<![xX]))\d{1,2}[A-Da-d]?\b"
-        r"(?![\d/%]|[.:]\d|\s*(?i:mg|mcg|ml|cc|l|units?|hrs?|hours?|days?|mins?|x|times|am|pm|liters?|lpm)\b)",
+        r"(?i:\b(?:to|from|transfer(?:red)?|tx|on|per|at|plan\s*:?|awaiting)\s+)(?P<phi>[A-Za-z][A-Za-z'\-]{2,}[A-Za-z])(?:\s+|(?<![xX]))\d{1,2}[A-Da-d]?\b"
+        r"(?![\d/%]|[.:\-]\d|\s*(?i:mg|mcg|ml|cc|l|units?|hrs?|hours?|days?|mins?|x|times|am|pm|liters?|lpm|tabs?|tablets?|caps?|capsules?|puffs?|drops?|doses?|amps?|vials?|po|iv|sq|im|prn)\b)",
         0.4,
     ),
+]
+
+# Where someone lives or comes from: "lives in Laurel", "104 YO WOMAN FROM AMERICAN FORK", "moved here from
+# silver spring". The place list decides what follows (any case, and places that are also words), so the
+# capture runs over up to four words and the recognizer keeps the longest listed place they open with.
+_HOME_CUE = (
+    r"(?i:\b(?:lives?|living|lived|resides?|residing|resident|moved|moving|relocated|born|raised|grew\s+up|originally|"
+    r"home|hometown|(?:is|are|was|were)(?=\s+(?:originally\s+)?from)|(?:wo)?man|male|female|gentleman|lady|family|visiting|"
+    r"visited|vacationing|vacation|travell?ing|traveled|drove|driving|flew|flying|commutes?|called|calling|phoned|arrived|arriving|came|comes|coming|"
+    r"returned|returning|"
+    rf"{FAMILY}(?:\s*,?\s*{NAME}(?:\s+{NAME})?\s*,?)?)"
+    r"\s+(?:back\s+|here\s+|there\s+|up\s+|down\s+|over\s+|in\s+|originally\s+|alone\s+|independently\s+|nearby\s+)?"
+    r"(?:in|from|to|at|near|outside(?:\s+of)?|of)\s+(?:the\s+)?)"
+)
+_PLACE_WORDS = r"[A-Za-z][A-Za-z'\-]*(?:[ ][A-Za-z][A-Za-z'\-]*){0,3}"
+HOME_PLACES = [Pattern("place someone lives in or comes from", rf"{_HOME_CUE}(?P<phi>{_PLACE_WORDS})", 0.5)]
+# After a bare preposition only a listed place of several words counts in any case ("FROM SILVER SPRING",
+# "to glen burnie"): its one-word places are too often words ("from home", "in normal sinus").
+PLACES_AFTER_PREPOSITION = [
+    Pattern("listed place phrase after a preposition", rf"(?i:\b(?:in|from|to|at|near|of)\s+(?:the\s+)?)(?P<phi>{_PLACE_WORDS})", 0.4)
 ]
 
 # A short acronym after "to/at/from": "transferred to GH", "at GBMC" (its own word test: ICU, OR, CCU are clinical
@@ -382,6 +428,32 @@ NAMED_PLACES = [
     )
 ]
 
+# Employers: "HUSBAND CEO OF IBM", "WORKS AS A NURSE AT GOMEZ-MORGAN", "Anderson Corp", "Cruz and Sons".
+_WORK_CUE = (
+    r"(?i:\b(?:works?|worked|working|employed|employee|retired|job|ceo|cfo|coo|president|owner|founder|partner)"
+    r"(?:\s+as\s+an?\s+[a-z]+(?:\s+[a-z]+)?)?\s+(?:at|for|by|of|from|with)\s+(?:the\s+)?)"
+)
+# No "Inc": in ICU notes it is "increased" ("PROPOFOL INC TO 30").
+_COMPANY_KIND = r"(?:LLC|Ltd|LTD|Corp|CORP|Corporation|CORPORATION|PLC|Company|COMPANY|Industries|INDUSTRIES|Enterprises|ENTERPRISES)"
+# In capitals every word looks like a name: a company's words are no preposition, job cue or kind ("RETIRED FROM [YORK] LTD IN 1995").
+# Patterns that open on a name say (?=[A-Z]) first: lower-case text (a transcript) then costs them nothing.
+_COMPANY_WORD = (
+    rf"(?!(?:(?i:and|or|of|in|at|on|to|by|for|from|with|the|as|since|until|retired|employed|employee|works?|worked|working)|{_COMPANY_KIND})\b){NAME}"
+)
+EMPLOYERS = [
+    Pattern("employer after a job", rf"{_WORK_CUE}(?P<phi>{_COMPANY_WORD}(?:(?:\s+|-|\s*&\s*){_COMPANY_WORD}){{0,2}})(?![\w'])", 0.5),
+    Pattern("company and its kind", rf"(?<![\w'-])(?=[A-Z])(?P<phi>{_COMPANY_WORD}(?:(?:\s+|-){_COMPANY_WORD}){{0,2}}),?\s+{_COMPANY_KIND}\b", 0.6),
+    Pattern("family company", rf"(?<![\w'-])(?=[A-Z])(?P<phi>{_COMPANY_WORD})\s+(?:and|AND|&)\s+(?:Sons|SONS|Daughters|DAUGHTERS)\b", 0.6),
+]
+# A county or township (an identifier: smaller than a state): "Harford County", "ANNE ARUNDEL COUNTY", not "In County".
+COUNTIES = [
+    Pattern("county", rf"(?<![\w'-])(?=[A-Z])(?P<phi>{NAME}(?:\s+{NAME})?)\s+(?:County|COUNTY|Township|TOWNSHIP|Parish|PARISH)\b", 0.5),
+]
+# A region or campus named by its compass point: "the Eastern Shore", "NORTH CAMPUS", "the west coast".
+REGIONS = [
+    Pattern("compass region", r"(?i:\b(?P<phi>(?:north|south|east|west)(?:ern)?\s+(?:shore|coast|campus))\b)", 0.5),
+]
+
 EMAILS = [Pattern("email address", r"\b[\w.+\-]+@[\w\-]+(?:\.[\w\-]+)+\b", 1.0)]
 # Scheme or www. only: bare "o2" / "x3" are not URLs (Presidio's URL recognizer thinks they may be).
 URLS = [Pattern("url with scheme or www", r"\b(?:https?://|www\.)[^\s<>\"']+[\w/]", 0.9)]
@@ -391,6 +463,7 @@ _STREET_WORD = r"(?:Street|Avenue|Road|Boulevard|Lane|Drive|Court|Terrace|Circle
 ADDRESSES = [
     Pattern("street name", rf"(?i:\b(?:on|off|at|near|lives\s+on|moved\s+to)\s+)(?P<phi>(?:{NAME}\s+){{1,3}}(?:{_STREET_WORD}|(?i:{_STREET_WORD}))\b\.?)", 0.6),
     Pattern("house number and street", rf"\b\d{{1,5}}\s+(?:{NAME}\s+){{1,3}}(?i:{STREET})\b\.?", 0.8),
+    Pattern("route number", r"\b(?:Route|ROUTE|Rte\.?|RTE\.?|Highway|HIGHWAY|Hwy\.?|HWY\.?|Interstate|INTERSTATE)\s*#?\s*\d{1,3}[A-Z]?\b|\bI-\d{2}\b", 0.6),
     Pattern("town, state and ZIP", r"\b[A-Z][a-z]+,?\s+(?:[A-Z]{2})\s+\d{5}(?:-\d{4})?\b", 0.8),  # Town, MD 21201
 ]
 ZIPS = [

@@ -154,3 +154,33 @@ class GazetteerRecognizer(CueRecognizer):
                 n = 1
             i += n
         return results
+
+
+_PLACE_WORD = re.compile(r"[A-Za-z][A-Za-z'\-]*")
+
+
+class CuedPlaceRecognizer(CueRecognizer):
+    """A listed place right after a cue ("lives in", "from the"): the `phi` group holds the few words
+    that follow, and the longest run of them from its start that `is_place` accepts is reported
+    ("LIVES IN LAUREL WITH WIFE" -> "LAUREL")."""
+
+    def __init__(self, name: str, entity: str, patterns: Sequence[Pattern], is_place: Callable[[str], bool]):
+        self.is_place = is_place
+        super().__init__(name, entity, patterns)
+
+    def analyze(self, text: str, entities: list[str], nlp_artifacts=None) -> list[RecognizerResult]:
+        results = []
+        for regex, pattern in self._compiled:
+            pos = 0
+            while match := regex.search(text, pos):
+                start, end = match.span("phi")
+                pos = start  # what follows may hold the next cue ("in town from Glen Burnie")
+                if _inside_word(text, match.start()):
+                    pos = match.start() + 1
+                    continue
+                ends = [m.end() for m in _PLACE_WORD.finditer(text, start, end)]
+                place_end = next((e for e in reversed(ends) if self.is_place(text[start:e])), None)
+                if place_end is not None:
+                    results.append(self.result(start, place_end, pattern.score, pattern.name))
+                    pos = place_end
+        return results

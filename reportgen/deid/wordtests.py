@@ -10,7 +10,7 @@ import bisect
 import re
 from functools import lru_cache
 
-from reportgen.deid.patterns import FACILITY_END, FACILITY_NAME_WORDS, is_relation, is_title
+from reportgen.deid.patterns import FACILITY_END, FACILITY_NAME_WORDS, STATE_FACILITY, is_relation, is_title
 from reportgen.deid.vocab import (
     clinical_words,
     common_words,
@@ -23,6 +23,7 @@ from reportgen.deid.vocab import (
     hand_words,
     last_names,
     stop_words,
+    vocabulary_eponyms,
     words,
 )
 
@@ -141,15 +142,27 @@ def is_generic_place(name: str) -> bool:
     ('MEMORIAL HOSPITAL' is a name).
 
     Lower-case and upper-case names ("transfer to rehab", "AWAITING REHAB") need more: no stop
-    word, and a word that is no English or clinical word, or one common in hospital names
-    ("sacred heart hospital").
+    word, and a word common in hospital names ("sacred heart hospital"), or one that is no
+    English or clinical word. In capitals, an English word that clinicians' words do not
+    hold names one too ("PINE RIDGE NURSING HOME", not "PHYSICAL REHAB"); lower-case prose
+    ("that fancy hospital") is held to the stricter test.
     """
-    found = parts(FACILITY_END.sub("", name))
+    own = FACILITY_END.sub("", name)
+    if own != name and STATE_FACILITY.fullmatch(own):  # "MD Hospital", "Virginia Hospital" (not "OR" before "ICU")
+        return False
+    found = parts(own)
     if all(p in stop_words() or p in hand_words() for p in found):
         return True
     if not (name.islower() or name.isupper()) or any(p in general_places().all for p in found):
         return False
-    return any(p in stop_words() for p in found) or all(p in _known_words() and p not in FACILITY_NAME_WORDS for p in found)
+    if any(p in stop_words() for p in found):
+        return True
+    generic = _clinicians_word if name.isupper() else _known_words().__contains__
+    return all(generic(p) and p not in FACILITY_NAME_WORDS for p in found)
+
+
+def _clinicians_word(word: str) -> bool:
+    return word in clinical_words() or word in common_words()
 
 
 def is_not_greeted_name(word: str) -> bool:
@@ -214,6 +227,49 @@ def is_clinical_abbreviation(word: str) -> bool:
 
 
 def is_clinical_street(address: str) -> bool:
-    """"on Lasix Drive": a street whose name words are all clinical ones is no address."""
+    """"on Lasix Drive": a street whose name words are all clinical ones is no address. A surname or
+    place is a street's name even when a vocabulary or the jargon list holds it ("Jones Rd", "Long Avenue")."""
     found = list(words(address))[:-1]
-    return bool(found) and all(w in stop_words() or w in hand_words() or w in _medical_words() for w in found)
+    return bool(found) and all(_clinical_not_named(w) for w in found)
+
+
+def _clinical_not_named(word: str) -> bool:
+    if word in stop_words():
+        return True
+    named = word in last_names() or word in general_places().all
+    return not named and (word in hand_words() or word in _medical_words())
+
+
+def _place_key(run: str) -> str:
+    return " ".join(run.lower().split())
+
+
+# "Ninety Six" is a town; "in ninety six" in a transcript is a year or a saturation.
+_NUMBER_WORD = re.compile(r"(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|\w+teen|twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety|hundred)")
+
+
+def is_listed_place_phrase(run: str) -> bool:
+    """A listed place of several words, in any case, everyday words too ("SILVER SPRING", "glen burnie"),
+    unless it spells a number."""
+    key, places = _place_key(run), general_places()
+    if " " not in key or all(_NUMBER_WORD.fullmatch(w) for w in key.split()):
+        return False
+    return key in places.phrases or key in places.worded
+
+
+def is_home_place(run: str) -> bool:
+    """Where someone lives or comes from: a listed place phrase, or a listed one-word place that is no
+    clinical, stop or clinicians' everyday word; after such a cue an English word may be a town
+    ("Laurel", "FIFE", "Vermillion", not "home", "normal" or "rehab"), and so may a proper noun of
+    the vocabularies' titles ("PHILADELPHIA", from "Philadelphia chromosome")."""
+    key = _place_key(run)
+    if " " in key:
+        return is_listed_place_phrase(key)
+    clinical = key in clinical_words() and key not in vocabulary_eponyms()
+    return key in general_places().all and not clinical and not any(key in found for found in (stop_words(), common_words(), hand_words(), CUE_WORDS))
+
+
+def is_everyday_phrase(run: str) -> bool:
+    """Only stop words and everyday English ("the State", "Home Depot", "Teaching"): no employer, while an
+    acronym the clinical lists also hold may be one ("CEO OF IBM")."""
+    return all(p in stop_words() or p in common_words() or p in everyday_english() or p in CUE_WORDS for p in parts(run))
