@@ -486,7 +486,7 @@ def _procedure_span(sentence: str, start: int, end: int) -> tuple[int, int] | No
 
 def _object_words(phrase: str) -> str:
     """The condition-name words that open a done verb's object ("a cataract from your eye" -> "cataract")."""
-    kept = []
+    kept: list[str] = []
     for m in _WORD.finditer(_PREPOSITION.split(phrase.lower())[0]):
         if m.group() in _FILLER_WORDS or _word_stems(m.group()) - _name_words() or len(kept) == _MAX_TERM_WORDS:
             break
@@ -560,7 +560,8 @@ def _vocabulary() -> tuple[frozenset[frozenset[str]], frozenset[str]]:
     (built once, ~1 s)."""
     from reportgen.terminology.corpora import shipped_corpora
 
-    names, nouns = set(), set()
+    names: set[frozenset[str]] = set()
+    nouns: set[str] = set()
     for corpus in shipped_corpora():
         icd = corpus.source.system == "icd10cm"
         for term in corpus.terms:
