@@ -38,10 +38,10 @@ _FILLERS = [
     re.compile(r"(?:^|(?<=[,.]\s))(?:so|okay|ok|alright|all right|well|yeah|now|and|oh|you know|i mean|like|right)\s*,\s*", re.I),
     re.compile(r",\s*(?:you know|i mean|like|right|okay|ok|kind of|sort of)\s*(?=,)", re.I),
     re.compile(r"^(?:so|and|but|well|now|okay|ok|alright|all right)\s+(?=\w)", re.I),
-    # "you know" as a filler: before a comma, or after one or a conjunction ("and you know they were borderline");
-    # "at least you know to check in" is a clause and is put in the third person like any "you"
-    re.compile(r"\byou know,\s*|(?:(?<=,)|(?<=\blike)|(?<=\band)|(?<=\bbut)|(?<=\bso))\s+you know\b(?=\s)", re.I),
 ]
+# "you know" as a filler: before a comma, or after one or a conjunction ("and you know they were borderline"). "at
+# least you know to check in" is a clause and is put in the third person like any "you".
+_YOU_KNOW = re.compile(r"\byou know,\s*|(?:(?<=,)|(?<=\blike)|(?<=\band)|(?<=\bbut)|(?<=\bso))\s+you know\b(?=\s)", re.I)
 # "my, my vaccine", "he is, he is, been", "of her- of her arm": words said again; never digits ("120, 120, 130" are
 # three readings) nor number words (`_said_once`)
 _STUTTER = re.compile(r"\b([a-z]+(?:'[a-z]+)?(?: [a-z]+(?:'[a-z]+)?){0,2})(?:[,-]? \1\b)+(?:,(?= ))?", re.I)
@@ -121,14 +121,23 @@ def tidy(text: str) -> str:
     """Fillers, stutters and tag questions out; first letter capitalized."""
     text = _TAG_QUESTION.sub(".", text.strip())
     before = None
-    while text != before:  # a filler can open the sentence once another is gone ("and you know, ...")
+    while text != before:  # a filler can open the sentence once another is gone ("and so, ...", "okay and ...")
         before = text
         for pattern in _FILLERS:
             text = pattern.sub("", text)
-    text = _STUTTER.sub(_said_once, text)
+        if "you know" in text.lower():  # slow to fail, and most sentences have none
+            text = _YOU_KNOW.sub("", text)
+    if _repeats(text.lower()):
+        text = _STUTTER.sub(_said_once, text)
     text = re.sub(r"\s+([,.!?;:])", r"\1", text)
     text = re.sub(r"^[\s,;:]+|\s{2,}", " ", text).strip()
     return text[:1].upper() + text[1:]
+
+
+def _repeats(lowered: str) -> bool:
+    """Whether a word comes again soon enough for a stutter of up to three words ("we're going to we're ...")."""
+    words = re.findall(r"[a-z]+", lowered)  # "I, I'm": the stutter is "I"
+    return any(word in words[i + 1 : i + 8] for i, word in enumerate(words))
 
 
 def _said_once(match: re.Match[str]) -> str:
