@@ -77,3 +77,12 @@ def test_a_piece_never_ends_wanting_its_complement_or_in_a_stutter():
     assert len(pieces) > 1 and " ".join(pieces) == text
     assert all(piece.split()[-1] not in ("is", "a", "the", "for") for piece in pieces[:-1])
     assert not any(piece.startswith("is 8") for piece in pieces)
+
+
+def test_a_dose_keeps_its_duration():
+    """"three times a day | for seven days" would leave the duration to a piece that may be left out."""
+    eager = segment.Segmenter({}, {}, {}, prior=1.0, negations=[], longest=4)
+    text = "i will prescribe amoxicillin 500 mg twice daily for the next seven days and we will recheck in a week"
+    pieces = eager.cut(text)
+    assert len(pieces) > 1 and " ".join(pieces) == text
+    assert any("twice daily for the next seven days" in piece for piece in pieces)

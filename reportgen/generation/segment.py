@@ -30,6 +30,10 @@ LEAST = 4  # words every cut piece keeps
 # piece ending with one would leave its complement, a value or a finding, to a piece that may be left out.
 _OPEN_ENDED = frozenset("a an the of to for with at in on by from into about your my his her their our its is are was "
                         "were be been am and or but than as".split())
+# A duration completes the clause before it ("three times a day | for seven days" would leave a dose's duration to
+# a piece that may be left out): no cut from "for" to one of these within five words after it (`_in_duration`).
+_DURATION_UNITS = frozenset("second seconds minute minutes hour hours day days night nights week weeks month months "
+                            "year years".split())
 _WORD = re.compile(r"\S+")
 _STRIP = re.compile(r"[^a-z0-9']")
 
@@ -77,9 +81,11 @@ class Segmenter:
 
     def _completed(self, tokens: list[str], i: int) -> bool:
         """Whether the words before `i` can end a piece: not a negation cue (the "no" that negates the next
-        piece), not a word that needs what follows (`_OPEN_ENDED`: "his a1c is | 8"), not a stutter ("is | is 8")."""
+        piece), not a word that needs what follows (`_OPEN_ENDED`: "his a1c is | 8"), not a stutter ("is | is 8"),
+        not before the duration that completes them ("twice a day | for two weeks")."""
         cues, longest_cue = self._cues
         return (tokens[i - 1] not in _OPEN_ENDED and tokens[i - 1] != tokens[i]
+                and not _in_duration(tokens, i)
                 and not any(tuple(tokens[i - n : i]) in cues for n in range(1, longest_cue + 1)))
 
     def split(self, items: Sequence[Sentence]) -> list[Sentence]:
@@ -139,6 +145,16 @@ def _negation_cues() -> list[str]:
     cues = {" ".join(_normal(w) for w in cue.split())
             for cue in (*patterns["preceding_negations"], *patterns["following_negations"], "negative", "positive")}
     return sorted(cue for cue in cues if cue)
+
+
+def _in_duration(tokens: list[str], i: int) -> bool:
+    """Whether a cut before word `i` would fall at or inside a duration ("for [the next] seven days")."""
+    for j in range(max(0, i - 5), i + 1):
+        if tokens[j] == "for":
+            units = [k for k in range(j + 1, min(j + 6, len(tokens))) if tokens[k] in _DURATION_UNITS]
+            if units and i <= units[0]:
+                return True
+    return False
 
 
 def _normal(word: str) -> str:
