@@ -22,7 +22,7 @@ _COMMAND = re.compile(
     r"\bnew paragraph\b|\bnext (?:section|bullet)\b|"
     # a whole sentence asking for a display, whatever it shows ("show me the ekg."); "show me" only: "show the
     # fracture healed" can be a cut piece of a finding
-    r"^(?:show me|pull up|bring up)(?: me)? (?:the |my |her |his |their |your )?(?:[\w/-]+ ){0,4}[\w/-]+\W*$",
+    r"^(?:show me|pull up|bring up) (?:the |my |her |his |their |your )?(?:[\w/-]+ ){0,4}[\w/-]+\W*$",
     re.I,
 )
 _BACKCHANNEL_WORD = (
