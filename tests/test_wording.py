@@ -34,6 +34,9 @@ def test_an_untagged_line_between_turns_continues_the_turn_before_it():
     ("i do n't know .", "I don't know."),
     ("we 're gon na check , okay ?", "we're going to check, okay?"),
     ("it 's 5 % .", "it's 5%."),
+    # each contraction alone and in capitals: the search that lets a line without one skip them must see them all
+    ("I CA N'T", "I CAn't"), ("they WAN NA go", "they want to go"), ("we GOT TA", "we got to"), ("she 'S", "she'S"),
+    ("you 'RE", "you'RE"), ("we 'VE", "we'VE"), ("I 'LL", "I'LL"), ("he 'D", "he'D"), ("i 'M", "I'M"),
 ])
 def test_tokenisation_is_undone(raw, clean):
     assert untokenize(raw) == clean

@@ -27,6 +27,16 @@ _CONTRACTIONS = [
     (re.compile(r"\bgot ta\b", re.I), "got to"),
     (re.compile(r"\bca n't\b", re.I), "can't"),
 ]
+# What every pattern of _CONTRACTIONS needs: a split-off "n't" or "'s", "'re", ..., or "na"/"ta" after a space.
+_TOKENISED_CONTRACTION = re.compile(r" (?:n't|'(?:s|re|ve|ll|d|m)|na|ta)\b", re.I)
+_SPACING = [
+    (re.compile(r"\s+([,.!?;:%])"), r"\1"),
+    (re.compile(r"([(\[$])\s+"), r"\1"),
+    (re.compile(r"\s+([)\]])"), r"\1"),
+    (re.compile(r"\bi\b"), "I"),
+    (re.compile(r"\bi'(m|ve|ll|d)\b"), r"I'\1"),
+    (re.compile(r"\s{2,}"), " "),
+]
 
 
 @dataclass(frozen=True)
@@ -66,14 +76,12 @@ def is_transcript(items: list[Sentence]) -> bool:
 
 def untokenize(text: str) -> str:
     """Undo transcript tokenisation: 'i , i do n't know .' -> 'I, I don't know.'"""
-    for pattern, replacement in _CONTRACTIONS:
+    if _TOKENISED_CONTRACTION.search(text):  # most lines have none: one scan instead of six
+        for pattern, replacement in _CONTRACTIONS:
+            text = pattern.sub(replacement, text)
+    for pattern, replacement in _SPACING:
         text = pattern.sub(replacement, text)
-    text = re.sub(r"\s+([,.!?;:%])", r"\1", text)
-    text = re.sub(r"([(\[$])\s+", r"\1", text)
-    text = re.sub(r"\s+([)\]])", r"\1", text)
-    text = re.sub(r"\bi\b", "I", text)
-    text = re.sub(r"\bi'(m|ve|ll|d)\b", r"I'\1", text)
-    return re.sub(r"\s{2,}", " ", text).strip()
+    return text.strip()
 
 
 def _role(raw: str) -> str:

@@ -10,6 +10,7 @@ that carry the content are the speaker's own.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from reportgen.generation.dialogue import Sentence
 from reportgen.generation.spoken import NUMBER_WORDS
@@ -117,6 +118,9 @@ def is_backchannel(text: str) -> bool:
     return bool(_BACKCHANNEL.match(text.strip()))
 
 
+# A transcript's sentence is tidied to judge it (`extractive._usable`) and again to write it (`written`): done once
+# per process, in memory only.
+@lru_cache(maxsize=4096)
 def tidy(text: str) -> str:
     """Fillers, stutters and tag questions out; first letter capitalized."""
     text = _TAG_QUESTION.sub(".", text.strip())
