@@ -9,6 +9,7 @@ import pytest
 from reportgen.config import load_settings
 from reportgen.errors import RuntimeFailure
 from reportgen.evaluate import score_problems
+from reportgen.generation import problems
 from reportgen.generation.problems import SCORER_FORMAT, ProblemScorer, _procedures, code, find_problems, problem_candidates, shipped_scorer
 from reportgen.report import Code, Problem
 from reportgen.terminology.index import Terminology, open_terminology
@@ -226,3 +227,15 @@ def test_the_scorers_ceiling_is_the_same_asked_again():
     assert scorer.ceiling(("status=", "letter=")) == scorer.ceiling(["status=", "letter="]) == 2.0
     assert scorer.ceiling(("letter=",)) == 0.5
     assert scorer == ProblemScorer(dict(scorer.weights), 0.0, 0.5)  # the memo is no part of the scorer's value
+
+
+@pytest.mark.parametrize("sentence", [
+    "She has asthma.", "No asthma today.", "Her mother had asthma.", "We need to rule out asthma.", "Asthma, resolved.",
+    "Asthma runs in the family.", "There is no history of asthma but a cough.", "Asthma is suspected.", "I think asthma and then the cough.",
+])
+def test_a_sentence_without_a_cue_skips_negex_with_the_same_status(sentence, monkeypatch):
+    start = sentence.lower().index("asthma")
+    candidate = problems._Candidate("asthma", sentence, start, start + len("asthma"), False)
+    shortcut = problems._statuses([candidate])
+    monkeypatch.setattr(problems, "_cued", lambda nlp, doc: True)  # NegEx on every sentence
+    assert shortcut == problems._statuses([candidate])

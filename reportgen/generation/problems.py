@@ -615,7 +615,7 @@ def _statuses(candidates: list[_Candidate]) -> list[str]:
         cut = _CLAUSE_END.search(candidate.sentence, candidate.end)
         doc = nlp.make_doc(candidate.sentence[: cut.start()] if cut else candidate.sentence)
         span = doc.char_span(candidate.start, candidate.end, label="PROBLEM", alignment_mode="expand")
-        if span is None:
+        if span is None or not _cued(nlp, doc):
             statuses.append("active")
             continue
         for _, component in nlp.pipeline:
@@ -628,6 +628,15 @@ def _statuses(candidates: list[_Candidate]) -> list[str]:
     return statuses
 
 
+def _cued(nlp, doc) -> bool:  # (spacy.language.Language, spacy.tokens.Doc)
+    """Whether a NegEx component finds a cue that can set its status in `doc` (with none, each component leaves
+    the problem as it is: active); most sentences have none, and their sentencizer and NegEx runs were most
+    of the cost of a status."""
+    return any(nlp.vocab.strings[label] in _CUE_LABELS for name, component in nlp.pipeline if name != "sentencizer"
+               for label, _, _ in component.matcher(doc))
+
+
+_CUE_LABELS = ("Preceding", "Following")  # negspacy's labels of the cues (not the pseudo cues, not the terminations)
 _CLAUSE_END = re.compile(r"\s*(?:[,;:]|\s-\s|\b(?:but|and i|i know|because)\b)", re.I)
 
 
