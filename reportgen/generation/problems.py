@@ -640,6 +640,7 @@ _CUE_LABELS = ("Preceding", "Following")  # negspacy's labels of the cues (not t
 _CLAUSE_END = re.compile(r"\s*(?:[,;:]|\s-\s|\b(?:but|and i|i know|because)\b)", re.I)
 
 
+@lru_cache(maxsize=4096)  # asked of each candidate to group it, to find its status and to code it: ~90 cues each time
 def _leading_cue(text: str) -> tuple[str, str] | None:
     """(status, the problem without its cue) when a context cue opens the text ("History of asthma")."""
     lowered = text.lower()
