@@ -120,3 +120,10 @@ def test_answered_questions_become_pertinent_findings():
 ])
 def test_spoken_numbers(spoken, value):
     assert digits(spoken) == value
+
+
+def test_a_notes_sentences_are_split_once_and_each_caller_gets_its_own_list():
+    note = "[doctor] how are you ?\n[patient] i 'm fine ."
+    first = sentences(note)
+    first.pop()
+    assert [s.text for s in sentences(note)] == ["how are you?", "I'm fine."]

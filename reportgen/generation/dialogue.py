@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 # "[doctor]", "[patient_guest]", "Doctor:", "PT:", "Guest_family:" at the start of a line.
 _SPEAKER = re.compile(
@@ -51,6 +52,12 @@ class Sentence:
 def sentences(note_text: str) -> list[Sentence]:
     """The note's sentences. A line without a speaker tag between two tagged lines continues the turn before
     it (transcribers break long turns over lines); other untagged lines have no speaker."""
+    return list(_sentences(note_text))
+
+
+# The generator and then the problem finder read the same note's sentences: split once, in the process's memory only.
+@lru_cache(maxsize=32)
+def _sentences(note_text: str) -> tuple[Sentence, ...]:
     lines = [line for line in note_text.splitlines() if line.strip()]
     tags = [_SPEAKER.match(line) for line in lines]
     last_tag = max((i for i, m in enumerate(tags) if m), default=-1)
@@ -67,7 +74,7 @@ def sentences(note_text: str) -> list[Sentence]:
         turn += not continued
         for position, text in enumerate(s for s in _SENTENCE_END.split(untokenize(line)) if s.strip()):
             found.append(Sentence(text.strip(), speaker, turn, len(found), position == 0 and not continued))
-    return found
+    return tuple(found)
 
 
 def is_transcript(items: list[Sentence]) -> bool:
