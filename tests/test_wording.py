@@ -46,6 +46,7 @@ def test_tokenisation_is_undone(raw, clean):
     ("um, so, my, my knee hurts.", "My knee hurts."),
     ("okay, uh, it started last week, you know, on monday.", "It started last week, on monday."),
     ("the swelling is better, okay?", "The swelling is better."),
+    ("the swelling is better, right ?  ", "The swelling is better."),  # the question mark before trailing spaces
     ("and you know, she is retaining a little fluid.", "She is retaining a little fluid."),  # one filler after another
     ("his a1c is 8, you know last time it was 6.", "His a1c is 8, last time it was 6."),
     ("he is, he is, been stretching.", "He is been stretching."),  # a stutter of words
