@@ -9,9 +9,10 @@ import pytest
 from reportgen.config import load_settings
 from reportgen.errors import RuntimeFailure
 from reportgen.evaluate import score_problems
+from reportgen.generation import problems
 from reportgen.generation.problems import SCORER_FORMAT, ProblemScorer, _procedures, code, find_problems, problem_candidates, shipped_scorer
 from reportgen.report import Code, Problem
-from reportgen.terminology.index import open_terminology
+from reportgen.terminology.index import Terminology, open_terminology
 
 KEEP_ALL = ProblemScorer({}, 0.0, 0.5)  # probability 0.5 for every candidate
 
@@ -211,3 +212,30 @@ def test_evaluate_scores_the_problem_list_from_a_label_file(tmp_path):
     labels.write_text("{not json")
     bad = CliRunner().invoke(cli, ["evaluate", "--data", str(pairs), "--problems", str(labels)])
     assert bad.exit_code == errors.INPUT and "problem labels" in bad.output
+
+
+def test_codes_are_searched_once_per_terminology_and_phrase(terminology):
+    first = code("high blood pressure", terminology)
+    again = code("high blood pressure", terminology)
+    assert again == first and again[0] is not first[0]  # each report gets its own Code objects
+    # Another Terminology on the same index (here without the expander) is not answered from the first one's cache.
+    assert code("high blood pressure", Terminology(terminology.index, None)) == []
+
+
+def test_the_scorers_ceiling_is_the_same_asked_again():
+    scorer = ProblemScorer({"status=active": 1.5, "status=negated": -2.0, "letter=R": 0.5, "letter=Z": 0.25}, 0.0, 0.5)
+    assert scorer.ceiling(("status=", "letter=")) == scorer.ceiling(["status=", "letter="]) == 2.0
+    assert scorer.ceiling(("letter=",)) == 0.5
+    assert scorer == ProblemScorer(dict(scorer.weights), 0.0, 0.5)  # the memo is no part of the scorer's value
+
+
+@pytest.mark.parametrize("sentence", [
+    "She has asthma.", "No asthma today.", "Her mother had asthma.", "We need to rule out asthma.", "Asthma, resolved.",
+    "Asthma runs in the family.", "There is no history of asthma but a cough.", "Asthma is suspected.", "I think asthma and then the cough.",
+])
+def test_a_sentence_without_a_cue_skips_negex_with_the_same_status(sentence, monkeypatch):
+    start = sentence.lower().index("asthma")
+    candidate = problems._Candidate("asthma", sentence, start, start + len("asthma"), False)
+    shortcut = problems._statuses([candidate])
+    monkeypatch.setattr(problems, "_cued", lambda nlp, doc: True)  # NegEx on every sentence
+    assert shortcut == problems._statuses([candidate])

@@ -34,6 +34,9 @@ def test_an_untagged_line_between_turns_continues_the_turn_before_it():
     ("i do n't know .", "I don't know."),
     ("we 're gon na check , okay ?", "we're going to check, okay?"),
     ("it 's 5 % .", "it's 5%."),
+    # each contraction alone and in capitals: the search that lets a line without one skip them must see them all
+    ("I CA N'T", "I CAn't"), ("they WAN NA go", "they want to go"), ("we GOT TA", "we got to"), ("she 'S", "she'S"),
+    ("you 'RE", "you'RE"), ("we 'VE", "we'VE"), ("I 'LL", "I'LL"), ("he 'D", "he'D"), ("i 'M", "I'M"),
 ])
 def test_tokenisation_is_undone(raw, clean):
     assert untokenize(raw) == clean
@@ -43,6 +46,7 @@ def test_tokenisation_is_undone(raw, clean):
     ("um, so, my, my knee hurts.", "My knee hurts."),
     ("okay, uh, it started last week, you know, on monday.", "It started last week, on monday."),
     ("the swelling is better, okay?", "The swelling is better."),
+    ("the swelling is better, right ?  ", "The swelling is better."),  # the question mark before trailing spaces
     ("and you know, she is retaining a little fluid.", "She is retaining a little fluid."),  # one filler after another
     ("his a1c is 8, you know last time it was 6.", "His a1c is 8, last time it was 6."),
     ("he is, he is, been stretching.", "He is been stretching."),  # a stutter of words
@@ -117,3 +121,10 @@ def test_answered_questions_become_pertinent_findings():
 ])
 def test_spoken_numbers(spoken, value):
     assert digits(spoken) == value
+
+
+def test_a_notes_sentences_are_split_once_and_each_caller_gets_its_own_list():
+    note = "[doctor] how are you ?\n[patient] i 'm fine ."
+    first = sentences(note)
+    first.pop()
+    assert [s.text for s in sentences(note)] == ["how are you?", "I'm fine."]

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 # "[doctor]", "[patient_guest]", "Doctor:", "PT:", "Guest_family:" at the start of a line.
 _SPEAKER = re.compile(
@@ -27,6 +28,16 @@ _CONTRACTIONS = [
     (re.compile(r"\bgot ta\b", re.I), "got to"),
     (re.compile(r"\bca n't\b", re.I), "can't"),
 ]
+# What every pattern of _CONTRACTIONS needs: a split-off "n't" or "'s", "'re", ..., or "na"/"ta" after a space.
+_TOKENISED_CONTRACTION = re.compile(r" (?:n't|'(?:s|re|ve|ll|d|m)|na|ta)\b", re.I)
+_SPACING = [
+    (re.compile(r"\s+([,.!?;:%])"), r"\1"),
+    (re.compile(r"([(\[$])\s+"), r"\1"),
+    (re.compile(r"\s+([)\]])"), r"\1"),
+    (re.compile(r"\bi\b"), "I"),
+    (re.compile(r"\bi'(m|ve|ll|d)\b"), r"I'\1"),
+    (re.compile(r"\s{2,}"), " "),
+]
 
 
 @dataclass(frozen=True)
@@ -41,6 +52,12 @@ class Sentence:
 def sentences(note_text: str) -> list[Sentence]:
     """The note's sentences. A line without a speaker tag between two tagged lines continues the turn before
     it (transcribers break long turns over lines); other untagged lines have no speaker."""
+    return list(_sentences(note_text))
+
+
+# The generator and then the problem finder read the same note's sentences: split once, in the process's memory only.
+@lru_cache(maxsize=32)
+def _sentences(note_text: str) -> tuple[Sentence, ...]:
     lines = [line for line in note_text.splitlines() if line.strip()]
     tags = [_SPEAKER.match(line) for line in lines]
     last_tag = max((i for i, m in enumerate(tags) if m), default=-1)
@@ -57,7 +74,7 @@ def sentences(note_text: str) -> list[Sentence]:
         turn += not continued
         for position, text in enumerate(s for s in _SENTENCE_END.split(untokenize(line)) if s.strip()):
             found.append(Sentence(text.strip(), speaker, turn, len(found), position == 0 and not continued))
-    return found
+    return tuple(found)
 
 
 def is_transcript(items: list[Sentence]) -> bool:
@@ -66,14 +83,12 @@ def is_transcript(items: list[Sentence]) -> bool:
 
 def untokenize(text: str) -> str:
     """Undo transcript tokenisation: 'i , i do n't know .' -> 'I, I don't know.'"""
-    for pattern, replacement in _CONTRACTIONS:
+    if _TOKENISED_CONTRACTION.search(text):  # most lines have none: one scan instead of six
+        for pattern, replacement in _CONTRACTIONS:
+            text = pattern.sub(replacement, text)
+    for pattern, replacement in _SPACING:
         text = pattern.sub(replacement, text)
-    text = re.sub(r"\s+([,.!?;:%])", r"\1", text)
-    text = re.sub(r"([(\[$])\s+", r"\1", text)
-    text = re.sub(r"\s+([)\]])", r"\1", text)
-    text = re.sub(r"\bi\b", "I", text)
-    text = re.sub(r"\bi'(m|ve|ll|d)\b", r"I'\1", text)
-    return re.sub(r"\s{2,}", " ", text).strip()
+    return text.strip()
 
 
 def _role(raw: str) -> str:

@@ -121,6 +121,8 @@ class ProblemScorer:
     threshold: float  # keep a candidate at this probability or more (chosen by cross-validation)
     info: dict = field(default_factory=dict)  # training data, split and figures
     most: int = MAX_PROBLEMS  # the scorer keeps at most this many candidates of a note, the likeliest (headlines apart)
+    # ceiling() per set of families: asked twice for each candidate of every note, and the weights do not change
+    _ceilings: dict[tuple[str, ...], float] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     def logit(self, features: dict[str, float]) -> float:
         return self.bias + sum(self.weights.get(name, 0.0) * value for name, value in features.items())
@@ -130,7 +132,11 @@ class ProblemScorer:
 
     def ceiling(self, families: Sequence[str]) -> float:
         """The most that features of `families` (one of each set) can add to the logit."""
-        return sum(max([0.0, *(w for name, w in self.weights.items() if name.startswith(family))]) for family in families)
+        key = tuple(families)
+        if key not in self._ceilings:
+            self._ceilings[key] = sum(max([0.0, *(w for name, w in self.weights.items() if name.startswith(family))])
+                                      for family in families)
+        return self._ceilings[key]
 
     def to_json(self) -> str:
         return json.dumps({"format": SCORER_FORMAT, "weights": self.weights, "bias": self.bias,
@@ -609,7 +615,7 @@ def _statuses(candidates: list[_Candidate]) -> list[str]:
         cut = _CLAUSE_END.search(candidate.sentence, candidate.end)
         doc = nlp.make_doc(candidate.sentence[: cut.start()] if cut else candidate.sentence)
         span = doc.char_span(candidate.start, candidate.end, label="PROBLEM", alignment_mode="expand")
-        if span is None:
+        if span is None or not _cued(nlp, doc):
             statuses.append("active")
             continue
         for _, component in nlp.pipeline:
@@ -622,9 +628,19 @@ def _statuses(candidates: list[_Candidate]) -> list[str]:
     return statuses
 
 
+def _cued(nlp, doc) -> bool:  # (spacy.language.Language, spacy.tokens.Doc)
+    """Whether a NegEx component finds a cue that can set its status in `doc` (with none, each component leaves
+    the problem as it is: active); most sentences have none, and their sentencizer and NegEx runs were most
+    of the cost of a status."""
+    return any(nlp.vocab.strings[label] in _CUE_LABELS for name, component in nlp.pipeline if name != "sentencizer"
+               for label, _, _ in component.matcher(doc))
+
+
+_CUE_LABELS = ("Preceding", "Following")  # negspacy's labels of the cues (not the pseudo cues, not the terminations)
 _CLAUSE_END = re.compile(r"\s*(?:[,;:]|\s-\s|\b(?:but|and i|i know|because)\b)", re.I)
 
 
+@lru_cache(maxsize=4096)  # asked of each candidate to group it, to find its status and to code it: ~90 cues each time
 def _leading_cue(text: str) -> tuple[str, str] | None:
     """(status, the problem without its cue) when a context cue opens the text ("History of asthma")."""
     lowered = text.lower()
@@ -672,6 +688,15 @@ def code(text: str, terminology: Terminology, k: int = 3) -> list[Code]:
     """Up to k ICD-10-CM codes whose titles cover the problem's wording, most specific first; [] below the floor.
     A bare name that ICD-10-CM lists as "X NOS" under a code ("diabetes NOS" under E11) gets that code
     (a category's unspecified ".9" code), whatever the search ranks first."""
+    source = terminology.index.name
+    return [hit.to_code(source) for hit in _best_hits(text, terminology, k)]
+
+
+# The same problems come again and again in a batch ("diabetes", "shortness of breath": 753 codings of ACI-Bench
+# train's 67 notes are 541 phrases), and each search costs ~1 ms: searched once per phrase in the process, in
+# memory only. Keyed on the Terminology object itself (compared by identity), whose index is not rebuilt under it.
+@lru_cache(maxsize=4096)
+def _best_hits(text: str, terminology: Terminology, k: int) -> tuple[Hit, ...]:
     text = _numbered_type(text)
     hits = terminology.search(text, _CANDIDATE_HITS, "icd10cm")
     words = set(_stems(text))
@@ -679,7 +704,7 @@ def code(text: str, terminology: Terminology, k: int = 3) -> list[Code]:
     if nos is not None:
         hits = [nos, *(h for h in hits if h.code != nos.code)]
     if not hits:
-        return []
+        return ()
     alternatives = [words]
     if terminology.expander is not None:
         # All expansions together, and each on its own: "smoking" is covered by "Nicotine dependence,
@@ -701,8 +726,7 @@ def code(text: str, terminology: Terminology, k: int = 3) -> list[Code]:
         if coverage >= MIN_COVERAGE:
             ranked.append(((-round(coverage, 2), hit is not nos, extra, not hit.billable, rank), hit))
     ranked.sort(key=lambda item: item[0])
-    source = terminology.index.name
-    return [hit.to_code(source) for _, hit in ranked[:k]]
+    return tuple(hit for _, hit in ranked[:k])
 
 
 _TYPE_NUMBERS = {"i": "1", "ii": "2", "one": "1", "two": "2"}

@@ -10,6 +10,7 @@ that carry the content are the speaker's own.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from reportgen.generation.dialogue import Sentence
 from reportgen.generation.spoken import NUMBER_WORDS
@@ -46,6 +47,8 @@ _YOU_KNOW = re.compile(r"\byou know,\s*|(?:(?<=,)|(?<=\blike)|(?<=\band)|(?<=\bb
 # three readings) nor number words (`_said_once`)
 _STUTTER = re.compile(r"\b([a-z]+(?:'[a-z]+)?(?: [a-z]+(?:'[a-z]+)?){0,2})(?:[,-]? \1\b)+(?:,(?= ))?", re.I)
 _TAG_QUESTION = re.compile(r",?\s*\b(?:okay|ok|right|alright|all right|yeah|you know|correct)\s*\?$", re.I)
+_SPACE_BEFORE_MARK = re.compile(r"\s+([,.!?;:])")
+_LEADING_MARKS_OR_SPACES = re.compile(r"^[\s,;:]+|\s{2,}")
 
 # First person -> the patient, third person. Verbs after "I" that change form.
 _VERB_3RD = {
@@ -117,9 +120,14 @@ def is_backchannel(text: str) -> bool:
     return bool(_BACKCHANNEL.match(text.strip()))
 
 
+# A transcript's sentence is tidied to judge it (`extractive._usable`) and again to write it (`written`): done once
+# per process, in memory only.
+@lru_cache(maxsize=4096)
 def tidy(text: str) -> str:
     """Fillers, stutters and tag questions out; first letter capitalized."""
-    text = _TAG_QUESTION.sub(".", text.strip())
+    text = text.strip()
+    if text.endswith("?"):  # the pattern ends with it, and is slow to fail on the many sentences without
+        text = _TAG_QUESTION.sub(".", text)
     before = None
     while text != before:  # a filler can open the sentence once another is gone ("and so, ...", "okay and ...")
         before = text
@@ -129,8 +137,8 @@ def tidy(text: str) -> str:
             text = _YOU_KNOW.sub("", text)
     if _repeats(text.lower()):
         text = _STUTTER.sub(_said_once, text)
-    text = re.sub(r"\s+([,.!?;:])", r"\1", text)
-    text = re.sub(r"^[\s,;:]+|\s{2,}", " ", text).strip()
+    text = _SPACE_BEFORE_MARK.sub(r"\1", text)
+    text = _LEADING_MARKS_OR_SPACES.sub(" ", text).strip()
     return text[:1].upper() + text[1:]
 
 

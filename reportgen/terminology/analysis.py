@@ -74,6 +74,12 @@ def _analyzed(text: str) -> tuple[str, ...]:
     return tuple(_ANALYZER.analyze(normalize(text)))
 
 
+@lru_cache(maxsize=100_000)
+def _term_set(text: str) -> frozenset[str]:
+    # Cached as a set: every hit of a search asks which of its fields the query matched (a pool of 100 a search).
+    return frozenset(_analyzed(text))
+
+
 def bound_query(text: str) -> str:
     """Cap very long queries (whole notes) at MAX_QUERY_WORDS distinct words."""
     words = text.split()
@@ -86,7 +92,7 @@ def matched_field(query_terms: set[str], fields: dict[str, str]) -> str:
     """The field whose text shares the most (boosted) analyzed terms with the query."""
     best, best_score = "title", 0.0
     for name, boost in FIELDS.items():
-        score = boost * len(query_terms.intersection(analyze(fields.get(name, ""))))
+        score = boost * len(query_terms.intersection(_term_set(fields.get(name, ""))))
         if score > best_score:
             best, best_score = name, score
     return best

@@ -99,7 +99,7 @@ class OnFirstUse:
         return [] if self.side is None else self.side.search(text, k, system)
 
 
-@dataclass
+@dataclass(eq=False)  # compared and hashed by identity: the problem coder caches its searches per Terminology
 class Terminology:
     index: TermIndex
     expander: Expander | None
