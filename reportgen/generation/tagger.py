@@ -3,7 +3,9 @@ which report section it belongs to, or none (talk the report does not use).
 
 A linear model over sparse features of the sentence and its neighbours
 (word uni- and bigrams, the speaker, the neighbouring sentences' words, the
-position in the note). Weights and vocabulary live in one safetensors file
+position in the note) and, where the model has them, the static word vectors
+of the sentence and its neighbours (`generation.wordvectors`). Weights,
+vocabulary and word vectors live in one safetensors file
 (no pickle): `TaggerModel.save` / `TaggerModel.load`. Inference is a sparse
 dot product in numpy; scikit-learn is needed only to train.
 """
@@ -15,6 +17,7 @@ import json
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 import numpy as np
@@ -24,25 +27,31 @@ from reportgen.generation.align import NONE
 from reportgen.generation.dialogue import Sentence
 from reportgen.generation.excerpt import ExcerptClassifier
 from reportgen.generation.segment import Segmenter
+from reportgen.generation.wordvectors import DIM, WordVectors
 
 FORMAT = "reportgen-extractive-tagger/1"
 _TOKEN = re.compile(r"[a-z0-9]+(?:'[a-z]+)?|[?]")
 REBUILD = "Rebuild it with `reportgen train --method extractive --data PAIRS.jsonl -o FILE` (see training/README.md)."
 
 
-def features(items: Sequence[Sentence]) -> list[dict[str, float]]:
-    """Sparse features of every sentence, in context."""
-    tokens = [_TOKEN.findall(s.text.lower()) for s in items]
+def words(items: Sequence[Sentence]) -> list[list[str]]:
+    """Each sentence's words (lower case), as the features read them."""
+    return [_TOKEN.findall(s.text.lower()) for s in items]
+
+
+def features(items: Sequence[Sentence], tokens: list[list[str]] | None = None) -> list[dict[str, float]]:
+    """Sparse features of every sentence, in context (`tokens`: `words(items)`, if already split)."""
+    tokens = words(items) if tokens is None else tokens
     n = len(items)
     rows = []
     for i, sentence in enumerate(items):
         row: dict[str, float] = {"bias": 1.0, f"spk={sentence.speaker}": 1.0, f"pos={int(10 * i / max(n, 1))}": 1.0}
-        words = tokens[i]
-        row[f"len={min(len(words), 12) // 3}"] = 1.0
-        _add(row, "w", words)
-        _add(row, "b", [f"{a}_{b}" for a, b in zip(words, words[1:])])
-        if words:
-            row[f"first={words[0]}"] = 1.0
+        said = tokens[i]
+        row[f"len={min(len(said), 12) // 3}"] = 1.0
+        _add(row, "w", said)
+        _add(row, "b", [f"{a}_{b}" for a, b in zip(said, said[1:])])
+        if said:
+            row[f"first={said[0]}"] = 1.0
         for offset, prefix in ((-1, "p"), (1, "n"), (-2, "pp")):
             j = i + offset
             if 0 <= j < n:
@@ -65,12 +74,13 @@ def _add(row: dict[str, float], prefix: str, words: list[str], weight: float = 1
 class TaggerModel:
     classes: list[str]  # section ids and NONE
     vocabulary: dict[str, int]
-    weight: np.ndarray  # (classes, features)
+    weight: np.ndarray  # (classes, features): the vocabulary's, then the word vectors' (if any)
     bias: np.ndarray  # (classes,)
     info: dict  # training data summary, chosen threshold and cross-validation figures, written into the file
     sha256: str = ""  # of the file it was loaded from
     excerpt: ExcerptClassifier | None = None  # full visit or one-section excerpt; None if training had no excerpts
     segmenter: Segmenter | None = None  # cuts long unpunctuated turns; None in files written before it
+    vectors: WordVectors | None = None  # None: words only (trained without the sentence encoder, or before it)
 
     @property
     def threshold(self) -> float:
@@ -104,10 +114,22 @@ class TaggerModel:
         """(sentences, classes) class probabilities."""
         if not items:
             return np.zeros((0, len(self.classes)))
-        scores = matrix(features(items), self.vocabulary) @ self.weight.T + self.bias
+        tokens = words(items)
+        scores = matrix(features(items, tokens), self.vocabulary) @ self._word_weight + self.bias
+        if self.vectors is not None:
+            scores += self.vectors.sentences(tokens) @ self._vector_weight
         scores -= scores.max(axis=1, keepdims=True)
         exp = np.exp(scores)
         return exp / exp.sum(axis=1, keepdims=True)
+
+    @cached_property
+    def _word_weight(self) -> np.ndarray:
+        """(features, classes) of the vocabulary, contiguous: a column slice of `weight` per call would copy it."""
+        return np.ascontiguousarray(self.weight[:, : len(self.vocabulary)].T)
+
+    @cached_property
+    def _vector_weight(self) -> np.ndarray:
+        return np.ascontiguousarray(self.weight[:, len(self.vocabulary) :].T)
 
     def save(self, path: Path) -> None:
         from safetensors.numpy import save_file
@@ -118,6 +140,9 @@ class TaggerModel:
         metadata = {"format": FORMAT, "classes": json.dumps(self.classes), "vocabulary": json.dumps(vocab),
                     "info": json.dumps(self.info)}
         tensors: dict[str, np.ndarray] = {"weight": self.weight.astype(np.float16), "bias": self.bias.astype(np.float32)}
+        if self.vectors is not None:
+            metadata["vector_words"] = json.dumps(sorted(self.vectors.words, key=self.vectors.words.__getitem__))
+            tensors["word_vectors"] = self.vectors.table.astype(np.float16)
         if self.segmenter is not None:
             metadata["segmenter"] = json.dumps(self.segmenter.to_json(), sort_keys=True)
         if self.excerpt is not None:
@@ -160,19 +185,30 @@ class TaggerModel:
                         excerpt.section_classes = json.loads(metadata["excerpt_section_classes"])
                         excerpt.section_weight = f.get_tensor("excerpt_section_weight").astype(np.float32)
                         excerpt.section_bias = f.get_tensor("excerpt_section_bias")
+                vectors = None
+                if "vector_words" in metadata:  # files written before the word vectors, or without the encoder, have none
+                    vectors = WordVectors({w: i for i, w in enumerate(json.loads(metadata["vector_words"]))},
+                                          f.get_tensor("word_vectors").astype(np.float32))
             classes = json.loads(metadata["classes"])
             vocab = json.loads(metadata["vocabulary"])
             info = json.loads(metadata.get("info", "{}"))
             segmenter = Segmenter.from_json(json.loads(metadata["segmenter"])) if "segmenter" in metadata else None
         except (SafetensorError, OSError, KeyError, ValueError, TypeError) as e:
             raise RuntimeFailure(f"extractive generator model {path} is unreadable ({type(e).__name__}).", REBUILD) from None
-        if weight.shape != (len(classes), len(vocab)) or bias.shape != (len(classes),) or NONE not in classes or (
-            excerpt is not None and (excerpt.weight.shape != (len(excerpt.classes), len(excerpt.vocabulary)) or (
-                excerpt.section_classes is not None and excerpt.section_weight is not None
-                and excerpt.section_weight.shape != (len(excerpt.section_classes), len(excerpt.vocabulary) + 384)))
-        ):
+        width = len(vocab) + (vectors.width if vectors is not None else 0)
+        if (weight.shape != (len(classes), width) or bias.shape != (len(classes),) or NONE not in classes
+                or (excerpt is not None and not _excerpt_consistent(excerpt))
+                or (vectors is not None and vectors.table.shape != (len(vectors.words), DIM))):
             raise RuntimeFailure(f"extractive generator model {path} is inconsistent (shapes do not match).", REBUILD)
-        return cls(classes, {k: i for i, k in enumerate(vocab)}, weight, bias, info, digest, excerpt, segmenter)
+        return cls(classes, {k: i for i, k in enumerate(vocab)}, weight, bias, info, digest, excerpt, segmenter, vectors)
+
+
+def _excerpt_consistent(excerpt: ExcerptClassifier) -> bool:
+    if excerpt.weight.shape != (len(excerpt.classes), len(excerpt.vocabulary)):
+        return False
+    if excerpt.section_classes is None or excerpt.section_weight is None:
+        return True
+    return excerpt.section_weight.shape == (len(excerpt.section_classes), len(excerpt.vocabulary) + 384)
 
 
 def _canonical(raw: bytes) -> bytes:
@@ -205,16 +241,23 @@ def matrix(rows: list[dict[str, float]], vocab: dict[str, int]):  # -> scipy.spa
     return csr_matrix((data, indices, indptr), shape=(len(rows), len(vocab)), dtype=np.float32)
 
 
-def fit(rows: list[dict[str, float]], labels: list[str], alpha: float = 1e-4, min_count: int = 2) -> TaggerModel:
+def fit(rows: list[dict[str, float]], labels: list[str], vectors: WordVectors | None = None,
+        notes: Sequence[list[list[str]]] | None = None, alpha: float = 1e-4, min_count: int = 2) -> TaggerModel:
     """Logistic regression (log loss, one-vs-rest) by stochastic gradient descent (scikit-learn), over the
-    features seen at least `min_count` times. Deterministic (fixed seed, fixed epochs)."""
+    features seen at least `min_count` times and, with `vectors`, the word vectors of the sentences (`notes`: each
+    note's sentences' `words`, in the rows' order; a sentence's neighbours are its note's). Deterministic (fixed seed,
+    fixed epochs)."""
+    from scipy.sparse import csr_matrix, hstack
     from sklearn.linear_model import SGDClassifier
 
     vocab = vocabulary(rows, min_count)
+    x = matrix(rows, vocab)
+    if vectors is not None and notes is not None:
+        x = hstack([x, csr_matrix(np.vstack([vectors.sentences(note) for note in notes]))]).tocsr()
     learner = SGDClassifier(loss="log_loss", alpha=alpha, max_iter=30, tol=None, random_state=0)
-    learner.fit(matrix(rows, vocab), labels)
+    learner.fit(x, labels)
     classes = [str(x) for x in learner.classes_]
     weight, bias = learner.coef_, learner.intercept_
     if len(classes) == 2:  # binary: sklearn keeps one row; expand to one per class
         weight, bias = np.vstack([-weight[0] / 2, weight[0] / 2]), np.array([-bias[0] / 2, bias[0] / 2])
-    return TaggerModel(classes, vocab, weight.astype(np.float32), bias.astype(np.float32), {})
+    return TaggerModel(classes, vocab, weight.astype(np.float32), bias.astype(np.float32), {}, vectors=vectors)

@@ -22,7 +22,7 @@ import numpy as np
 from reportgen.config import Settings
 from reportgen.data import file_sha256, read_pairs
 from reportgen.errors import UsageError
-from reportgen.generation import excerpt, segment, tagger
+from reportgen.generation import excerpt, segment, tagger, wordvectors
 from reportgen.generation.align import NONE, labels
 from reportgen.generation.dialogue import is_transcript, sentences
 from reportgen.generation.excerpt import FULL
@@ -95,17 +95,21 @@ def train_extractive(
         topic = (next(iter(sections)) if len(sections) == 1 else FULL) if sections and is_transcript(raw) else None
         ys = labels([written(s) for s in items], report, layout)
         by_section = excerpt.parts(items, ys, NONE) if topic == FULL else {}
-        labelled.append(_Labelled(note, report, tagger.features(items), ys, excerpt.terms(raw), excerpt.text(raw), topic,
-                                  [(excerpt.terms(part), excerpt.text(part), section) for section, part in by_section.items()]))
+        words = tagger.words(items)
+        labelled.append(_Labelled(note, report, tagger.features(items, words), words, ys, excerpt.terms(raw), excerpt.text(raw),
+                                  topic, [(excerpt.terms(part), excerpt.text(part), section) for section, part in by_section.items()]))
     ys = [y for item in labelled for y in item.labels]
     counts = Counter(ys)
     if len(counts) < 2 or counts[NONE] == len(ys):
         raise UsageError(f"no sentence of {data} could be aligned to a report section of layout {layout.name}.",
                          "Check that the reports use the layout's section headers (see templates/layouts/).")
-    say(f"{len(ys)} sentences, {len(ys) - counts[NONE]} carry report content; choosing the content threshold, "
-        f"prior power and division floor by {FOLDS}-fold cross-validation ...")
-    (threshold, power, floor), figures = choose_selection(labelled, layout, segmenter)
-    model = tagger.fit([row for item in labelled for row in item.rows], ys)
+    encoder = wordvectors.installed_encoder()
+    vectors = None if encoder is None else wordvectors.build((w for item in labelled for w in item.words), encoder)
+    say(f"{len(ys)} sentences, {len(ys) - counts[NONE]} carry report content"
+        + ("" if vectors else " (words only: the sentence encoder, reportgen[terms], is not installed)")
+        + f"; choosing the content threshold, prior power and division floor by {FOLDS}-fold cross-validation ...")
+    (threshold, power, floor), figures = choose_selection(labelled, layout, segmenter, vectors)
+    model = _fit(labelled, vectors)
     model.segmenter = segmenter
     topics = [item for item in labelled if item.topic is not None]
     excerpt_figures: dict[str, float] = {}
@@ -133,6 +137,7 @@ def train_extractive(
         "excerpt_dialogues": dict(Counter(str(item.topic) for item in topics).most_common()),
         "excerpt_cross_validation": excerpt_figures,
         "excerpt_encoder": None if found is None else f"all-MiniLM-L6-v2, first {excerpt.ENCODER_TOKENS} word pieces",
+        "word_vectors": None if vectors is None else f"all-MiniLM-L6-v2, {len(vectors.words)} words seen >= {wordvectors.MIN_COUNT} times",
     }
     rouge1, divisions, length = figures[f"{threshold} {power} {floor}"]
     say(f"Labelled and cross-validated in {time.perf_counter() - start:.0f} s.")
@@ -148,11 +153,17 @@ class _Labelled:
     note: str  # de-identified
     report: str  # de-identified with the same surrogates
     rows: list[dict[str, float]]
+    words: list[list[str]]  # each sentence's, for the word vectors
     labels: list[str]
     terms: Counter[str]  # of the whole dialogue, for the excerpt classifier
     dialogue: str  # what the excerpt classifier's sentence encoder reads
     topic: str | None  # the one section an excerpt is about, FULL, or None (not a transcript)
     parts: list[tuple[Counter[str], str, str]]  # a full visit's parts about one section: terms, text, section
+
+
+def _fit(items: list[_Labelled], vectors: wordvectors.WordVectors | None) -> tagger.TaggerModel:
+    return tagger.fit([row for item in items for row in item.rows], [y for item in items for y in item.labels],
+                      vectors, [item.words for item in items])
 
 
 def _parts(topics: list[_Labelled], encoder: bool) -> list[list[tuple[Counter[str], np.ndarray, str]]]:
@@ -165,7 +176,8 @@ def _parts(topics: list[_Labelled], encoder: bool) -> list[list[tuple[Counter[st
     return [[(terms, next(vectors), section) for terms, _, section in item.parts] for item in topics]
 
 
-def choose_selection(labelled: list[_Labelled], layout: Layout, segmenter: segment.Segmenter) -> tuple[tuple[float, float, float | None], dict[str, tuple[float, float, float]]]:
+def choose_selection(labelled: list[_Labelled], layout: Layout, segmenter: segment.Segmenter,
+                     vectors: wordvectors.WordVectors | None = None) -> tuple[tuple[float, float, float | None], dict[str, tuple[float, float, float]]]:
     """The content threshold, prior power and division floor whose held-out drafts score best, with
     {"threshold power floor": (ROUGE-1, mean division ROUGE-1, median length / reference)} for all tried. The score is the mean of the
     two figures ACI-Bench reports: full-note ROUGE-1 and the mean of the divisions' ROUGE-1 (a division the
@@ -192,7 +204,7 @@ def choose_selection(labelled: list[_Labelled], layout: Layout, segmenter: segme
         if train:
             ys = [y for item in train for y in item.labels]
             test = [item for i, item in enumerate(labelled) if i % folds == fold and (full[i] or not any(full))]
-            model = tagger.fit([r for item in train for r in item.rows], ys)
+            model = _fit(train, vectors)
             model.segmenter = segmenter  # the drafts are written from the sentences the rows were made of
             held_out.append((model, dict(Counter(ys)), test))
 
