@@ -78,8 +78,7 @@ class Mapping:
         self.tags: Counter[str] = Counter()
         self.avoid: set[str] = set()  # this note's original words: never a surrogate
         self.genders: dict[str, str] = {}  # first name (normalized) -> the gender the text implies
-        # 1-3 years back: year-only dates always move by at least a year.
-        self.offset = timedelta(days=-(365 + self._number("date-offset") % 731))
+        self.offset = date_offset(self._number("date-offset"))
 
     def _number(self, *parts: str) -> int:
         digest = hmac.new(self.secret, "\x1f".join((self.scope, *parts)).encode(), hashlib.sha256).digest()
@@ -235,6 +234,14 @@ def _month_name_like(template: str, month: int) -> str:
     full = _MONTH_NAMES[month - 1]
     value = full if len(template) > 3 and template.lower() != "sept" else full[:3]
     return case_like(template, value) if not template.istitle() else value
+
+
+def date_offset(number: int) -> timedelta:
+    """381-715 days back (13-23 months): a year-only date moves by 1-2 years, and the offset is never a whole
+    number of years, so a month named alone ("in December", moved by whole months) or with its day always
+    changes. The 1-3 years back before let one run in ~8 keep "December" and now and then "December 5th" as
+    they were, a surrogate equal to the original."""
+    return timedelta(days=-(381 + number % 335))
 
 
 def _shift_years(offset: timedelta) -> int:

@@ -7,7 +7,7 @@ from datetime import date, timedelta
 
 import pytest
 
-from reportgen.deid.operators import decrypt_text, shift_date
+from reportgen.deid.operators import date_offset, decrypt_text, shift_date
 from reportgen.deid.spans import Span, resolve
 from reportgen.errors import InputError, UsageError
 
@@ -50,6 +50,15 @@ def test_date_shift_keeps_intervals_and_format(deid):
 )  # fmt: skip
 def test_shift_date_formats(original, shifted):
     assert shift_date(original, timedelta(days=-401)) == shifted
+
+
+def test_no_date_offset_gives_a_date_back_unchanged():
+    """Every offset a secret can draw moves a month, a day and month, and a year: none is a whole number of years."""
+    for number in range(335):
+        offset = date_offset(number)
+        for original in ("December", "December 5th", "february 29th", "2019", "March 2018", "12/5/19"):
+            shifted = shift_date(original, offset)
+            assert shifted is not None and shifted.lower() != original.lower(), (number, original)
 
 
 def test_unparseable_dates_become_tags(deid):
