@@ -33,10 +33,12 @@ REPO = Path(__file__).resolve().parents[1]
 LABELS = REPO / "bench/data/aci_valid_problems.json"
 # Transcript talk that must not reach a written report.
 TALK = {
-    "speaker prefix": re.compile(r"^\s*(?:\[?(?:doctor|patient|patient_guest)\]?:?)\s", re.I | re.M),
+    # A speaker tag or "Doctor:" at a line's start; not a written sentence that starts "Patient was ...".
+    "speaker prefix": re.compile(r"^\s*(?:\[(?:doctor|patient)(?:_guest)?\]|(?:doctor|patient)(?:_guest)?:)", re.I | re.M),
     "filler": re.compile(r"\b(?:um+|uh+|mm-?hmm|uh-?huh)\b", re.I),
     "voice-assistant command": re.compile(r"\b(?:hey,? dragon|dax)\b", re.I),
-    "[patient_guest] tag": re.compile(r"\[\w+\]"),
+    # Any speaker tag left in the text; not a bracketed word of a code title ("mood [affective] disorder").
+    "[patient_guest] tag": re.compile(r"\[(?:doctor|patient)(?:_guest)?\]", re.I),
 }
 
 
