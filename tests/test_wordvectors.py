@@ -10,6 +10,7 @@ from reportgen.generation.align import NONE
 from reportgen.generation.dialogue import sentences
 from reportgen.generation.tagger import TaggerModel, words
 from reportgen.generation.wordvectors import CONTEXT, DIM, WordVectors
+from reportgen.terminology.encoder import installed_encoder
 
 
 def _table(*names: str) -> WordVectors:
@@ -29,7 +30,7 @@ def test_a_sentence_vector_is_its_known_words_normalised_mean_beside_its_neighbo
 
 
 def test_the_table_keeps_words_seen_twice_and_weighs_rare_words_more():
-    encoder = wordvectors.installed_encoder()
+    encoder = installed_encoder()
     if encoder is None:
         pytest.skip("the sentence encoder (reportgen[terms]) is not installed")
     said = [["your", "potassium", "is", "fine"], ["your", "sodium", "is", "high"], ["your", "knee", "hurts"],

@@ -239,7 +239,7 @@ def _month_name_like(template: str, month: int) -> str:
 def date_offset(number: int) -> timedelta:
     """381-715 days back (13-23 months): a year-only date moves by 1-2 years, and the offset is never a whole
     number of years, so a month named alone ("in December", moved by whole months) or with its day always
-    changes. The 1-3 years back before let one run in ~8 keep "December" and now and then "December 5th" as
+    changes. The 1-3 years back before let about one note in eight keep "December" and now and then "December 5th" as
     they were, a surrogate equal to the original."""
     return timedelta(days=-(381 + number % 335))
 

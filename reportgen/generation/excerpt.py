@@ -88,10 +88,9 @@ def parts(items: Sequence[Sentence], labels: Sequence[str], none: str) -> dict[s
 
 @cache
 def _encoder() -> Encoder | None:
-    from reportgen.terminology.encoder import Encoder, packaged_model
+    from reportgen.terminology.encoder import installed_encoder
 
-    path = packaged_model()
-    return None if path is None else Encoder(path, max_tokens=ENCODER_TOKENS)
+    return installed_encoder(ENCODER_TOKENS)
 
 
 @dataclass

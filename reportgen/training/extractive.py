@@ -28,6 +28,7 @@ from reportgen.generation.dialogue import is_transcript, sentences
 from reportgen.generation.excerpt import FULL
 from reportgen.generation.wording import prepare, written
 from reportgen.layout import Layout, load_layout
+from reportgen.terminology.encoder import installed_encoder
 
 FOLDS = 3
 THRESHOLDS = (0.45, 0.55, 0.6, 0.65, 0.7, 0.75, 0.85)
@@ -103,7 +104,7 @@ def train_extractive(
     if len(counts) < 2 or counts[NONE] == len(ys):
         raise UsageError(f"no sentence of {data} could be aligned to a report section of layout {layout.name}.",
                          "Check that the reports use the layout's section headers (see templates/layouts/).")
-    encoder = wordvectors.installed_encoder()
+    encoder = installed_encoder()
     vectors = None if encoder is None else wordvectors.build((w for item in labelled for w in item.words), encoder)
     say(f"{len(ys)} sentences, {len(ys) - counts[NONE]} carry report content"
         + ("" if vectors else " (words only: the sentence encoder, reportgen[terms], is not installed)")
