@@ -17,6 +17,8 @@
 - Problem list: with a labelled set (`--problems`, e.g. bench/data/aci_valid_problems.json),
   precision and recall of the listed problems and how often the first code is
   an acceptable one (`score_problems`).
+- How far the headline figures move with the sample (`Evaluation.intervals`): 95%
+  bootstrap intervals over encounters (reportgen.intervals), for the benches.
 
 Per-note records hold scores and counts only: never note, report or identifier text.
 """
@@ -35,6 +37,7 @@ from rouge_score import rouge_scorer
 
 from reportgen.files import atomic_write
 from reportgen.generation import Draft
+from reportgen.intervals import mean_interval, ratio_interval
 from reportgen.layout import Layout
 from reportgen.notes import decode_note
 from reportgen.pipeline import Pipeline
@@ -188,6 +191,23 @@ class Evaluation:
             "problem_recall": scored["found"] / scored["labelled"] if scored["labelled"] else None,
             "problem_first_code_right": scored["first_code_right"] / scored["found"] if scored["found"] else None,
         }
+
+    def intervals(self) -> dict[str, tuple[float, float]]:
+        """95% bootstrap intervals (reportgen.intervals, resampling encounters) of the headline figures, keyed
+        as in `summary`: Markdown ROUGE-1, ROUGE-1 per division (over the encounters whose reference has it,
+        as its mean is), problem precision and recall; a figure `summary` gives as None has none."""
+        summary = self.summary()
+        out = {}
+        if summary["markdown_rouge1"] is not None:
+            out["markdown_rouge1"] = mean_interval([s.markdown_rouge["rouge1"] for s in self.scores])
+        for division in sorted({d for s in self.scores for d in s.division_rouge1}):
+            out[f"division_rouge1_{division}"] = mean_interval([s.division_rouge1[division] for s in self.scores if division in s.division_rouge1])
+        problems = [s.problems for s in self.scores if s.problems is not None]
+        if summary["problem_precision"] is not None:
+            out["problem_precision"] = ratio_interval([p.correct for p in problems], [p.listed - p.neutral for p in problems])
+        if summary["problem_recall"] is not None:
+            out["problem_recall"] = ratio_interval([p.found for p in problems], [p.labelled for p in problems])
+        return out
 
     def per_section(self, layout: Layout) -> list[tuple[str, int, float, float]]:
         """(section title, pairs whose reference has it, share the output documents, mean ROUGE-1)."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from statistics import mean
 
 import pytest
@@ -10,7 +11,7 @@ from rouge_score import rouge_scorer
 
 from reportgen import errors
 from reportgen.config import load_settings
-from reportgen.evaluate import Evaluation, PairScore, leaked, report_text
+from reportgen.evaluate import ROUGE_TYPES, Evaluation, PairScore, ProblemScore, leaked, report_text
 from reportgen.notes import decode_note
 from reportgen.pipeline import Pipeline
 from tests.batch.conftest import run
@@ -90,6 +91,25 @@ def test_code_agreement_is_micro_precision_and_recall():
     assert summary["code_recall"] == pytest.approx(2 / 3)
     no_codes = Evaluation([_score("c", [], [])], None).summary()
     assert no_codes["code_precision"] is None and no_codes["code_recall"] is None
+
+
+def test_intervals_cover_the_summary_figures_they_are_keyed_by():
+    def scored(pair_id: str, markdown: float, divisions: dict[str, float], problems: ProblemScore | None) -> PairScore:
+        return replace(_score(pair_id, [], []), markdown_rouge=dict.fromkeys(ROUGE_TYPES, markdown), division_rouge1=divisions, problems=problems)
+
+    evaluation = Evaluation([
+        scored("a", 0.40, {"subjective": 0.3, "objective_results": 0.5}, ProblemScore(4, 3, 0, 4, 3, 2)),
+        scored("b", 0.50, {"subjective": 0.4}, ProblemScore(3, 1, 1, 2, 1, 1)),
+        scored("c", 0.60, {"subjective": 0.5}, None),
+    ], None)
+    summary, intervals = evaluation.summary(), evaluation.intervals()
+    assert set(intervals) == {"markdown_rouge1", "division_rouge1_subjective", "division_rouge1_objective_results",
+                              "problem_precision", "problem_recall"}
+    for key, (low, high) in intervals.items():
+        assert low <= summary[key] <= high, key
+    assert intervals["division_rouge1_objective_results"] == pytest.approx((0.5, 0.5))  # the one encounter that has it
+    no_labels = Evaluation([scored("c", 0.6, {}, None)], None).intervals()
+    assert set(no_labels) == {"markdown_rouge1"}
 
 
 def test_bad_pairs_file_is_an_input_error(tmp_path):
