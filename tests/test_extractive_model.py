@@ -16,6 +16,7 @@ from reportgen.generation.extractive import ExtractiveGenerator
 from reportgen.generation.tagger import TaggerModel
 from reportgen.generation.wording import written
 from reportgen.layout import load_layout
+from reportgen.training.extractive import report_sentences
 from tests.conftest import SAMPLES
 from tests.test_bad_input import assert_one_line_error
 
@@ -36,6 +37,15 @@ def test_alignment_labels_sentences_by_the_report_section_they_feed():
     items = sentences(DIALOGUE)
     found = labels([written(s) for s in items], REPORT, layout)
     assert found == [NONE, "hpi", NONE, "physical_exam", "assessment_plan", NONE]
+
+
+def test_a_full_reports_own_sentences_are_labelled_with_their_section_in_order():
+    """The written form of what the tagger looks for: each report sentence under its section, as one note, so a
+    sentence's neighbours are the report's."""
+    written = report_sentences(load_layout("clinical-visit").section_texts(REPORT))
+    assert written.labels == ["hpi", "physical_exam", "assessment_plan", "assessment_plan"]
+    assert written.words[1] == ["lungs", "scattered", "wheezes"]
+    assert written.rows[1]["w:wheezes"] > 0 and written.rows[1]["p:cough"] > 0 and written.rows[1]["spk=None"] == 1.0
 
 
 def test_train_extractive_writes_a_model_that_generate_uses(tmp_path):
@@ -115,6 +125,7 @@ def test_a_one_section_excerpt_is_written_under_the_section_the_excerpt_classifi
     loaded = TaggerModel.load(model)
     assert loaded.excerpt is not None and set(loaded.excerpt.classes) == {"social_history", FULL}
     assert loaded.info["excerpt_dialogues"] == {FULL: 6, "social_history": 6}
+    assert loaded.info["reference_sentences"] == 6 * 4  # the full reports' own sentences; a one-section report adds none
     generator = ExtractiveGenerator(loaded, model)
     texts = generator.sort(SMOKING, layout)
     assert list(texts) == ["social_history"] and "pack of cigarettes a day" in texts["social_history"]
