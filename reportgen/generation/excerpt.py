@@ -43,6 +43,9 @@ VECTOR_WEIGHT = 0.5
 # full visits hold the results, exam and review-of-systems talk that excerpts seldom cover (MTS-Dialog train
 # has 8 results excerpts). 5-fold cross-validation on MTS-Dialog train + ACI-Bench train (five seeds): accuracy
 # 0.815 / 0.818 / 0.813 / 0.813 at weight 0 / 0.15 / 0.3 / 0.6; mean recall over sections 0.58 -> 0.63 at 0.15.
+# An excerpt's own summary joins them at the same weight (the written form of its section): 5-fold stratified
+# cross-validation, three seeds, each seed better: accuracy 0.807 -> 0.814 (0.810 at weight 0.3), mean recall over
+# sections 0.614 -> 0.642; with the full notes' sections too, no better (3-fold: 0.801-0.802 against 0.805).
 PART_WEIGHT = 0.15
 ENCODER_TOKENS = 256  # word pieces of the dialogue the encoder reads (an excerpt is seldom longer)
 
@@ -145,7 +148,8 @@ def fit(dialogues: list[Counter[str]], labels: list[str], c: float, found: np.nd
     """Multinomial logistic regressions (scikit-learn, L-BFGS, inverse regularisation `c`, classes weighted
     inversely to their frequency so rare sections are not swamped) over terms in >= `min_df` dialogues;
     with the dialogues' sentence `vectors` (`found`), the second model, over the excerpts and the `extra`
-    (terms, vector, section) examples of the excerpts' sections (full visits' `parts`), weighed PART_WEIGHT."""
+    (terms, vector, section) examples of the excerpts' sections (full visits' parts, excerpts' summaries),
+    weighed PART_WEIGHT."""
     from scipy.sparse import csr_matrix, hstack, vstack
 
     df = Counter(term for counts in dialogues for term in counts)

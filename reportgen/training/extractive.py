@@ -97,6 +97,8 @@ def train_extractive(
         topic = (next(iter(sections)) if len(sections) == 1 else FULL) if sections and is_transcript(raw) else None
         ys = labels([written(s) for s in items], report, layout)
         by_section = excerpt.parts(items, ys, NONE) if topic == FULL else {}
+        if topic not in (None, FULL):
+            by_section = {topic: sentences(sections[topic])}  # the excerpt's own summary: the written form of its section
         words = tagger.words(items)
         labelled.append(_Labelled(note, report, tagger.features(items, words), words, ys, excerpt.terms(raw), excerpt.text(raw),
                                   topic, [(excerpt.terms(part), excerpt.text(part), section) for section, part in by_section.items()],
@@ -163,7 +165,9 @@ class _Labelled:
     terms: Counter[str]  # of the whole dialogue, for the excerpt classifier
     dialogue: str  # what the excerpt classifier's sentence encoder reads
     topic: str | None  # the one section an excerpt is about, FULL, or None (not a transcript)
-    parts: list[tuple[Counter[str], str, str]]  # a full visit's parts about one section: terms, text, section
+    # Short texts about one section that teach the excerpt section model beside the excerpts (terms, text, section):
+    # a full visit's parts, an excerpt's own summary
+    parts: list[tuple[Counter[str], str, str]]
     reference: _Written  # a full note's own sentences (none for a one-section report)
 
 
@@ -198,7 +202,8 @@ def _fit(items: list[_Labelled], vectors: wordvectors.WordVectors | None) -> tag
 
 
 def _parts(topics: list[_Labelled], encoder: bool) -> list[list[tuple[Counter[str], np.ndarray, str]]]:
-    """Each dialogue's full-visit parts with their sentence vectors (none without the encoder), for `excerpt.fit`."""
+    """Each dialogue's parts (a full visit's, an excerpt's summary) with their sentence vectors (none without the
+    encoder), for `excerpt.fit`."""
     texts = [text for item in topics for _, text, _ in item.parts]
     found = excerpt.vectors(texts) if encoder and texts else None
     if found is None:
@@ -268,7 +273,7 @@ def choose_excerpt_c(topics: list[_Labelled], found: np.ndarray | None,
                      parts: list[list[tuple[Counter[str], np.ndarray, str]]]) -> tuple[float, dict[str, float]]:
     """The excerpt classifier's regularisation with the best cross-validated accuracy ({c: accuracy} for all),
     over FOLDS folds by position, like the content threshold; `found`: the dialogues' sentence vectors, if any;
-    `parts`: each dialogue's full-visit parts (`_parts`), used when it is in the training folds."""
+    `parts`: each dialogue's parts (`_parts`), used when it is in the training folds."""
     folds = min(FOLDS, len(topics))
     right: dict[float, int] = dict.fromkeys(EXCERPT_C, 0)
     for fold in range(folds):
