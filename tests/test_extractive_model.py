@@ -16,7 +16,7 @@ from reportgen.generation.extractive import ExtractiveGenerator
 from reportgen.generation.tagger import TaggerModel
 from reportgen.generation.wording import written
 from reportgen.layout import load_layout
-from reportgen.training.extractive import report_sentences
+from reportgen.training.extractive import report_sentences, section_examples
 from tests.conftest import SAMPLES
 from tests.test_bad_input import assert_one_line_error
 
@@ -46,6 +46,16 @@ def test_a_full_reports_own_sentences_are_labelled_with_their_section_in_order()
     assert written.labels == ["hpi", "physical_exam", "assessment_plan", "assessment_plan"]
     assert written.words[1] == ["lungs", "scattered", "wheezes"]
     assert written.rows[1]["w:wheezes"] > 0 and written.rows[1]["p:cough"] > 0 and written.rows[1]["spk=None"] == 1.0
+
+
+def test_an_excerpts_own_summary_and_a_full_visits_parts_teach_the_excerpt_section_model():
+    layout = load_layout("clinical-visit")
+    summary = layout.section_texts(layout.format_draft({"social_history": "Smokes a pack a day. Drinks beer on weekends."}))
+    examples = section_examples("social_history", sentences(SMOKING), [NONE] * len(sentences(SMOKING)), summary)
+    assert {k: [s.text for s in v] for k, v in examples.items()} == {"social_history": ["Smokes a pack a day.", "Drinks beer on weekends."]}
+    items = sentences("Doctor: Any fevers?\nPatient: No fevers.\nDoctor: Okay.")
+    assert list(section_examples(FULL, items, ["review_of_systems", "review_of_systems", NONE], {})) == ["review_of_systems"]
+    assert section_examples(None, items, [NONE] * 3, {}) == {}
 
 
 def test_train_extractive_writes_a_model_that_generate_uses(tmp_path):

@@ -3,9 +3,9 @@
 pairs -> de-identified note and report (same surrogates) -> note sentences
 (`generation.dialogue`), long unpunctuated turns cut by a segmenter learnt from
 the punctuated ones (`generation.segment`) -> labels by aligning them to the report's sections
-(`generation.align`) -> features (`generation.tagger`), with a full note's own sentences labelled by
-their section beside the transcript's -> logistic regression -> one safetensors file. CPU only; the 67 ACI-Bench + 1,201 MTS-Dialog
-training pairs take a few minutes, most of it de-identification.
+(`generation.align`) -> features (`generation.tagger`), with a full note's own sentences labelled
+by their section beside the transcript's -> logistic regression -> one safetensors file. CPU only;
+the 67 ACI-Bench + 1,201 MTS-Dialog training pairs take a few minutes, most of it de-identification.
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ from reportgen.data import file_sha256, read_pairs
 from reportgen.errors import UsageError
 from reportgen.generation import excerpt, segment, tagger, wordvectors
 from reportgen.generation.align import NONE, labels
-from reportgen.generation.dialogue import is_transcript, sentences
+from reportgen.generation.dialogue import Sentence, is_transcript, sentences
 from reportgen.generation.excerpt import FULL
 from reportgen.generation.wording import prepare, written
 from reportgen.layout import Layout, load_layout
@@ -96,13 +96,11 @@ def train_extractive(
         sections = layout.section_texts(report)
         topic = (next(iter(sections)) if len(sections) == 1 else FULL) if sections and is_transcript(raw) else None
         ys = labels([written(s) for s in items], report, layout)
-        by_section = excerpt.parts(items, ys, NONE) if topic == FULL else {}
-        if topic not in (None, FULL):
-            by_section = {topic: sentences(sections[topic])}  # the excerpt's own summary: the written form of its section
+        by_section = section_examples(topic, items, ys, sections)
         words = tagger.words(items)
         labelled.append(_Labelled(note, report, tagger.features(items, words), words, ys, excerpt.terms(raw), excerpt.text(raw),
                                   topic, [(excerpt.terms(part), excerpt.text(part), section) for section, part in by_section.items()],
-                                  report_sentences(sections) if len(sections) >= 2 else _Written([], [], [])))
+                                  report_sentences(sections) if len(sections) >= 2 else _Sentences([], [], [])))
     ys = [y for item in labelled for y in item.labels]
     counts = Counter(ys)
     if len(counts) < 2 or counts[NONE] == len(ys):
@@ -168,10 +166,10 @@ class _Labelled:
     # Short texts about one section that teach the excerpt section model beside the excerpts (terms, text, section):
     # a full visit's parts, an excerpt's own summary
     parts: list[tuple[Counter[str], str, str]]
-    reference: _Written  # a full note's own sentences (none for a one-section report)
+    reference: _Sentences  # a full note's own sentences (none for a one-section report)
 
 
-class _Written(NamedTuple):
+class _Sentences(NamedTuple):
     """Sentences of one text as the tagger trains on them."""
 
     rows: list[dict[str, float]]
@@ -179,7 +177,7 @@ class _Written(NamedTuple):
     labels: list[str]
 
 
-def report_sentences(sections: dict[str, str]) -> _Written:
+def report_sentences(sections: dict[str, str]) -> _Sentences:
     """A full report's own sentences, each labelled with its section, in the report's order (as one note, so its
     sentences have their neighbours). The note is the written form of what the tagger looks for in the
     transcript: "Potassium 3.9." teaches what "your potassium is 3.9" is. 3-fold cross-validation on ACI-Bench
@@ -190,12 +188,21 @@ def report_sentences(sections: dict[str, str]) -> _Written:
     found = [(sentence, section) for section, text in sections.items() for sentence in sentences(text)]
     items = [sentence for sentence, _ in found]
     words = tagger.words(items)
-    return _Written(tagger.features(items, words), words, [section for _, section in found])
+    return _Sentences(tagger.features(items, words), words, [section for _, section in found])
+
+
+def section_examples(topic: str | None, items: list[Sentence], labels: list[str], sections: dict[str, str]) -> dict[str, list[Sentence]]:
+    """Short texts about one section that teach the excerpt section model beside the excerpts: a full visit's
+    parts about one section (`excerpt.parts`, by the sentences' `labels`); an excerpt's own summary, the written
+    form of its section; none for a pair that is not a transcript."""
+    if topic == FULL:
+        return excerpt.parts(items, labels, NONE)
+    return {} if topic is None else {topic: sentences(sections[topic])}
 
 
 def _fit(items: list[_Labelled], vectors: wordvectors.WordVectors | None) -> tagger.TaggerModel:
     """The tagger over the transcripts' sentences and then the full reports' own."""
-    said = [_Written(item.rows, item.words, item.labels) for item in items]
+    said = [_Sentences(item.rows, item.words, item.labels) for item in items]
     texts = said + [item.reference for item in items if item.reference.labels]
     return tagger.fit([row for text in texts for row in text.rows], [y for text in texts for y in text.labels],
                       vectors, [text.words for text in texts])
