@@ -7,8 +7,8 @@ import pytest
 
 from reportgen.generation import wordvectors
 from reportgen.generation.align import NONE
-from reportgen.generation.dialogue import sentences
-from reportgen.generation.tagger import TaggerModel, words
+from reportgen.generation.dialogue import sentences, words
+from reportgen.generation.tagger import TaggerModel
 from reportgen.generation.wordvectors import CONTEXT, DIM, WordVectors
 from reportgen.terminology.encoder import installed_encoder
 

@@ -9,6 +9,7 @@ speaker. Transcript tokenisation is undone here ("do n't" -> "don't",
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -29,6 +30,7 @@ _CONTRACTIONS = [
     (re.compile(r"\bca n't\b", re.I), "can't"),
 ]
 # What every pattern of _CONTRACTIONS needs: a split-off "n't" or "'s", "'re", ..., or "na"/"ta" after a space.
+_WORD = re.compile(r"[a-z0-9]+(?:'[a-z]+)?|[?]")  # what the learned models read: words, numbers, question marks
 _TOKENISED_CONTRACTION = re.compile(r" (?:n't|'(?:s|re|ve|ll|d|m)|na|ta)\b", re.I)
 _SPACING = [
     (re.compile(r"\s+([,.!?;:%])"), r"\1"),
@@ -75,6 +77,11 @@ def _sentences(note_text: str) -> tuple[Sentence, ...]:
         for position, text in enumerate(s for s in _SENTENCE_END.split(untokenize(line)) if s.strip()):
             found.append(Sentence(text.strip(), speaker, turn, len(found), position == 0 and not continued))
     return tuple(found)
+
+
+def words(items: Sequence[Sentence]) -> list[list[str]]:
+    """Each sentence's words (lower case), as the generator's learned models read them."""
+    return [_WORD.findall(s.text.lower()) for s in items]
 
 
 def is_transcript(items: list[Sentence]) -> bool:

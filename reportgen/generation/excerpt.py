@@ -20,7 +20,6 @@ Weights live in the tagger's safetensors file; inference is a dot product in num
 from __future__ import annotations
 
 import math
-import re
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -29,13 +28,12 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from reportgen.generation.dialogue import Sentence
+from reportgen.generation.dialogue import Sentence, words
 
 if TYPE_CHECKING:
     from reportgen.terminology.encoder import Encoder
 
 FULL = "full visit"
-_TOKEN = re.compile(r"[a-z0-9]+(?:'[a-z]+)?|[?]")
 # The sentence vector's scale beside the unit-length TF-IDF row; 5-fold cross-validation on MTS-Dialog
 # train + ACI-Bench train (two seeds): accuracy 0.819 / 0.827 / 0.826 at 0.25 / 0.5 / 1 (words alone: 0.802).
 VECTOR_WEIGHT = 0.5
@@ -54,10 +52,9 @@ def terms(items: Sequence[Sentence]) -> Counter[str]:
     """Term counts of a dialogue: word uni- and bigrams within sentences, and a length bucket
     (log2 of the sentence count), which is what tells a full visit from an excerpt."""
     counts: Counter[str] = Counter()
-    for sentence in items:
-        words = _TOKEN.findall(sentence.text.lower())
-        counts.update(words)
-        counts.update(f"{a} {b}" for a, b in zip(words, words[1:]))
+    for said in words(items):
+        counts.update(said)
+        counts.update(f"{a} {b}" for a, b in zip(said, said[1:]))
     counts[f"<length {int(math.log2(len(items) + 1))}>"] = 1
     return counts
 

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cached_property
@@ -24,19 +23,13 @@ import numpy as np
 
 from reportgen.errors import RuntimeFailure
 from reportgen.generation.align import NONE
-from reportgen.generation.dialogue import Sentence
+from reportgen.generation.dialogue import Sentence, words
 from reportgen.generation.excerpt import ExcerptClassifier
 from reportgen.generation.segment import Segmenter
 from reportgen.generation.wordvectors import DIM, WordVectors
 
 FORMAT = "reportgen-extractive-tagger/1"
-_TOKEN = re.compile(r"[a-z0-9]+(?:'[a-z]+)?|[?]")
 REBUILD = "Rebuild it with `reportgen train --method extractive --data PAIRS.jsonl -o FILE` (see training/README.md)."
-
-
-def words(items: Sequence[Sentence]) -> list[list[str]]:
-    """Each sentence's words (lower case), as the features read them."""
-    return [_TOKEN.findall(s.text.lower()) for s in items]
 
 
 def features(items: Sequence[Sentence], tokens: list[list[str]] | None = None) -> list[dict[str, float]]:
@@ -208,7 +201,7 @@ def _excerpt_consistent(excerpt: ExcerptClassifier) -> bool:
         return False
     if excerpt.section_classes is None or excerpt.section_weight is None:
         return True
-    return excerpt.section_weight.shape == (len(excerpt.section_classes), len(excerpt.vocabulary) + 384)
+    return excerpt.section_weight.shape == (len(excerpt.section_classes), len(excerpt.vocabulary) + DIM)
 
 
 def _canonical(raw: bytes) -> bytes:

@@ -25,7 +25,7 @@ from reportgen.data import file_sha256, read_pairs
 from reportgen.errors import UsageError
 from reportgen.generation import excerpt, segment, tagger, wordvectors
 from reportgen.generation.align import NONE, labels
-from reportgen.generation.dialogue import Sentence, is_transcript, sentences
+from reportgen.generation.dialogue import Sentence, is_transcript, sentences, words
 from reportgen.generation.excerpt import FULL
 from reportgen.generation.wording import prepare, written
 from reportgen.layout import Layout, load_layout
@@ -97,8 +97,8 @@ def train_extractive(
         topic = (next(iter(sections)) if len(sections) == 1 else FULL) if sections and is_transcript(raw) else None
         ys = labels([written(s) for s in items], report, layout)
         by_section = section_examples(topic, items, ys, sections)
-        words = tagger.words(items)
-        labelled.append(_Labelled(note, report, tagger.features(items, words), words, ys, excerpt.terms(raw), excerpt.text(raw),
+        tokens = words(items)
+        labelled.append(_Labelled(note, report, tagger.features(items, tokens), tokens, ys, excerpt.terms(raw), excerpt.text(raw),
                                   topic, [(excerpt.terms(part), excerpt.text(part), section) for section, part in by_section.items()],
                                   report_sentences(sections) if len(sections) >= 2 else _Sentences([], [], [])))
     ys = [y for item in labelled for y in item.labels]
@@ -187,8 +187,8 @@ def report_sentences(sections: dict[str, str]) -> _Sentences:
     with the one-section MTS-Dialog summaries' too (weight 1) 0.494 / 0.381 (longer: 0.99x at 0.7)."""
     found = [(sentence, section) for section, text in sections.items() for sentence in sentences(text)]
     items = [sentence for sentence, _ in found]
-    words = tagger.words(items)
-    return _Sentences(tagger.features(items, words), words, [section for _, section in found])
+    tokens = words(items)
+    return _Sentences(tagger.features(items, tokens), tokens, [section for _, section in found])
 
 
 def section_examples(topic: str | None, items: list[Sentence], labels: list[str], sections: dict[str, str]) -> dict[str, list[Sentence]]:
@@ -202,8 +202,8 @@ def section_examples(topic: str | None, items: list[Sentence], labels: list[str]
 
 def _fit(items: list[_Labelled], vectors: wordvectors.WordVectors | None) -> tagger.TaggerModel:
     """The tagger over the transcripts' sentences and then the full reports' own."""
-    said = [_Sentences(item.rows, item.words, item.labels) for item in items]
-    texts = said + [item.reference for item in items if item.reference.labels]
+    transcripts = [_Sentences(item.rows, item.words, item.labels) for item in items]
+    texts = transcripts + [item.reference for item in items if item.reference.labels]
     return tagger.fit([row for text in texts for row in text.rows], [y for text in texts for y in text.labels],
                       vectors, [text.words for text in texts])
 
