@@ -24,6 +24,7 @@ STOP_WORDS = (
 
 # Field -> boost: a match in the title counts most, then synonyms, then notes.
 FIELDS = {"title": 3.0, "synonyms": 1.0, "notes": 0.5}
+_BY_BOOST = sorted(FIELDS.items(), key=lambda item: -item[1])
 
 # Longer queries (a whole note) keep their first distinct words only: 300 words x 3
 # fields stays under Elasticsearch's smallest default limit of 1,024 query clauses.
@@ -76,7 +77,7 @@ def _analyzed(text: str) -> tuple[str, ...]:
 
 @lru_cache(maxsize=100_000)
 def _term_set(text: str) -> frozenset[str]:
-    # Cached as a set: every hit of a search asks which of its fields the query matched (a pool of 100 a search).
+    # Cached as a set: every hit of a search asks which of its fields the query matched (a pool of POOL a search).
     return frozenset(_analyzed(text))
 
 
@@ -91,7 +92,9 @@ def bound_query(text: str) -> str:
 def matched_field(query_terms: set[str], fields: dict[str, str]) -> str:
     """The field whose text shares the most (boosted) analyzed terms with the query."""
     best, best_score = "title", 0.0
-    for name, boost in FIELDS.items():
+    for name, boost in _BY_BOOST:
+        if boost * len(query_terms) <= best_score:
+            break  # no field from here on could win: their long texts (a code's notes) need no analysis
         score = boost * len(query_terms.intersection(_term_set(fields.get(name, ""))))
         if score > best_score:
             best, best_score = name, score

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import pytest
+
+from reportgen.terminology.analysis import FIELDS, analyze, matched_field
 from reportgen.terminology.ranking import fuse, prefer
 from reportgen.terminology.terms import Hit
 from reportgen.terminology.understanding import understand
@@ -102,3 +105,17 @@ def test_fusion_weights() -> None:
     lexical, dense = [hit("A", "a"), hit("B", "b")], [hit("B", "b"), hit("A", "a")]
     assert codes(fuse([lexical, dense], [1.0, 0.5])) == ["A", "B"]
     assert codes(fuse([lexical, dense], [0.5, 1.0])) == ["B", "A"]
+
+
+@pytest.mark.parametrize(("query", "fields", "field"), [
+    ("heart failure", {"title": "Heart failure", "synonyms": "cardiac failure", "notes": "heart failure NOS"}, "title"),
+    ("high blood pressure", {"title": "Essential hypertension", "synonyms": "high blood pressure", "notes": ""}, "synonyms"),
+    # one title word (3) against three synonym words (3): the title keeps a tie
+    ("acute heart attack", {"title": "Heart disease", "synonyms": "acute heart attack", "notes": ""}, "title"),
+    ("tb disseminated miliary", {"title": "Miliary tuberculosis", "synonyms": "", "notes": "tb disseminated miliary"}, "title"),
+    ("disseminated", {"title": "Miliary tuberculosis", "synonyms": "", "notes": "disseminated tuberculosis"}, "notes"),
+])
+def test_the_matched_field_is_the_one_sharing_the_most_boosted_words(query: str, fields: dict[str, str], field: str) -> None:
+    terms = set(analyze(query))
+    best = max(FIELDS, key=lambda name: (FIELDS[name] * len(terms & set(analyze(fields[name]))), FIELDS[name]))
+    assert matched_field(terms, fields) == field == best
