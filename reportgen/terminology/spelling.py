@@ -24,6 +24,7 @@ from reportgen.terminology.terms import Corpus
 
 MIN_LENGTH = 4  # shorter words are too often abbreviations to guess at
 CANDIDATES = 40  # known words sharing the most letter trigrams with a word, compared by edit distance
+_REMEMBERED = 65_536  # unknown words whose correction is kept (in memory only)
 _WORD = re.compile(r"[a-z]+(?:['-][a-z]+)*", re.IGNORECASE)
 _BRITISH = [
     (re.compile(r"ae"), "e"),  # anaemia, haemorrhage, leukaemia, faecal, paediatric
@@ -53,6 +54,7 @@ class Speller:
         Called the first time a word is not in `counts` (reading them costs start-up time)."""
         self.counts = counts
         self._keep_source = keep
+        self._closest_of: dict[str, str | None] = {}  # a problem phrase is corrected 3-4 times as it is searched
 
     @cached_property
     def keep(self) -> set[str]:
@@ -89,7 +91,11 @@ class Speller:
                 return american
         if lower in self.keep or (lower.endswith("s") and lower[:-1] in self.keep):  # "UTIs", "PVCs"
             return word
-        return self._closest(lower) or word
+        if lower not in self._closest_of:
+            if len(self._closest_of) >= _REMEMBERED:
+                self._closest_of.clear()
+            self._closest_of[lower] = self._closest(lower)
+        return self._closest_of[lower] or word
 
     def _closest(self, word: str) -> str | None:
         limit = 1 if len(word) < 6 else 2

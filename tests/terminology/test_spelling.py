@@ -60,3 +60,12 @@ def test_the_keep_words_are_read_only_when_a_word_is_unknown() -> None:
     speller = Speller(VOCABULARY, keep=lambda: read.append(1) or ["afib"])
     assert speller.correct("pneumonia, fever") == "pneumonia, fever" and read == []
     assert speller.correct("afib pnuemonia") == "afib pneumonia" and read == [1]
+
+
+def test_an_unknown_word_is_looked_up_once(monkeypatch) -> None:
+    speller = Speller(VOCABULARY)
+    looked_up: list[str] = []
+    closest = speller._closest
+    monkeypatch.setattr(speller, "_closest", lambda word: looked_up.append(word) or closest(word))
+    assert speller.correct("pnuemonia") == speller.correct("Pnuemonia, fever").split(",")[0].lower() == "pneumonia"
+    assert looked_up == ["pnuemonia"]
