@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 
@@ -232,10 +233,21 @@ def test_the_scorers_ceiling_is_the_same_asked_again():
 @pytest.mark.parametrize("sentence", [
     "She has asthma.", "No asthma today.", "Her mother had asthma.", "We need to rule out asthma.", "Asthma, resolved.",
     "Asthma runs in the family.", "There is no history of asthma but a cough.", "Asthma is suspected.", "I think asthma and then the cough.",
+    "She cannot have asthma.", "Asthma can't be ruled out.", "The reason is asthma.", "My son's asthma.", "Asthma isn't likely.",
 ])
 def test_a_sentence_without_a_cue_skips_negex_with_the_same_status(sentence, monkeypatch):
     start = sentence.lower().index("asthma")
     candidate = problems._Candidate("asthma", sentence, start, start + len("asthma"), False)
     shortcut = problems._statuses([candidate])
+    monkeypatch.setattr(problems, "_cue_text", lambda: re.compile(""))  # a spaCy document of every clause
     monkeypatch.setattr(problems, "_cued", lambda nlp, doc: True)  # NegEx on every sentence
     assert shortcut == problems._statuses([candidate])
+
+
+@pytest.mark.parametrize(("clause", "cued"), [
+    ("she cannot have asthma", True),  # "not": the tokenizer cuts "cannot" into "can" "not"
+    ("asthma isn't likely", True), ("my son has asthma", True), ("asthma in the past", True),
+    ("the reason is asthma", False), ("a sonogram for asthma", False), ("it is asthma", False),
+])
+def test_the_cue_text_finds_what_the_negex_matchers_could(clause, cued):
+    assert bool(problems._cue_text().search(clause)) is cued

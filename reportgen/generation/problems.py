@@ -613,7 +613,11 @@ def _statuses(candidates: list[_Candidate]) -> list[str]:
         # A cue after the problem counts only within its clause ("your high blood pressure, we have
         # battled in the past" is not a history of it).
         cut = _CLAUSE_END.search(candidate.sentence, candidate.end)
-        doc = nlp.make_doc(candidate.sentence[: cut.start()] if cut else candidate.sentence)
+        clause = candidate.sentence[: cut.start()] if cut else candidate.sentence
+        if not _cue_text().search(clause.lower()):
+            statuses.append("active")  # no cue's words in it: the NegEx matchers would find none
+            continue
+        doc = nlp.make_doc(clause)
         span = doc.char_span(candidate.start, candidate.end, label="PROBLEM", alignment_mode="expand")
         if span is None or not _cued(nlp, doc):
             statuses.append("active")
@@ -634,6 +638,37 @@ def _cued(nlp, doc) -> bool:  # (spacy.language.Language, spacy.tokens.Doc)
     of the cost of a status."""
     return any(nlp.vocab.strings[label] in _CUE_LABELS for name, component in nlp.pipeline if name != "sentencizer"
                for label, _, _ in component.matcher(doc))
+
+
+@lru_cache(maxsize=1)
+def _cue_text() -> re.Pattern[str]:
+    """Any NegEx cue's tokens in a row, in lower-case text, where the matchers of `_cued` could find it: a clause it
+    finds nothing in needs no spaCy document (most of the cost of a status). A cue starts and ends at a letter
+    boundary unless the tokenizer's exceptions split a word there ("cannot": "can" "not")."""
+    nlp = _nlp()
+    heads, tails = _split_words(nlp)
+    cues = {tuple(token.lower_ for token in nlp.make_doc(cue))
+            for name, component in nlp.pipeline if name != "sentencizer"
+            for cue in (*component.preceding_negations, *component.following_negations)}
+    return re.compile("|".join(("" if tokens[0] in tails else "(?<![a-z])") + r"\s*".join(map(re.escape, tokens))
+                               + ("" if tokens[-1] in heads else "(?![a-z])") for tokens in sorted(cues) if tokens))
+
+
+def _split_words(nlp) -> tuple[set[str], set[str]]:  # (spacy.language.Language)
+    """The tokens the tokenizer's exceptions cut a word into between two letters: those before the cut (heads: "can"
+    of "cannot") and after it (tails: "not")."""
+    from spacy.symbols import ORTH
+
+    heads, tails = set(), set()
+    for word, tokens in nlp.tokenizer.rules.items():
+        pieces = [token[ORTH] for token in tokens]
+        at = 0
+        for before, after in zip(pieces, pieces[1:]):
+            at += len(before)
+            if word[at - 1 : at].isalpha() and after[:1].isalpha():
+                heads.add(before.lower())
+                tails.add(after.lower())
+    return heads, tails
 
 
 _CUE_LABELS = ("Preceding", "Following")  # negspacy's labels of the cues (not the pseudo cues, not the terminations)
