@@ -46,6 +46,7 @@ def test_a_full_reports_own_sentences_are_labelled_with_their_section_in_order()
     assert written.labels == ["hpi", "physical_exam", "assessment_plan", "assessment_plan"]
     assert written.words[1] == ["lungs", "scattered", "wheezes"]
     assert written.rows[1]["w:wheezes"] > 0 and written.rows[1]["p:cough"] > 0 and written.rows[1]["spk=None"] == 1.0
+    assert report_sentences({"hpi": "A cough."}) == ([], [], [])  # a one-section report: an excerpt's summary
 
 
 def test_an_excerpts_own_summary_and_a_full_visits_parts_teach_the_excerpt_section_model():

@@ -100,7 +100,7 @@ def train_extractive(
         tokens = words(items)
         labelled.append(_Labelled(note, report, tagger.features(items, tokens), tokens, ys, excerpt.terms(raw), excerpt.text(raw),
                                   topic, [(excerpt.terms(part), excerpt.text(part), section) for section, part in by_section.items()],
-                                  report_sentences(sections) if len(sections) >= 2 else _Sentences([], [], [])))
+                                  report_sentences(sections)))
     ys = [y for item in labelled for y in item.labels]
     counts = Counter(ys)
     if len(counts) < 2 or counts[NONE] == len(ys):
@@ -179,12 +179,14 @@ class _Sentences(NamedTuple):
 
 def report_sentences(sections: dict[str, str]) -> _Sentences:
     """A full report's own sentences, each labelled with its section, in the report's order (as one note, so its
-    sentences have their neighbours). The note is the written form of what the tagger looks for in the
+    sentences have their neighbours); none for a one-section report (an excerpt's summary). The note is the written form of what the tagger looks for in the
     transcript: "Potassium 3.9." teaches what "your potassium is 3.9" is. 3-fold cross-validation on ACI-Bench
     train (the training command's folds, with MTS-Dialog train in them; full note / mean division ROUGE-1 /
     median length, each at its best threshold and prior power): without 0.495 / 0.378 / 0.94x; with the full
     reports' sentences at weight 0.5 / 1 / 3 of a transcript sentence 0.496 / 0.384, 0.496 / 0.387, 0.495 / 0.383;
     with the one-section MTS-Dialog summaries' too (weight 1) 0.494 / 0.381 (longer: 0.99x at 0.7)."""
+    if len(sections) < 2:
+        return _Sentences([], [], [])
     found = [(sentence, section) for section, text in sections.items() for sentence in sentences(text)]
     items = [sentence for sentence, _ in found]
     tokens = words(items)
