@@ -35,6 +35,8 @@ _POSSESSIVE = re.compile(r"(\w)['’]s\b")
 
 def normalize(text: str) -> str:
     """Drop possessives ("Crohn's" -> "Crohn") like Lucene's EnglishPossessiveFilter."""
+    if "'" not in text and "’" not in text:
+        return text  # most text: the substitution's scan costs as much as analysing it
     return _POSSESSIVE.sub(r"\1", text)
 
 
@@ -76,8 +78,9 @@ def _analyzed(text: str) -> tuple[str, ...]:
 
 
 @lru_cache(maxsize=100_000)
-def _term_set(text: str) -> frozenset[str]:
-    # Cached as a set: every hit of a search asks which of its fields the query matched (a pool of POOL a search).
+def term_set(text: str) -> frozenset[str]:
+    # Cached as a set: every hit of a search asks which of its fields the query matched (a pool of POOL a search),
+    # and the preferences which of its wordings share a word with the query.
     return frozenset(_analyzed(text))
 
 
@@ -95,7 +98,7 @@ def matched_field(query_terms: set[str], fields: dict[str, str]) -> str:
     for name, boost in _BY_BOOST:
         if boost * len(query_terms) <= best_score:
             break  # no field from here on could win: their long texts (a code's notes) need no analysis
-        score = boost * len(query_terms.intersection(_term_set(fields.get(name, ""))))
+        score = boost * len(query_terms.intersection(term_set(fields.get(name, ""))))
         if score > best_score:
             best, best_score = name, score
     return best

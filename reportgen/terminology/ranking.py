@@ -29,7 +29,7 @@ from dataclasses import replace
 from functools import lru_cache
 from typing import NamedTuple
 
-from reportgen.terminology.analysis import analyze
+from reportgen.terminology.analysis import analyze, term_set
 from reportgen.terminology.terms import Hit
 from reportgen.terminology.understanding import Query
 
@@ -139,11 +139,16 @@ def prefer(hits: Sequence[Hit], query: Query | None, text: str, k: int | None = 
 
 def _fit(hit: Hit, asked: set[str]) -> float:
     """How well the closest of a code's wordings (its title, inclusion terms) says what was asked."""
-    detail = missing = 3
+    # A wording naming nothing asked says only more (detail 3) and leaves every asked word unnamed: the
+    # starting values. Only the wordings that share a word with the query are read further (a pool's
+    # candidates have ~5 wordings each, mostly about other things).
+    detail, missing = 3, min(3, len(asked))
     exact = nos = False
     for wording in (hit.title, *hit.wordings):
-        core, words, is_nos = _wording(wording)
-        extra = len(core - asked) if core & asked else 3  # a wording naming nothing asked says only more
+        if not (words := term_set(wording)) & asked:
+            continue
+        core, is_nos = _wording(wording)
+        extra = len(core - asked) if core & asked else 3
         unnamed = len(asked - words)
         if extra == 0 and unnamed == 0:
             exact, nos = True, nos or is_nos
@@ -156,11 +161,11 @@ def _fit(hit: Hit, asked: set[str]) -> float:
 
 
 @lru_cache(maxsize=200_000)
-def _wording(text: str) -> tuple[frozenset[str], frozenset[str], bool]:
-    """A title's or inclusion term's words that carry detail, all its words, and whether it is an "X NOS".
+def _wording(text: str) -> tuple[frozenset[str], bool]:
+    """A title's or inclusion term's words that carry detail, and whether it is an "X NOS".
     Cached: the same candidates come back query after query."""
     core = frozenset(analyze(NONESSENTIAL.sub(" ", text))) - _NO_DETAIL
-    return core, frozenset(analyze(text)), bool(_NOS.search(text))
+    return core, bool(_NOS.search(text))
 
 
 class _Title(NamedTuple):

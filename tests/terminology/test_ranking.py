@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from reportgen.terminology.analysis import FIELDS, analyze, matched_field
-from reportgen.terminology.ranking import fuse, prefer
+from reportgen.terminology.ranking import DETAIL, MISSING, _fit, fuse, prefer
 from reportgen.terminology.terms import Hit
 from reportgen.terminology.understanding import understand
 
@@ -119,3 +121,16 @@ def test_the_matched_field_is_the_one_sharing_the_most_boosted_words(query: str,
     terms = set(analyze(query))
     best = max(FIELDS, key=lambda name: (FIELDS[name] * len(terms & set(analyze(fields[name]))), FIELDS[name]))
     assert matched_field(terms, fields) == field == best
+
+
+@pytest.mark.parametrize("asked", ["fever", "cough fever", "chronic cough with fever", "cough"])
+def test_wordings_that_name_nothing_asked_leave_the_fit_as_it_is(asked: str) -> None:
+    words = set(analyze(asked))
+    plain = hit("R05.9", "Cough, unspecified", wordings=("Cough NOS",))
+    noisy = replace(plain, wordings=(*plain.wordings, "Sputum production", "Hemoptysis (without pain)"))
+    assert _fit(noisy, words) == _fit(plain, words)
+
+
+def test_a_title_naming_nothing_asked_fits_with_the_most_detail_and_every_word_missing() -> None:
+    assert _fit(hit("R05.9", "Cough"), set(analyze("fever"))) == DETAIL**3 * MISSING**1
+    assert _fit(hit("R05.9", "Cough"), set(analyze("fever rash chill night sweats"))) == DETAIL**3 * MISSING**3
