@@ -13,7 +13,7 @@ from reportgen.generation.align import NONE, labels
 from reportgen.generation.dialogue import sentences
 from reportgen.generation.excerpt import FULL
 from reportgen.generation.extractive import ExtractiveGenerator
-from reportgen.generation.tagger import TaggerModel
+from reportgen.generation.tagger import TaggerModel, matrix
 from reportgen.generation.wording import written
 from reportgen.layout import load_layout
 from reportgen.training.extractive import report_sentences, section_examples
@@ -219,3 +219,13 @@ def test_a_full_visits_parts_about_one_section_teach_the_excerpt_section_model()
     assert both.section_classes == without.section_classes == ["hpi", "social_history"]
     assert both.section_weight is not None and without.section_weight is not None
     assert not np.allclose(both.section_weight, without.section_weight)
+
+
+def test_the_feature_matrix_keeps_the_vocabularys_features_in_order_and_drops_the_rest():
+    vocab = {"a": 0, "b": 1, "c": 2}
+    rows = [{"b": 0.5, "x": 9.0, "a": 2.0}, {}, {"y": 1.0}, {"c": 0.25}]
+    x = matrix(rows, vocab)
+    assert x.shape == (4, 3)
+    assert x.toarray().tolist() == [[2.0, 0.5, 0.0], [0.0, 0.0, 0.0], [0.0, 0.0, 0.0], [0.0, 0.0, 0.25]]
+    assert x.indices.tolist() == [1, 0, 2]  # each row's features in the row's order, as the model was fitted on
+    assert matrix([], vocab).shape == (0, 3)

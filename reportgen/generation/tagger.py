@@ -17,6 +17,7 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cached_property
+from itertools import chain, repeat
 from pathlib import Path
 
 import numpy as np
@@ -222,16 +223,17 @@ def vocabulary(rows: list[dict[str, float]], min_count: int = 2) -> dict[str, in
 
 
 def matrix(rows: list[dict[str, float]], vocab: dict[str, int]):  # -> scipy.sparse.csr_matrix
+    """The rows' features in the vocabulary as a sparse matrix (features outside it dropped), built with numpy:
+    a Python loop over a dialogue's ~10,000 features cost more than the rest of the tagger."""
     from scipy.sparse import csr_matrix
 
-    data, indices, indptr = [], [], [0]
-    for row in rows:
-        for key, value in row.items():
-            if key in vocab:
-                indices.append(vocab[key])
-                data.append(value)
-        indptr.append(len(indices))
-    return csr_matrix((data, indices, indptr), shape=(len(rows), len(vocab)), dtype=np.float32)
+    ids = np.array(list(map(vocab.get, chain.from_iterable(rows), repeat(-1))), dtype=np.int64)
+    values = np.array(list(chain.from_iterable(row.values() for row in rows)), dtype=np.float32)
+    known = ids >= 0
+    row_of = np.repeat(np.arange(len(rows)), [len(row) for row in rows])
+    indptr = np.zeros(len(rows) + 1, dtype=np.int64)
+    np.cumsum(np.bincount(row_of[known], minlength=len(rows)), out=indptr[1:])
+    return csr_matrix((values[known], ids[known], indptr), shape=(len(rows), len(vocab)), dtype=np.float32)
 
 
 def fit(rows: list[dict[str, float]], labels: list[str], vectors: WordVectors | None = None,
