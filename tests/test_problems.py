@@ -251,12 +251,3 @@ def test_a_sentence_without_a_cue_skips_negex_with_the_same_status(sentence, mon
 ])
 def test_the_cue_text_finds_what_the_negex_matchers_could(clause, cued):
     assert bool(problems._cue_text().search(clause)) is cued
-
-
-def test_the_cue_trie_matches_what_a_plain_alternation_of_its_cues_matches():
-    cues = ["no", "not", "no sign of", "nothing", "denies"]
-    plain = re.compile("|".join(cues))
-    trie = re.compile(problems._trie([list(cue) for cue in cues]))
-    for text in ["no", "not", "no sign", "no sign of", "nothing", "noth", "deni", "denies", "n", ""]:
-        assert bool(trie.fullmatch(text)) is bool(plain.fullmatch(text)), text
-    assert trie.pattern == "(?:denies|no(?:(?: sign of|t(?:hing)?))?)"

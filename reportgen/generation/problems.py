@@ -42,6 +42,7 @@ from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
 
+from reportgen.alternation import trie, units
 from reportgen.errors import RuntimeFailure
 from reportgen.generation.dialogue import sentences
 from reportgen.generation.wording import tidy
@@ -650,39 +651,8 @@ def _cue_text() -> re.Pattern[str]:
     cues = {tuple(token.lower_ for token in nlp.make_doc(cue))
             for name, component in nlp.pipeline if name != "sentencizer"
             for cue in (*component.preceding_negations, *component.following_negations)}
-    return re.compile(_trie([_cue_units(tokens, heads, tails) for tokens in cues if tokens]))
-
-
-def _cue_units(tokens: tuple[str, ...], heads: set[str], tails: set[str]) -> list[str]:
-    """A cue as regex pieces: its letters one by one, optional space between its tokens, and the letter boundaries.
-    The boundary before the cue is checked after its first letter ("n(?<![a-z]n)o"): every cue starts with a literal."""
-    units: list[str] = []
-    for i, token in enumerate(tokens):
-        if i:
-            units.append(r"\s*")
-        units.extend(re.escape(char) for char in token)
-    if tokens[0] not in tails:
-        units.insert(1, f"(?<![a-z]{units[0]})")
-    if tokens[-1] not in heads:
-        units.append("(?![a-z])")
-    return units
-
-
-def _trie(alternatives: list[list[str]]) -> str:
-    """One regex for any of `alternatives` (lists of regex pieces), their common beginnings written once: Python's
-    regex engine tries a plain alternation's ~100 cues at every character of a clause, a trie's few first letters."""
-    children: dict[str, list[list[str]]] = {}
-    ends = False
-    for units in alternatives:
-        if units:
-            children.setdefault(units[0], []).append(units[1:])
-        else:
-            ends = True
-    if not children:
-        return ""
-    branches = [first + _trie(rest) for first, rest in sorted(children.items())]
-    body = branches[0] if len(branches) == 1 else f"(?:{'|'.join(branches)})"
-    return f"(?:{body})?" if ends else body
+    return re.compile(trie([units(tokens, r"\s*", None if tokens[0] in tails else "[a-z]", None if tokens[-1] in heads else "(?![a-z])")
+                            for tokens in cues if tokens]))
 
 
 def _split_words(nlp) -> tuple[set[str], set[str]]:  # (spacy.language.Language)

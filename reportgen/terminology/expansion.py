@@ -22,6 +22,7 @@ import re
 from functools import cached_property
 from pathlib import Path
 
+from reportgen.alternation import trie, units
 from reportgen.errors import InputError
 from reportgen.resources import corpora_dir
 from reportgen.terminology.analysis import analyze
@@ -55,9 +56,8 @@ class Expander:
 
     @cached_property
     def _pattern(self) -> re.Pattern[str]:
-        # Longest first, so "high blood pressure" wins over "high blood"; whole words only.
-        terms = sorted(self.table, key=len, reverse=True)
-        return re.compile(r"(?<![\w/])(" + "|".join(re.escape(t) for t in terms) + r")(?![\w/])", re.IGNORECASE)
+        # The longest term at a position, so "high blood pressure" wins over "high blood"; whole words only.
+        return re.compile(trie([units([term], "", r"[\w/]", r"(?![\w/])") for term in self.table]), re.IGNORECASE)
 
     @cached_property
     def _by_stems(self) -> dict[str, list[tuple[str, frozenset[str]]]]:
@@ -84,7 +84,7 @@ class Expander:
         ("throwing up blood" is hematemesis, not also vomiting)."""
         plurals = (m.group(1).lower() for m in _PLURAL.finditer(query))
         found = dict.fromkeys([
-            *(m.group(1).lower() for m in self._pattern.finditer(query)),
+            *(m.group().lower() for m in self._pattern.finditer(query)),
             *(p for p in plurals if p in self.table),
             *self._in_any_order(query),
         ])
