@@ -128,3 +128,13 @@ def test_a_notes_sentences_are_split_once_and_each_caller_gets_its_own_list():
     first = sentences(note)
     first.pop()
     assert [s.text for s in sentences(note)] == ["how are you?", "I'm fine."]
+
+
+@pytest.mark.parametrize("command", [
+    "Hey Dragon, what's next.", "okay dax", "Scribe, stop.", "Please SIGN this note.", "close the encounter",
+    "save my dictation", "start recording", "open the template", "pull up her lab results", "bring up the MRI",
+    "insert vitals", "load the images", "load my note", "New paragraph.", "next bullet", "next section please",
+    "Show me the ekg.", "bring up the chest film",
+])
+def test_every_kind_of_command_is_found(command):
+    assert is_command(command)

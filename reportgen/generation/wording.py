@@ -111,8 +111,16 @@ def order(text: str) -> str | None:
     return f"{_ORDERED[m.group('verb').lower()]} {what}." if what else None
 
 
+# A word every command holds (each branch of _COMMAND names one): most sentences hold none, and the regex is slow
+# to fail on them. Compared in lower case only in ASCII text, where that is what the regex's ignoring case means.
+_COMMAND_WORDS = ("dragon", "dax", "scribe", "note", "recording", "dictation", "template", "encounter", "show", "pull up",
+                  "bring up", "insert", "load", "new paragraph", "next section", "next bullet")
+
+
 def is_command(text: str) -> bool:
     """Talk to the voice assistant or scribe ("hey dragon, show me the vitals")."""
+    if text.isascii() and not any(word in text.lower() for word in _COMMAND_WORDS):
+        return False
     return bool(_COMMAND.search(text))
 
 
