@@ -14,7 +14,7 @@ from tests.conftest import REPO
 
 # Lowest first. A module may import from its own layer or any layer below it.
 LAYERS = [
-    {"reportgen", "errors", "resources", "intervals"},
+    {"reportgen", "errors", "resources", "intervals", "alternation"},
     {"config", "files", "orphans", "outputs", "runtime"},
     {"notes", "report", "layout", "render", "data"},
     {"deid", "terminology"},
