@@ -140,8 +140,8 @@ def prefer(hits: Sequence[Hit], query: Query | None, text: str, k: int | None = 
 def _fit(hit: Hit, asked: set[str]) -> float:
     """How well the closest of a code's wordings (its title, inclusion terms) says what was asked."""
     # A wording naming nothing asked says only more (detail 3) and leaves every asked word unnamed: the
-    # starting values. Only the wordings that share a word with the query are read further (a pool's
-    # candidates have ~5 wordings each, mostly about other things).
+    # starting values. Only the wordings that share a word with the query are read further (the costly
+    # regex and analysis of `_wording`, for a pool of 40 candidates a search).
     detail, missing = 3, min(3, len(asked))
     exact = nos = False
     for wording in (hit.title, *hit.wordings):
