@@ -9,9 +9,9 @@ reference, the problem list against the hand-labelled set
 bench/data/aci_valid_problems.json, written-note language (speaker prefixes,
 fillers, voice-assistant commands left in the reports) and generation time
 (the first time the process sees each dialogue, and again with warm caches; without de-identification).
-The first-time figure is also timed in fresh processes (`--speed-runs`, default 3 in all): on a shared
-machine one process's median moves by up to 15% from run to run, so the figure to read is the median of
-the processes' medians.
+The first-time figure is also timed in fresh processes (`--speed-runs`, default 3 in all): on this project's
+shared 2-core machine one process's median moved by 15-30% from run to run, so the figure to read is the
+median of the processes' medians.
 
 Beside the Markdown ROUGE-1, each division's ROUGE-1 and the problem precision and
 recall: a 95% interval, e.g. `48.0 [44.1, 51.9]` (percentile bootstrap, 2,000
