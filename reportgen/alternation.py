@@ -9,7 +9,7 @@ for a "no" after no letter), so that every branch starts with a literal."""
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 
 def units(tokens: Sequence[str], joiner: str, before: str | None, after: str | None) -> list[str]:
@@ -43,3 +43,9 @@ def trie(alternatives: Sequence[Sequence[str]]) -> str:
     branches = [first + trie(rest) for first, rest in sorted(children.items(), key=lambda item: (item[0].startswith("(?"), item[0]))]
     body = branches[0] if len(branches) == 1 else f"(?:{'|'.join(branches)})"
     return f"(?:{body})?" if ends else body
+
+
+def whole_words(phrases: Iterable[str]) -> re.Pattern[str]:
+    """Any of `phrases`, in any case, as whole words (no letter, digit or slash on either side): at a position,
+    the longest that matches there ("high blood pressure" before "high blood")."""
+    return re.compile(trie([units([phrase], "", r"[\w/]", r"(?![\w/])") for phrase in phrases]), re.IGNORECASE)

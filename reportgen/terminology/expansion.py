@@ -22,7 +22,7 @@ import re
 from functools import cached_property
 from pathlib import Path
 
-from reportgen.alternation import trie, units
+from reportgen.alternation import whole_words
 from reportgen.errors import InputError
 from reportgen.resources import corpora_dir
 from reportgen.terminology.analysis import analyze
@@ -56,8 +56,7 @@ class Expander:
 
     @cached_property
     def _pattern(self) -> re.Pattern[str]:
-        # The longest term at a position, so "high blood pressure" wins over "high blood"; whole words only.
-        return re.compile(trie([units([term], "", r"[\w/]", r"(?![\w/])") for term in self.table]), re.IGNORECASE)
+        return whole_words(self.table)
 
     @cached_property
     def _by_stems(self) -> dict[str, list[tuple[str, frozenset[str]]]]:

@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from functools import cache, cached_property, lru_cache
 from typing import Literal
 
+from reportgen.alternation import whole_words
 from reportgen.resources import corpora_dir
 from reportgen.terminology.analysis import analyze, term_set
 
@@ -94,14 +95,14 @@ BODY_WORDS = {
     "hurt": "pain", "hurts": "pain", "hurting": "pain", "ache": "pain", "aches": "pain", "aching": "pain", "achy": "pain",
     "swollen": "swelling edema", "hard time": "difficulty", "trouble": "difficulty",  # "hard time swallowing"
 }
-_BODY_WORD = re.compile(r"(?<![\w/])(" + "|".join(re.escape(w) for w in sorted(BODY_WORDS, key=len, reverse=True)) + r")(?![\w/])", re.IGNORECASE)
+_BODY_WORD = whole_words(BODY_WORDS)
 SIDES: dict[str, Laterality] = {"left": "left", "lt": "left", "right": "right", "rt": "right", "bilateral": "bilateral",
                                 "bilat": "bilateral", "b/l": "bilateral", "both": "bilateral"}
 # A lone "L"/"R" is a side only before a body part ("OA of L hip"), never on its own.
 BODY_PARTS = ("hip", "knee", "shoulder", "elbow", "wrist", "ankle", "foot", "feet", "hand", "arm", "leg", "eye", "ear",
               "breast", "lung", "kidney", "thigh", "finger", "toe", "heel", "calf", "forearm", "lower", "upper")
 _LONE_SIDE = re.compile(r"\b([lr])\.?\s+(?=(?:" + "|".join(BODY_PARTS) + r")s?\b)", re.IGNORECASE)
-_SIDE_WORD = re.compile(r"(?<![\w/])(" + "|".join(re.escape(s) for s in sorted({*SIDES, *LIMBS}, key=len, reverse=True)) + r")(?![\w/])", re.IGNORECASE)
+_SIDE_WORD = whole_words({*SIDES, *LIMBS})
 
 
 @dataclass(frozen=True)
@@ -259,7 +260,7 @@ def _clause_mentions(text: str, start: int, end: int) -> list[Mention]:
 
 def _laterality(text: str) -> Laterality | None:
     for m in _SIDE_WORD.finditer(text):
-        word = m.group(1).lower()
+        word = m.group().lower()
         if word in SIDES:
             return SIDES[word]
         if word in LIMBS and LIMBS[word].split()[0] in ("left", "right", "bilateral"):
@@ -275,13 +276,13 @@ def _icd_words(text: str) -> str:
     text = _LONE_SIDE.sub(lambda m: "left " if m.group(1).lower() == "l" else "right ", text)
 
     def word(m: re.Match[str]) -> str:
-        found = m.group(1).lower()
+        found = m.group().lower()
         if found in LIMBS:
             return LIMBS[found]
         return SIDES[found] if SIDES[found] != "bilateral" or found != "both" else "bilateral"
 
     text = _SIDE_WORD.sub(word, text)
-    return _BODY_WORD.sub(lambda m: f"{m.group(1)} {BODY_WORDS[m.group(1).lower()]}", text)
+    return _BODY_WORD.sub(lambda m: f"{m.group()} {BODY_WORDS[m.group().lower()]}", text)
 
 
 @cache
