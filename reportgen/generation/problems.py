@@ -756,7 +756,9 @@ def _best_hits(text: str, terminology: Terminology, k: int) -> tuple[Hit, ...]:
         needs = _CHAPTER_WORDS.get(hit.code[:1])
         if _EXTERNAL_CAUSE.match(hit.code) or (needs is not None and not needs.search(text)):
             continue
-        coverage, extra = _coverage(hit, alternatives)
+        # ICD-10-CM's code for the bare name covers it by definition, whatever its title says ("vertigo" is "Vertigo
+        # NOS" under R42 "Dizziness and giddiness", not A88.1 "Epidemic vertigo").
+        coverage, extra = (1.0, 0) if hit is nos else _coverage(hit, alternatives)
         if _FINDING.match(hit.code) and extra and len(words) < 2:
             continue  # "Inconclusive mammogram" for "mammogram": a test alone is not a finding
         if coverage >= MIN_COVERAGE:
