@@ -88,6 +88,11 @@ def test_a_bare_name_gets_its_code_though_the_title_says_it_in_other_words(termi
     assert code("fracture", terminology)[0].code == "T14.8"  # "Fracture NOS": no site, no site's code
 
 
+def test_a_lone_letter_of_a_respelling_covers_no_title(terminology):
+    # The speller respells the cut-off "ab-" as "a-b-": its "b" alone covered every title with a "B".
+    assert code("normal ct of the ab- abdomen", terminology) == []
+
+
 def test_dialogue_candidates_read_through_hesitations_and_know_the_plan(terminology):
     dialogue = ("[doctor] so your knee has been sore ?\n[patient] yes .\n"
                 "[doctor] let's talk about my assessment and my plan . for your first problem , i think you have "
