@@ -88,8 +88,8 @@ def test_a_bare_name_gets_its_code_though_the_title_says_it_in_other_words(termi
     assert code("fracture", terminology)[0].code == "T14.8"  # "Fracture NOS": no site, no site's code
 
 
-def test_a_lone_letter_of_a_respelling_covers_no_title(terminology):
-    # The speller respells the cut-off "ab-" as "a-b-": its "b" alone covered every title with a "B".
+def test_a_cut_off_word_gets_no_code_from_a_lone_letter(terminology):
+    # The speller used to respell the cut-off "ab-" as "a-b-", and its "b" alone covered every title with a "B".
     assert code("normal ct of the ab- abdomen", terminology) == []
 
 

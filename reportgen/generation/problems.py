@@ -749,9 +749,7 @@ def _best_hits(text: str, terminology: Terminology, k: int) -> tuple[Hit, ...]:
         for expanded in (expander.expand(text), *expander.expansions(text)):
             if terminology.speller is not None:  # in the index's spelling, as the search has it ("gastro-esophageal")
                 expanded = terminology.speller.correct(expanded)
-            # A lone letter among the new words names nothing: the respelling of a cut-off word ("ab-" -> "ab a-b-")
-            # left "b", which every title with a "B" in it covered ("the ab- abdomen" -> Paratyphoid fever B).
-            if (extra_words := {w for w in set(_stems(expanded)) - words if len(w) > 1}) and extra_words not in alternatives:
+            if (extra_words := set(_stems(expanded)) - words) and extra_words not in alternatives:
                 alternatives.append(extra_words)
     ranked = []
     for rank, hit in enumerate(hits):

@@ -62,8 +62,9 @@ class Speller:
 
     @cached_property
     def _compounds(self) -> dict[str, str]:
-        """Hyphenated words under their joined spelling ("gastroesophageal" -> "gastro-esophageal")."""
-        return {w.replace("-", ""): w for w in self.counts if "-" in w}
+        """Hyphenated words under their joined spelling ("gastroesophageal" -> "gastro-esophageal"); short words
+        are left as they are here too ("ab" is no "a-b": its lone "b" would match every title with a B)."""
+        return {joined: w for w in self.counts if "-" in w and len(joined := w.replace("-", "")) >= MIN_LENGTH}
 
     @cached_property
     def _trigrams(self) -> dict[str, list[str]]:

@@ -70,3 +70,10 @@ def test_an_unknown_word_is_looked_up_once(monkeypatch) -> None:
     assert speller.correct("pnuemonia") == "pneumonia"
     assert speller.correct("Pnuemonia, fever") == "pneumonia, fever"
     assert looked_up == ["pnuemonia"]
+
+
+def test_a_short_word_gets_no_hyphenated_spelling() -> None:
+    # "ab" is not "a-b", whose lone "b" would match every title with a B; "xray" is "x-ray".
+    speller = Speller({"a-b": 3, "x-ray": 5})
+    assert speller.correct("the ab- abdomen") == "the ab- abdomen"
+    assert speller.correct("xray") == "xray x-ray"
