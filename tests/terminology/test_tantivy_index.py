@@ -39,11 +39,19 @@ def built_index(index_dir: Path) -> TantivyIndex:
     return index
 
 
+def _replace(path: Path, content: str) -> None:
+    """Corrupt a file as a new one in its place: truncating it in place would pull the pages from under
+    tantivy's memory map, and a reader still reloading in a background thread dies of SIGBUS."""
+    damaged = path.with_name(path.name + ".damaged")
+    damaged.write_text(content)
+    damaged.replace(path)
+
+
 def test_corrupt_index_says_rebuild(index_dir: Path) -> None:
     built_index(index_dir)
     for segment in index_dir.glob("*.idx"):
-        segment.write_bytes(b"garbage")
-    (index_dir / "meta.json").write_text("{not json")
+        _replace(segment, "garbage")
+    _replace(index_dir / "meta.json", "{not json")
     with pytest.raises(RuntimeFailure, match=r"corrupt.*reportgen terms index"):
         TantivyIndex(index_dir).open()
 
