@@ -86,6 +86,7 @@ def test_a_bare_name_gets_its_code_though_the_title_says_it_in_other_words(termi
     assert code("vertigo", terminology)[0].code == "R42"
     assert code("lymphadenopathy", terminology)[0].code == "R59.1"  # not A18.2, tuberculous lymphadenopathy
     assert code("fracture", terminology)[0].code == "T14.8"  # "Fracture NOS": no site, no site's code
+    assert code("malignancy", terminology)[0].code == "C80.1"  # "Malignancy unspecified site": not C05.2, of the uvula
 
 
 def test_a_cut_off_word_gets_no_code_from_a_lone_letter(terminology):

@@ -1,6 +1,7 @@
 """ICD-10-CM's code for a bare name: an inclusion term "X NOS" ("diabetes NOS" under E11,
-"Myxedema NOS" under E03.9) is the classification's own answer to X said without detail,
-and a category's answer is its ".9" code when it has one (E11 -> E11.9). A search ranks
+"Myxedema NOS" under E03.9), or in the neoplasm chapter "X unspecified site" ("Malignancy
+unspecified site (primary)" under C80.1), is the classification's own answer to X said without
+detail, and a category's answer is its ".9" code when it has one (E11 -> E11.9). A search ranks
 candidates by their words, and for a one-word name like "diabetes" the hundreds of titles
 that repeat it crowd E11 out of the candidates (Diabetes insipidus came first).
 
@@ -21,15 +22,18 @@ from reportgen.terminology.terms import Corpus, Hit
 BareName = tuple[str, tuple[str, ...], str, str, bool | None]
 
 _NOS = re.compile(r"^(?P<name>[^()]+?)(?:\s*\([^)]*\))*\s+NOS$")  # "Seizure(s) (convulsive) NOS" has its name first
+# The same answer where a site is what is left unsaid ("Malignancy unspecified site (primary)", "Malignant neoplasm
+# of minor salivary gland, unspecified site").
+_UNSPECIFIED_SITE = re.compile(r"^(?P<name>[^(),]+?),?\s+unspecified site(?:\s*\([^)]*\))*$")
 
 
 def bare_names(corpora: Sequence[Corpus]) -> list[BareName]:
-    """Every "X NOS" inclusion term of the ICD-10-CM vocabularies, with the code it names."""
+    """Every "X NOS" or "X unspecified site" inclusion term of the ICD-10-CM vocabularies, with the code it names."""
     terms = {t.code: t for corpus in corpora if corpus.source.system == "icd10cm" for t in corpus.terms}
     found = []
     for term in terms.values():
         for wording in (*term.synonyms, *term.notes):
-            if m := _NOS.match(wording):
+            if m := _NOS.match(wording) or _UNSPECIFIED_SITE.match(wording):
                 code = terms.get(term.code + ".9") if "." not in term.code else None
                 code = code or term
                 name = m.group("name")

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:  # pydantic models: loaded when a report is made, not for a terminology search
     from reportgen.report import Code
 
-FORMAT = 5  # of every backend's index: bump when the schema or analysis changes, older indexes must be rebuilt
+FORMAT = 6  # of every backend's index: bump when the schema or analysis changes, older indexes must be rebuilt
 VECTORS_FILE = "vectors.npy"  # beside an index built with term vectors (`dense.Vectors` writes it)
 
 

@@ -14,10 +14,13 @@ def test_an_nos_inclusion_term_names_its_code_and_a_category_its_unspecified_cod
         Term("icd10cm", "E11.9", "Type 2 diabetes mellitus without complications", billable=True),
         Term("icd10cm", "R56.9", "Unspecified convulsions", ("Seizure(s) (convulsive) NOS", "Fit NOS"), billable=True),
         Term("icd10cm", "R42", "Dizziness and giddiness", ("Vertigo NOS",), notes=("vertigo of central origin",), billable=True),
+        Term("icd10cm", "C80.1", "Malignant (primary) neoplasm, unspecified", ("Malignancy unspecified site (primary)",), billable=True),
+        Term("icd10cm", "C43.9", "Malignant melanoma of skin, unspecified", ("Malignant melanoma of unspecified site of skin",), billable=True),
         Term("doid", "DOID:1", "disease", ("disease NOS",)),  # other vocabularies have no such convention
     ]
-    assert sorted(bare_names(corpus(terms))) == [
+    assert sorted(bare_names(corpus(terms))) == [  # C43.9's "of unspecified site of skin" names a site: not a bare name
         ("Fit", ("fit",), "R56.9", "Unspecified convulsions", True),
+        ("Malignancy", ("malign",), "C80.1", "Malignant (primary) neoplasm, unspecified", True),
         ("Seizure", ("seizur",), "R56.9", "Unspecified convulsions", True),
         ("Vertigo", ("vertigo",), "R42", "Dizziness and giddiness", True),
         ("diabetes", ("diabet",), "E11.9", "Type 2 diabetes mellitus without complications", True),
