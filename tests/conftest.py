@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -18,29 +19,30 @@ os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 
 
-@pytest.fixture(autouse=True)
-def _isolated_env(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
-    """No REPORTGEN_* from the developer's shell, no ~/.config file, a private HF cache."""
-    for name in list(os.environ):
-        if name.startswith("REPORTGEN_") and name != "REPORTGEN_TEST_ES_URL":
-            monkeypatch.delenv(name)
+@pytest.fixture(scope="session", autouse=True)
+def _isolated_env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """No REPORTGEN_* from the developer's shell, no ~/.config file, a private data dir and HF cache, for
+    the whole session: a module's or the session's fixtures (a report made once, Ray's workers) run
+    before any test's own set-up, and a test that sets one of these does so with `monkeypatch`."""
     home = tmp_path_factory.getbasetemp() / "home"
-    monkeypatch.setenv("XDG_CONFIG_HOME", str(home / "config"))
-    monkeypatch.setenv("XDG_DATA_HOME", str(home / "data"))
-    monkeypatch.setenv("HF_HOME", str(home / "hf"))
+    with pytest.MonkeyPatch.context() as mp:
+        for name in list(os.environ):
+            if name.startswith("REPORTGEN_") and name != "REPORTGEN_TEST_ES_URL":
+                mp.delenv(name)
+        mp.setenv("XDG_CONFIG_HOME", str(home / "config"))
+        mp.setenv("XDG_DATA_HOME", str(home / "data"))
+        mp.setenv("HF_HOME", str(home / "hf"))
+        yield
 
 
 @pytest.fixture(scope="session", autouse=True)
-def _terminology_index(tmp_path_factory: pytest.TempPathFactory) -> None:
+def _terminology_index(_isolated_env: None) -> None:
     """Build the default index once, quietly, where every test's data dir points: lexical, as the
     report pipeline builds it (term vectors of the shipped vocabularies take minutes)."""
     from reportgen.config import load_settings
     from reportgen.terminology.index import open_terminology
 
-    data_home = tmp_path_factory.getbasetemp() / "home" / "data"
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("XDG_DATA_HOME", str(data_home))
-        open_terminology(load_settings(env={}), say=lambda message: None, dense=False)
+    open_terminology(load_settings(env={}), say=lambda message: None, dense=False)
 
 
 @pytest.fixture(scope="session")
