@@ -18,7 +18,9 @@ import io
 import json
 import logging
 import math
+import os
 import queue
+import shutil
 import signal
 import tarfile
 import tempfile
@@ -246,6 +248,37 @@ def _pack(folder: Path) -> bytes:
     return buffer.getvalue()
 
 
+# Where each actor unpacks a shipped index. Ray ends its actors with a kill, so a copy's own clean-up
+# (TemporaryDirectory's, at exit) never runs and every run left ~4 MB per actor in the temp dir: a copy
+# is named for its actor's process, and each actor first removes the copies of processes that are gone.
+_COPY_PREFIX = "reportgen-index-"
+
+
+def _unpack(data: bytes) -> tempfile.TemporaryDirectory:
+    _remove_ended_copies()
+    folder = tempfile.TemporaryDirectory(prefix=f"{_COPY_PREFIX}{os.getpid()}-")
+    with tarfile.open(fileobj=io.BytesIO(data)) as tar:
+        tar.extractall(folder.name, filter="data")
+    return folder
+
+
+def _remove_ended_copies() -> None:
+    for path in Path(tempfile.gettempdir()).glob(f"{_COPY_PREFIX}*-*"):
+        pid = path.name.removeprefix(_COPY_PREFIX).split("-", 1)[0]
+        if pid.isdigit() and not _running(int(pid)):
+            shutil.rmtree(path, ignore_errors=True)
+
+
+def _running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)  # signal 0: only asks whether the process exists
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's process
+        return True
+    return True
+
+
 class _Actor:
     """One actor of the pool: loads the pipeline (spaCy, the PHI model, the index, a model) once."""
 
@@ -255,9 +288,7 @@ class _Actor:
         if index is not None:
             import ray
 
-            self._index_dir = tempfile.TemporaryDirectory(prefix="reportgen-index-")
-            with tarfile.open(fileobj=io.BytesIO(ray.get(index[0]))) as tar:
-                tar.extractall(self._index_dir.name, filter="data")
+            self._index_dir = _unpack(ray.get(index[0]))
             terms = settings.terms.model_copy(update={"index_dir": Path(self._index_dir.name)})
             settings = settings.model_copy(update={"terms": terms})
         try:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
 import re
 import signal
 import socket
@@ -17,7 +18,7 @@ import pytest
 
 from reportgen import errors
 from reportgen.batch import MANIFEST
-from reportgen.batch_ray import NOTE_CHUNK, _note_chunk, _pack
+from reportgen.batch_ray import NOTE_CHUNK, _note_chunk, _pack, _unpack
 from tests.batch.conftest import GOOD, many_notes, run
 from tests.batch.test_batch import manifest
 from tests.batch.test_resume import assert_whole_reports, kill_midway, start_batch, wait_for_lines
@@ -196,3 +197,21 @@ def test_the_shipped_index_leaves_the_term_vectors_behind(tmp_path: Path) -> Non
         (tmp_path / name).write_text("x")
     with tarfile.open(fileobj=io.BytesIO(_pack(tmp_path))) as tar:
         assert sorted(Path(n).name for n in tar.getnames() if n != ".") == ["meta.json", "reportgen-index.json"]
+
+
+def test_an_actor_removes_the_index_copies_of_ended_actors(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Ray kills its actors, so their copies of the shipped index outlived them (~4 MB each, every run)."""
+    import tempfile
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    ended = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True, check=True)
+    left = tmp_path / f"reportgen-index-{ended.stdout.strip()}-x1"  # an actor that is gone
+    running = tmp_path / f"reportgen-index-{os.getpid()}-x2"  # one that still runs (this process)
+    for folder in (left, running):
+        folder.mkdir()
+        (folder / "meta.json").write_text("{}")
+    (tmp_path / "index").mkdir()
+    (tmp_path / "index" / "meta.json").write_text("{}")
+    copy = _unpack(_pack(tmp_path / "index"))
+    assert (Path(copy.name) / "meta.json").read_text() == "{}"
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(["index", running.name, Path(copy.name).name])
