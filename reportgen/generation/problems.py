@@ -508,21 +508,23 @@ def _is_procedure(word: str) -> bool:
 def _terms(sentence: str) -> list[_Candidate]:
     """Phrases that are a condition's name in the shipped vocabularies (ICD-10-CM titles and
     inclusion terms, Disease Ontology labels), longest first, word order free."""
-    names, known = _condition_names(), _name_words()
-    words = [(m, _word_stems(m.group())) for m in _WORD.finditer(sentence.lower())]
+    names = _condition_names()
+    lowered = sentence.lower()
+    words = _WORD.findall(lowered)
     # reach[i]: how many words from i on a name can span; a word with a stem no name has ends every span.
     reach = [0] * (len(words) + 1)
     for j in range(len(words) - 1, -1, -1):
-        reach[j] = 0 if words[j][1] - known else reach[j + 1] + 1
+        reach[j] = reach[j + 1] + 1 if _in_names(words[j]) else 0
     found, i = [], 0
+    spans: list[tuple[int, int]] = []  # each word's place in the sentence: read only once a name is found
     while i < len(words):
         for n in range(min(_MAX_TERM_WORDS, reach[i]), 0, -1):
-            span = words[i : i + n]
-            if span[0][0].group() in _FILLER_WORDS or span[-1][0].group() in _FILLER_WORDS:
+            if words[i] in _FILLER_WORDS or words[i + n - 1] in _FILLER_WORDS:
                 continue
-            key = frozenset().union(*(stems for _, stems in span))
+            key = frozenset().union(*map(_word_stems, words[i : i + n]))
             if key in names and not key <= _GENERIC:
-                start, end = span[0][0].start(), span[-1][0].end()
+                spans = spans or [m.span() for m in _WORD.finditer(lowered)]
+                start, end = spans[i][0], spans[i + n - 1][1]
                 found.append(_Candidate(sentence[start:end], sentence, start, end, False, "term"))
                 i += n
                 break
@@ -543,6 +545,12 @@ def _named_term(candidate: _Candidate) -> _Candidate:
 @lru_cache(maxsize=65536)
 def _word_stems(word: str) -> frozenset[str]:
     return frozenset(_stems(word, _NAME_NEUTRAL))
+
+
+@lru_cache(maxsize=65536)
+def _in_names(word: str) -> bool:
+    """Whether some condition name has every stem of `word` (a filler word, with none, can be inside a name)."""
+    return _word_stems(word) <= _name_words()
 
 
 def _condition_names() -> frozenset[frozenset[str]]:
