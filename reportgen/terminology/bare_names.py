@@ -1,7 +1,7 @@
 """ICD-10-CM's code for a bare name: an inclusion term "X NOS" ("diabetes NOS" under E11,
-"Myxedema NOS" under E03.9), or in the neoplasm chapter "X unspecified site" ("Malignancy
-unspecified site (primary)" under C80.1), is the classification's own answer to X said without
-detail, and a category's answer is its ".9" code when it has one (E11 -> E11.9). A search ranks
+"Myxedema NOS" under E03.9), or where a site is what is left unsaid "X unspecified site"
+("Malignancy unspecified site (primary)" under C80.1), is the classification's own answer to X
+said without detail, and a category's answer is its ".9" code when it has one (E11 -> E11.9). A search ranks
 candidates by their words, and for a one-word name like "diabetes" the hundreds of titles
 that repeat it crowd E11 out of the candidates (Diabetes insipidus came first).
 
