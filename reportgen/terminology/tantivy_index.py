@@ -183,6 +183,9 @@ class TantivyIndex:
             return self._build(corpora, progress)
 
     def _build(self, corpora: Sequence[Corpus], progress: Callable[[int], None] | None = None) -> Stats:
+        # Called under the lock, one builder per folder: a building folder found here was left by a killed build.
+        for left in self.path.parent.glob(f".{self.path.name}.building-*"):
+            shutil.rmtree(left, ignore_errors=True)
         building = Path(tempfile.mkdtemp(prefix=f".{self.path.name}.building-", dir=self.path.parent))
         try:
             meta = {

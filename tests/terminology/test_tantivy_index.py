@@ -47,6 +47,14 @@ def _replace(path: Path, content: str) -> None:
     damaged.replace(path)
 
 
+def test_a_build_removes_what_a_killed_build_left(index_dir: Path) -> None:
+    left = index_dir.parent / f".{index_dir.name}.building-killed"  # a build killed with SIGKILL cleans up nothing
+    left.mkdir(parents=True)
+    (left / "meta.json").write_text("{}")
+    assert built_index(index_dir).search("covid-19", 1)[0].code == "U07.1"
+    assert sorted(p.name for p in index_dir.parent.iterdir() if p.name.startswith(".")) == [f".{index_dir.name}.lock"]
+
+
 def test_corrupt_index_says_rebuild(index_dir: Path) -> None:
     built_index(index_dir)
     for segment in index_dir.glob("*.idx"):
