@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from reportgen.errors import InputError, RuntimeFailure
+from reportgen.files import atomic_write
 from reportgen.terminology.index import load_corpora, open_terminology
 from reportgen.terminology.tantivy_index import FORMAT, META_FILE, TantivyIndex
 from reportgen.terminology.terms import Corpus
@@ -39,14 +40,6 @@ def built_index(index_dir: Path) -> TantivyIndex:
     return index
 
 
-def _replace(path: Path, content: str) -> None:
-    """Corrupt a file as a new one in its place: truncating it in place would pull the pages from under
-    tantivy's memory map, and a reader still reloading in a background thread dies of SIGBUS."""
-    damaged = path.with_name(path.name + ".damaged")
-    damaged.write_text(content)
-    damaged.replace(path)
-
-
 def test_a_build_removes_what_a_killed_build_left(index_dir: Path) -> None:
     left = index_dir.parent / f".{index_dir.name}.building-killed"  # a build killed with SIGKILL cleans up nothing
     left.mkdir(parents=True)
@@ -57,9 +50,11 @@ def test_a_build_removes_what_a_killed_build_left(index_dir: Path) -> None:
 
 def test_corrupt_index_says_rebuild(index_dir: Path) -> None:
     built_index(index_dir)
+    # Each file corrupted as a new one renamed over it: truncating it in place would pull the pages from under
+    # tantivy's memory map, and a reader still reloading in a background thread dies of SIGBUS.
     for segment in index_dir.glob("*.idx"):
-        _replace(segment, "garbage")
-    _replace(index_dir / "meta.json", "{not json")
+        atomic_write(segment, "garbage")
+    atomic_write(index_dir / "meta.json", "{not json")
     with pytest.raises(RuntimeFailure, match=r"corrupt.*reportgen terms index"):
         TantivyIndex(index_dir).open()
 
