@@ -4,9 +4,13 @@ from __future__ import annotations
 
 from types import SimpleNamespace
 
+from reportgen.config import load_settings
+from reportgen.evaluate import same_problem
 from reportgen.generation.problems import Candidate
+from reportgen.layout import load_layout
 from reportgen.report import Code, Problem
-from reportgen.training.problems import FOLDS, MOST, THRESHOLDS, by_number, cross_validated, shuffled, spread_report
+from reportgen.terminology.index import open_terminology
+from reportgen.training.problems import FOLDS, MOST, THRESHOLDS, by_number, cross_validated, reference_problems, shuffled, spread_report
 
 
 def test_shuffled_partitions_are_fixed_by_their_seed_and_differ_from_the_numbered_one():
@@ -38,3 +42,18 @@ def test_cross_validation_scores_every_pair_on_held_out_folds():
     table = cross_validated([_encounter(n) for n in range(1, 13)], by_number)
     assert set(table) == {(t, most) for t in THRESHOLDS for most in MOST}
     assert table[0.5, 3] == {"precision": 1.0, "recall": 1.0, "f1": 1.0, "first_code_right": 1.0}
+
+
+def test_reference_labels_name_the_problem_without_its_qualifiers_and_parts_that_only_qualify():
+    settings = load_settings()
+    layout = load_layout(settings.generate.layout, settings.generate.templates_dir)
+    reference = ("ASSESSMENT AND PLAN\n\n1. Newly diagnosed diabetes.\n2. Kidney stone, right side.\n"
+                 "3. Chest pain and hypertension.\n")
+    labels = {p["text"]: p for p in reference_problems(reference, layout, open_terminology(settings, dense=False))["problems"]}
+    diabetes, stone, both = (labels[t] for t in ("Newly diagnosed diabetes", "Kidney stone, right side", "Chest pain and hypertension"))
+    assert diabetes["aliases"] == ["diabetes"] and diabetes["codes"] == ["E11"]
+    assert stone["aliases"] == ["Kidney stone"]  # not "right side": every right-sided problem would match it
+    assert both["codes"] == ["R07", "I10"]  # no code for the whole line: each part's
+    said = Problem(text="diabetes", codes=[Code(system="icd10cm", code="E11.9", title="Type 2 diabetes mellitus", source="t")])
+    assert same_problem(said, diabetes)
+    assert not same_problem(Problem(text="right knee pain", codes=[]), stone)

@@ -45,6 +45,13 @@ _NOT_A_PROBLEM = re.compile(r"^(?:plan|patient agreements?|the patient|instructi
 # A headline naming a finding and its cause ("Right foot pain, consistent with a Lisfranc fracture"):
 # either part names the problem.
 _PARTS = re.compile(r"\s*(?:[,;]|\b(?:consistent with|due to|secondary to|in the setting of|likely|possible|and)\b)\s*", re.I)
+# Words of a headline that qualify the problem rather than name it ("Newly diagnosed diabetes", "Acute lumbar
+# strain", "Bilateral carpal tunnel syndrome"): the problem said without them is the same problem. A history
+# ("History of gout", "Status post ...") is a different item and keeps its words.
+_QUALIFIERS = re.compile(r"^(?:(?:newly diagnosed|newly|new ?found|new|acute|chronic|mild|moderate|severe|recurrent|"
+                         r"worsening|uncontrolled|bilateral|right|left)\s+)+", re.I)
+_ONLY_QUALIFIES = re.compile(r"^(?:(?:a|the|right|left|bilateral|side|sided|uncontrolled|controlled|acute|chronic|mild|"
+                             r"moderate|severe)\b\s*)+$", re.I)
 
 
 @dataclass
@@ -70,9 +77,19 @@ def reference_problems(reference: str, layout: Layout, terminology: Terminology)
                 names.append(candidate.text)
     named = [t.text for sid in (*layout.problems, "chief_complaint") for line in texts.get(sid, "").splitlines()
              for t in _terms(line)]
-    return {"problems": [{"text": name, "aliases": [a for a in _PARTS.split(name) if a.strip() and a.strip() != name],
-                          "codes": [c.code[:3] for c in code(name, terminology, 1)]} for name in names],
-            "also_acceptable": sorted(set(named))}
+    return {"problems": [_problem(name, terminology) for name in names], "also_acceptable": sorted(set(named))}
+
+
+def _problem(name: str, terminology: Terminology) -> dict:
+    """A headline's labels: its parts ("Right foot pain, consistent with a Lisfranc fracture": either; not a part
+    that only qualifies, "Kidney stone, right side"), the headline without its qualifiers, and the code category
+    of the headline, or else of each of those that gets a code."""
+    core = _QUALIFIERS.sub("", name).strip()
+    parts = [a.strip() for a in _PARTS.split(name) if a.strip() and a.strip() != name]
+    aliases = [a for a in parts if not _ONLY_QUALIFIES.match(a)] + ([core] if core and core != name and core not in parts else [])
+    codes = [c.code[:3] for c in code(name, terminology, 1)]
+    codes = codes or list(dict.fromkeys(c.code[:3] for alias in aliases for c in code(alias, terminology, 1)))
+    return {"text": name, "aliases": aliases, "codes": codes}
 
 
 def candidates_of(encounter: Encounter, layout: Layout, terminology: Terminology, k: int = 3,
