@@ -265,3 +265,9 @@ def test_a_sentence_without_a_cue_skips_negex_with_the_same_status(sentence, mon
 ])
 def test_the_cue_text_finds_what_the_negex_matchers_could(clause, cued):
     assert bool(problems._cue_text().search(clause)) is cued
+
+
+@pytest.mark.parametrize(("phrase", "first"), [("annual exam", "Z00.00"), ("wellness visit", "Z00.00"),
+                                               ("preop evaluation", "Z01.818"), ("well child visit", "Z00.129")])
+def test_a_visit_for_an_examination_is_coded_as_the_encounter(terminology, phrase: str, first: str):
+    assert [c.code for c in code(phrase, terminology, 1)] == [first]  # "wellness" was respelled "weakness", R53.1

@@ -3,7 +3,7 @@
 A query word the vocabulary does not hold (`pnuemonia`, `diabetis`, `oesophagitis`)
 is replaced by the vocabulary word it most likely meant: first a British spelling
 rule (ae/oe -> e, -our -> -or, -tre -> -ter, -ise -> -ize) whose result is a known word,
-else the closest known word within two edits (Damerau-Levenshtein; one for words under
+else, unless it is a known word with a derivational suffix ("wellness"), the closest known word within two edits (Damerau-Levenshtein; one for words under
 six letters) among those sharing the most letter trigrams with it; on a tie the one with
 the same first letter, then the more frequent. Known words, short words, numbers and the expansion table's abbreviations are
 never touched, so correctly spelled queries search exactly as before. A joined compound
@@ -26,6 +26,7 @@ MIN_LENGTH = 4  # shorter words are too often abbreviations to guess at
 CANDIDATES = 40  # known words sharing the most letter trigrams with a word, compared by edit distance
 _REMEMBERED = 65_536  # unknown words whose correction is kept (in memory only)
 _WORD = re.compile(r"[a-z]+(?:['-][a-z]+)*", re.IGNORECASE)
+_SUFFIXES = ("ness", "less", "ful", "fully", "ly", "ment", "ments")  # derive words from words, their sense kept
 _BRITISH = [
     (re.compile(r"ae"), "e"),  # anaemia, haemorrhage, leukaemia, faecal, paediatric
     (re.compile(r"oe"), "e"),  # oedema, oesophagus, diarrhoea, coeliac
@@ -90,13 +91,19 @@ class Speller:
             american = pattern.sub(replacement, lower)
             if american != lower and american in self.counts:
                 return american
-        if lower in self.keep or (lower.endswith("s") and lower[:-1] in self.keep):  # "UTIs", "PVCs"
+        if lower in self.keep or (lower.endswith("s") and lower[:-1] in self.keep) or self._derived(lower):  # "UTIs", "PVCs"
             return word
         if lower not in self._closest_of:
             if len(self._closest_of) >= _REMEMBERED:
                 self._closest_of.clear()
             self._closest_of[lower] = self._closest(lower)
         return self._closest_of[lower] or word
+
+    def _derived(self, word: str) -> bool:
+        """A known word with a derivational suffix ("wellness", "tiredness"): a word of its own, though the
+        English list lacks it, not a typo of a known word one or two edits away ("weakness")."""
+        return any(word.endswith(suffix) and (base := word[: -len(suffix)]) and len(base) >= MIN_LENGTH - 1
+                   and (base in self.keep or base in self.counts) for suffix in _SUFFIXES)
 
     def _closest(self, word: str) -> str | None:
         limit = 1 if len(word) < 6 else 2

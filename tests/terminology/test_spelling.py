@@ -77,3 +77,9 @@ def test_a_short_word_gets_no_hyphenated_spelling() -> None:
     speller = Speller({"a-b": 3, "x-ray": 5})
     assert speller.correct("the ab- abdomen") == "the ab- abdomen"
     assert speller.correct("xray") == "xray x-ray"
+
+
+def test_a_known_word_with_a_derivational_suffix_is_a_word_not_a_typo() -> None:
+    speller = Speller({"weakness": 30, "tiredness": 2}, keep=lambda: ["well", "weak"])
+    assert speller.correct("wellness") == "wellness"  # well + ness: not "weakness", two edits away
+    assert speller.correct("weaknes") == "weakness"  # a typo still is one
