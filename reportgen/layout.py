@@ -45,13 +45,19 @@ class Layout(BaseModel):
     header: str | None = Field(None, description="Section id for the note's header block (Patient/MRN/DOB lines, "
                                "dictated identifiers), kept out of the narrative; None leaves them where they fall.")
     sections: list[SectionSpec]
+    letter_headers: dict[str, str] = Field(
+        default_factory=dict, description="One-letter headers and the sections they open, in the order notes write them "
+        "(SOAP: S, O, A, P). A letter opens a section only in a note that has at least three of them as headers, in "
+        "this order: elsewhere \"P: 72\" is a pulse.")
 
     @model_validator(mode="after")
     def _check_ids(self) -> Layout:
         ids = [s.id for s in self.sections]
         if len(set(ids)) != len(ids):
             raise ValueError("section ids must be unique")
-        unknown = {self.fallback, *self.problems, *([self.header] if self.header else [])} - set(ids)
+        if any(len(letter) != 1 or not letter.isalpha() for letter in self.letter_headers):
+            raise ValueError("letter_headers keys must be single letters")
+        unknown = {self.fallback, *self.problems, *([self.header] if self.header else []), *self.letter_headers.values()} - set(ids)
         if unknown:
             raise ValueError(f"unknown section ids {sorted(unknown)}")
         return self
@@ -114,13 +120,27 @@ class Layout(BaseModel):
         A header may also carry text on its own line after a colon (`CC: knee pain`).
         """
         parts: list[tuple[str | None, list[str]]] = [(None, [])]
-        for line in text.splitlines():
-            section_id, rest = self._header_with_rest(line)
+        lines = text.splitlines()
+        letters = self._letter_headers(lines)
+        for i, line in enumerate(lines):
+            section_id, rest = letters[i] if i in letters else self._header_with_rest(line)
             if section_id:
                 parts.append((section_id, [rest] if rest else []))
             else:
                 parts[-1][1].append(line)
         return [(sid, "\n".join(lines).strip()) for sid, lines in parts if sid or "\n".join(lines).strip()]
+
+    def _letter_headers(self, lines: Sequence[str]) -> dict[int, tuple[str, str]]:
+        """Line index -> (section, text after the colon) for the one-letter headers of a note that writes at least
+        three of them in the layout's order ("S: knee pain x 3 mo", "O: ...", "A: ...", "P: ..."); {} otherwise."""
+        if not self.letter_headers:
+            return {}
+        order = list(self.letter_headers)
+        found = {i: m for i, line in enumerate(lines) if (m := _LETTER_HEADER.match(line)) and m["letter"].lower() in order}
+        places = [order.index(m["letter"].lower()) for m in found.values()]
+        if len(set(places)) < 3 or places != sorted(places):
+            return {}
+        return {i: (self.letter_headers[m["letter"].lower()], m["rest"].strip()) for i, m in found.items()}
 
     def _header_with_rest(self, line: str) -> tuple[str | None, str]:
         if (sid := self.header_id(line)) is not None:
@@ -156,6 +176,7 @@ class Layout(BaseModel):
         return "\n\n".join(blocks) + "\n"
 
 
+_LETTER_HEADER = re.compile(r"^\s*(?P<letter>[A-Za-z])\s*:(?P<rest>.*)$")
 _HEADER_JUNK = re.compile(r"^[#*\s]+|[\s:*#.-]+$")
 
 

@@ -36,6 +36,24 @@ def test_headed_note_keeps_its_sections(layout, generator):
     assert report.patient.age == "61" and report.patient.sex == "male"
 
 
+SOAP = ("S: 62 yo F c/o L knee pain x 3 mo, worse w/ stairs.\nO: L knee: mild effusion, crepitus.\nA: L knee OA.\n"
+        "P: Naproxen 500 mg PO BID prn. PT referral.\n")
+
+
+def test_a_soap_notes_letter_headers_open_their_sections(layout, generator):
+    report = parse_draft(generator.generate(SOAP, [], layout).text, layout, provenance(), [])
+    assert report.section("hpi").text == "62 yo F c/o L knee pain x 3 mo, worse w/ stairs."
+    assert report.section("physical_exam").text == "L knee: mild effusion, crepitus."
+    assert report.section("assessment").text == "L knee OA."
+    assert report.section("plan").text == "Naproxen 500 mg PO BID prn. PT referral."
+
+
+@pytest.mark.parametrize("text", ["Vitals:\nBP: 120/80\nP: 72\nT: 98.6", "A: L knee OA.\nP: PT referral.", "P: 1\nO: 2\nS: 3\nA: 4"])
+def test_letters_are_headers_only_in_a_soap_note(layout, text: str):
+    """Two letters, or letters out of SOAP order, are text: "P: 72" is a pulse."""
+    assert [sid for sid, _ in layout.split(text) if sid not in (None, "vitals")] == []
+
+
 def test_transcript_becomes_written_sections(layout, generator):
     text = (SAMPLES / "annual-exam.txt").read_text()
     draft = generator.generate(text, [], layout)
