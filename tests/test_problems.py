@@ -35,6 +35,21 @@ def test_headlines_and_dictated_problems_are_found_and_coded(terminology):
     assert not any("Medical Reasoning" in p.text for p in problems)
 
 
+def test_a_problem_oriented_line_lists_the_problem_before_its_dash_or_colon(terminology):
+    assessment = ("1. HTN - BP 148/92 today, increase lisinopril to 20 mg daily.\n2. DM2: A1c 7.2, continue metformin.\n"
+                  "3. Health maintenance - flu shot given today.\n4. Non-healing ulcer of the right foot.")
+    problems = {p.text: p.codes[0].code for p in find_problems([assessment], "", terminology)}
+    # The ulcer is a skin ulcer of the foot, not a peptic ulcer (K27, "ulcer" read as the lay word for one).
+    assert problems == {"HTN": "I10", "DM2": "E11.9", "Health maintenance": "Z00.00", "Non-healing ulcer of the right foot": "L97.51"}
+
+
+@pytest.mark.parametrize(("phrase", "first"), [("foot ulcer", "L97.509"), ("diabetic foot ulcer", "E13.621"), ("hyperglycemia", "R73.9")])
+def test_a_combination_code_needs_both_its_conditions_said(terminology, phrase: str, first: str):
+    """Not E13.621 "... diabetes mellitus with foot ulcer" for a foot ulcer, nor "Personal history of diabetic foot
+    ulcer" for a diabetic one ("diabetic" is a form of "diabetes")."""
+    assert code(phrase, terminology, 1)[0].code == first
+
+
 def test_context_keeps_negated_possible_history_and_family_apart(terminology):
     text = ("No evidence of pneumonia. We need to rule out appendicitis. She has a history of asthma. "
             "Her mother had breast cancer. I think the patient has a lumbar strain.")

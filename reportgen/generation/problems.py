@@ -3,7 +3,8 @@ assessment and plan, the chief complaint and the whole de-identified note, each
 with its context and its ICD-10-CM codes.
 
 - Candidates: the headline lines of an assessment written as a list
-  ("Hypertension.", "1. Right knee MCL strain."; always listed), the chief
+  ("Hypertension.", "1. Right knee MCL strain.", the name before the dash or
+  colon of "2. DM2 - A1c 7.2, continue metformin"; always listed), the chief
   complaint, the problem a clinician names ("for your first problem, your
   reflux", "from a diabetes standpoint", "I think you have a lumbar strain"),
   the conditions of a history list, a procedure said as done ("you had the
@@ -19,11 +20,13 @@ with its context and its ICD-10-CM codes.
   are the list; the others are kept apart with their status.
 - Codes: ICD-10-CM hits from the terminology index, re-ranked by how much of the
   problem's wording the code's title covers (abbreviations and lay terms
-  expanded by the index's expander), then specific (billable) codes first. A
+  expanded by the index's expander; a word in another form of the title's,
+  "diabetic" for "diabetes"), then specific (billable) codes first. A
   problem whose best code covers less than `MIN_COVERAGE` of its words stays
   uncoded rather than wrongly coded; a procedure done is coded as the state it
   leaves (Z94-Z98), not as its complications; a test's name alone is not coded as its
-  abnormal result (R70-R94); a candidate that no code covers and is not a
+  abnormal result (R70-R94); a problem that does not say it is past is not coded as a
+  personal or family history ("Personal history of diabetic foot ulcer"); a candidate that no code covers and is not a
   headline is dropped.
 - Selection: a trained scorer (`ProblemScorer`, reportgen/models/problems.json,
   trained by `reportgen.training.problems`) keeps the candidates a clinician
@@ -48,6 +51,7 @@ from reportgen.generation.dialogue import sentences
 from reportgen.generation.wording import tidy
 from reportgen.report import Code, Problem
 from reportgen.resources import shipped_model
+from reportgen.terminology.analysis import analyze
 from reportgen.terminology.index import Terminology
 from reportgen.terminology.ranking import NONESSENTIAL
 from reportgen.terminology.terms import Hit
@@ -79,6 +83,9 @@ _GENERIC = frozenset("time today any had pain problem problems issue issues symp
 _FINDING = re.compile(r"^R(?:7\d|8\d|9[0-4])")
 # ICD-10-CM chapter 20 (V00-Y99): external causes, not problems.
 _EXTERNAL_CAUSE = re.compile(r"^[VWXY]")
+# A code for a past or a relative's condition, and the words that make a problem one.
+_PAST_TITLE = re.compile(r"^(?:personal history|family history|old)\b|\bsequelae\b", re.I)
+_SAYS_PAST = re.compile(r"\b(?:history|hx|h/o|family|old|sequelae|status|post)\b", re.I)
 # Pregnancy (O) and perinatal (P) codes only when the problem says so ("smoking" is not O99.33).
 _CHAPTER_WORDS = {"O": re.compile(r"pregnan|obstetric|labou?r|deliver|postpartum|puerper|gestation|trimester", re.I),
                   "P": re.compile(r"newborn|neonat|perinatal|fetus|fetal|prematur", re.I)}
@@ -385,6 +392,10 @@ def _code_features(text: str, codes: Sequence[Code]) -> dict[str, float]:
 _CHAPTERS = {"R": "symptom", "S": "injury", "T": "injury", "Z": "factor", "O": "pregnancy", "P": "perinatal", "U": "special"}
 
 
+# A problem-oriented line: the problem's name, a dash or colon, then its details ("DM2: A1c 7.2, continue metformin").
+_HEAD = re.compile(r"^(?P<name>[^:;,.\s][^:;.]{0,60}?)(?:\s+[-\u2013\u2014]+\s+|:\s+)(?=\S)")
+
+
 def _headlines(text: str, max_lines: int | None = None, source: str = "headline") -> list[_Candidate]:
     """Short lines that are a problem's name ("1. CHF.", "Hypertension:"). Only the lines of an assessment
     written as lines are headlines that are always listed; a chief complaint or a one-line section (a
@@ -395,6 +406,8 @@ def _headlines(text: str, max_lines: int | None = None, source: str = "headline"
         item = _BULLET.sub("", line.strip()).strip().rstrip(".:;")
         if not item or (line.strip().startswith(("•", "-", "*")) and ":" in item[:40]):
             continue  # "• Medical Reasoning: ..." belongs to the problem above
+        if (head := _HEAD.match(item)) and not _VERBS.search(head["name"]):
+            item = head["name"]  # "1. HTN - BP 148/92, increase lisinopril": the problem, then what is done for it
         words = item.split()
         if len(words) <= _MAX_WORDS and not item.endswith("?") and not _VERBS.search(item) and _content(item):
             found.append(_Candidate(item, item, 0, len(item), listed, source if listed else f"{source}-line"))
@@ -764,6 +777,8 @@ def _best_hits(text: str, terminology: Terminology, k: int) -> tuple[Hit, ...]:
         needs = _CHAPTER_WORDS.get(hit.code[:1])
         if _EXTERNAL_CAUSE.match(hit.code) or (needs is not None and not needs.search(text)):
             continue
+        if _PAST_TITLE.search(hit.title) and not _SAYS_PAST.search(text):
+            continue  # "Personal history of diabetic foot ulcer" for a diabetic foot ulcer: said in the same words, but past
         # ICD-10-CM's code for the bare name covers it by definition, whatever its title says ("vertigo" is "Vertigo
         # NOS" under R42 "Dizziness and giddiness", not A88.1 "Epidemic vertigo").
         coverage, extra = (1.0, 0) if hit is nos else _coverage(hit, alternatives)
@@ -773,6 +788,14 @@ def _best_hits(text: str, terminology: Terminology, k: int) -> tuple[Hit, ...]:
             ranked.append(((-round(coverage, 2), hit is not nos, extra, not hit.billable, rank), hit))
     ranked.sort(key=lambda item: item[0])
     return tuple(hit for _, hit in ranked[:k])
+
+
+@lru_cache(maxsize=65536)
+def _root(word: str) -> str:
+    """The word's stem as the terminology index stems it (Porter: "diabetic" and "diabetes" are "diabet"); a short
+    stem is the word itself ("plan" would match "planned", "medic" "medical")."""
+    root = next(iter(analyze(word)), word)
+    return root if len(root) >= 6 else word
 
 
 _TYPE_NUMBERS = {"i": "1", "ii": "2", "one": "1", "two": "2"}
@@ -785,10 +808,11 @@ def _numbered_type(text: str) -> str:
 
 def _coverage(hit: Hit, alternatives: list[set[str]]) -> tuple[float, int]:
     title = set(_stems(hit.title))
+    roots = {_root(w) for w in title}
     best = 0.0
     for words in alternatives:
-        if words:
-            best = max(best, len(words & title) / len(words))
+        if words:  # a word said as the title says it, or in another form of it ("diabetic" foot ulcer, "Diabetes ...")
+            best = max(best, sum(w in title or _root(w) in roots for w in words) / len(words))
     # Detail the title adds, less its nonessential parts ("... without esophagitis", "(benign)").
     extra = len(set(_stems(NONESSENTIAL.sub(" ", hit.title))) - set().union(*alternatives) - _NEUTRAL)
     return best, extra

@@ -14,6 +14,8 @@ the code preferences a coder applies.
   when the text says it spread.
 - Billable codes over category headings; a category keeps its place only when no
   code under it is among the candidates.
+- A combination code ("Type 2 diabetes mellitus with foot ulcer", "Hypertensive heart disease with heart failure")
+  only when the text names its first condition too: for "foot ulcer" it asserts a diabetes nobody said.
 - The side the text names (right, left, bilateral; LLE and "L hip" read by understanding).
 - "Unspecified" when the text gives no detail: a code whose title (or, if closer, one of
   its inclusion terms: I10's "hypertension (arterial) (benign) ...") adds detail the query
@@ -42,6 +44,7 @@ EXACT = 1.2  # the title or an inclusion term names all the query asks and nothi
 MISSING = 0.9  # per query word (at most 3) that neither the title nor any one inclusion term names
 NOS = 4.0  # ... and it is an inclusion term "X NOS": ICD-10-CM's code for a bare X
 CIRCUMSTANCE = 0.6  # an external cause (V-Y) or a health-status factor (Z) the text gives no reason for
+UNSAID = 0.6  # a combination code "X with Y" for text that names Y alone: it asserts an X the text does not say
 SIDE = 1.1  # names the side the text gives (a title naming another side gets OTHER_SIDE)
 OTHER_SIDE = 0.5
 UNSPECIFIED = 1.05  # "unspecified": the code for text that gives no detail
@@ -123,6 +126,8 @@ def prefer(hits: Sequence[Hit], query: Query | None, text: str, k: int | None = 
             "family" in whose and "history" not in whose and title.personal
         ):
             factor *= CIRCUMSTANCE
+        if asked and (combination := _combination(h.title)) is not None and asked <= combination[1] and combination[0] - asked:
+            factor *= UNSAID
         if h.billable is False and h.code in parents:
             factor *= CATEGORY
         factor *= _fit(h, asked)
@@ -166,6 +171,16 @@ def _wording(text: str) -> tuple[frozenset[str], bool]:
     Cached: the same candidates come back query after query."""
     core = frozenset(analyze(NONESSENTIAL.sub(" ", text))) - _NO_DETAIL
     return core, bool(_NOS.search(text))
+
+
+@lru_cache(maxsize=200_000)
+def _combination(title: str) -> tuple[frozenset[str], frozenset[str]] | None:
+    """A combination code's title, "<condition> with <another>": the first part's words of detail and the
+    second part's words (None for a title without "with")."""
+    first, with_, second = title.partition(" with ")
+    if not with_:
+        return None
+    return frozenset(analyze(NONESSENTIAL.sub(" ", first))) - _NO_DETAIL, frozenset(analyze(second))
 
 
 class _Title(NamedTuple):

@@ -134,3 +134,10 @@ def test_wordings_that_name_nothing_asked_leave_the_fit_as_it_is(asked: str) -> 
 def test_a_title_naming_nothing_asked_fits_with_the_most_detail_and_every_word_missing() -> None:
     assert _fit(hit("R05.9", "Cough"), set(analyze("fever"))) == DETAIL**3 * MISSING**1
     assert _fit(hit("R05.9", "Cough"), set(analyze("fever rash chill night sweats"))) == DETAIL**3 * MISSING**3
+
+
+def test_a_combination_code_comes_after_one_that_asserts_nothing_unsaid() -> None:
+    hits = [hit("E11.621", "Type 2 diabetes mellitus with foot ulcer", 1.0),
+            hit("L97.509", "Non-pressure chronic ulcer of other part of unspecified foot with unspecified severity", 0.9)]
+    assert codes(prefer(hits, None, "foot ulcer")) == ["L97.509", "E11.621"]
+    assert codes(prefer(hits, None, "diabetic foot ulcer"))[0] == "E11.621"  # both conditions said
