@@ -43,6 +43,12 @@ def test_a_problem_oriented_line_lists_the_problem_before_its_dash_or_colon(term
     assert problems == {"HTN": "I10", "DM2": "E11.9", "Health maintenance": "Z00.00", "Non-healing ulcer of the right foot": "L97.51"}
 
 
+def test_a_headline_that_says_how_the_problem_is_lists_the_problem(terminology):
+    assessment = "1. Hypertension, not at goal.\n2. Hypothyroidism, stable on levothyroxine; TSH 2.1.\n3. Kidney stone, right side."
+    problems = {p.text: p.codes[0].code if p.codes else None for p in find_problems([assessment], "", terminology)}
+    assert problems == {"Hypertension": "I10", "Hypothyroidism": "E03.9", "Kidney stone, right side": "N20.0"}
+
+
 @pytest.mark.parametrize(("phrase", "first"), [("foot ulcer", "L97.509"), ("diabetic foot ulcer", "E13.621"), ("hyperglycemia", "R73.9")])
 def test_a_combination_code_needs_both_its_conditions_said(terminology, phrase: str, first: str):
     """Not E13.621 "... diabetes mellitus with foot ulcer" for a foot ulcer, nor "Personal history of diabetic foot

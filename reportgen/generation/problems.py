@@ -4,7 +4,8 @@ with its context and its ICD-10-CM codes.
 
 - Candidates: the headline lines of an assessment written as a list
   ("Hypertension.", "1. Right knee MCL strain.", the name before the dash or
-  colon of "2. DM2 - A1c 7.2, continue metformin"; always listed), the chief
+  colon of "2. DM2 - A1c 7.2, continue metformin", the name before the comma of
+  "Hypertension, not at goal" when only it gets a code; always listed), the chief
   complaint, the problem a clinician names ("for your first problem, your
   reflux", "from a diabetes standpoint", "I think you have a lumbar strain"),
   the conditions of a history list, a procedure said as done ("you had the
@@ -233,6 +234,10 @@ def problem_candidates(assessment_texts: list[str], chief_complaint: str, termin
         if _hopeless(scorer, first, features, _CODE_FEATURES):
             continue
         codes = _codes(first.text, terminology, k) if terminology is not None else []
+        if first.headline and not codes and terminology is not None and (head := _HEADLINE_HEAD.match(first.text)):
+            # "Hypertension, not at goal", "Hypothyroidism, stable; TSH 2.1": the problem, then how it is
+            if codes := _codes(head[1], terminology, k):
+                first = replace(first, text=head[1])
         if first.headline or codes:  # a phrase no code covers (or none could be checked) is not taken for a problem
             features.update(_code_features(first.text, codes))
             # Said as the clinician's problem at the last mention ("your dad had kidney stones" ... "you do have that
@@ -394,6 +399,10 @@ _CHAPTERS = {"R": "symptom", "S": "injury", "T": "injury", "Z": "factor", "O": "
 
 # A problem-oriented line: the problem's name, a dash or colon, then its details ("DM2: A1c 7.2, continue metformin").
 _HEAD = re.compile(r"^(?P<name>[^:;,.\s][^:;.]{0,60}?)(?:\s+[-\u2013\u2014]+\s+|:\s+)(?=\S)")
+
+
+# A headline's name before what it says of the problem ("Hypertension, not at goal").
+_HEADLINE_HEAD = re.compile(r"^([^,;]{3,60}?)\s*[,;]")
 
 
 def _headlines(text: str, max_lines: int | None = None, source: str = "headline") -> list[_Candidate]:
