@@ -54,6 +54,13 @@ def test_letters_are_headers_only_in_a_soap_note(layout, text: str):
     assert [sid for sid, _ in layout.split(text) if sid not in (None, "vitals")] == []
 
 
+@pytest.mark.parametrize(("header", "section"), [("PMHx", "past_medical_history"), ("PSHx", "past_surgical_history"),
+                                                  ("FHx", "family_history"), ("Social hx", "social_history"),
+                                                  ("VS", "vitals"), ("MDM", "assessment")])
+def test_the_usual_abbreviated_headers_open_their_sections(layout, header: str, section: str):
+    assert layout.split(f"HPI: Cough.\n{header}: Noted.") == [("hpi", "Cough."), (section, "Noted.")]
+
+
 def test_transcript_becomes_written_sections(layout, generator):
     text = (SAMPLES / "annual-exam.txt").read_text()
     draft = generator.generate(text, [], layout)
