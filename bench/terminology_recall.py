@@ -17,6 +17,10 @@ bench/terminology_queries_dev3.tsv adds 65 more dev queries (multi-concept and l
 third session the same way, to find what multi-concept and lay phrases still miss; `--split dev`
 reads it too, `--split dev3` only it.
 
+bench/terminology_queries_dev4.tsv holds 99 more dev queries (all six categories), written in a fourth session
+(2026-12-02) from general clinical knowledge, without reading the test half, to probe what an outside set might
+ask; read by `--split dev4` (and `all`), not by `dev`, so the dev tables of earlier sessions stay comparable.
+
 Prints recall@1 / recall@5 per category and the count of forbidden first hits for:
 BM25 alone (no expansion), BM25 + expansion (the design of the system before issue 13, with
 today's abbreviation and lay table: the table grew since, so this is not the old figure), and each
@@ -50,6 +54,7 @@ from reportgen.terminology.tantivy_index import TantivyIndex
 QUERIES = Path(__file__).with_name("terminology_queries.tsv")
 MORE_DEV = Path(__file__).with_name("terminology_queries_dev2.tsv")
 DEV3 = Path(__file__).with_name("terminology_queries_dev3.tsv")
+DEV4 = Path(__file__).with_name("terminology_queries_dev4.tsv")
 CATEGORIES = ["standard", "abbreviation", "lay", "spelling", "multi", "negated"]
 
 
@@ -140,7 +145,7 @@ def evaluate(terminology: Terminology, rows: list[dict[str, str]]) -> tuple[dict
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--split", choices=["dev", "dev1", "dev3", "test", "all"], default="test")
+    parser.add_argument("--split", choices=["dev", "dev1", "dev3", "dev4", "test", "all"], default="test")
     parser.add_argument("--index-dir", type=Path, help="Reuse (or build once into) this index folder.")
     parser.add_argument("--misses", action="store_true", help="List failed queries of the last configuration (dev split only).")
     parser.add_argument("--only", action="append", help="Run only configurations whose name contains this (repeatable).")
@@ -153,6 +158,8 @@ def main() -> None:
         rows += list(csv.DictReader(MORE_DEV.open(encoding="utf-8"), delimiter="\t"))
     if args.split in ("dev", "dev3", "all"):
         rows += list(csv.DictReader(DEV3.open(encoding="utf-8"), delimiter="\t"))
+    if args.split in ("dev4", "all"):
+        rows += list(csv.DictReader(DEV4.open(encoding="utf-8"), delimiter="\t"))
     with tempfile.TemporaryDirectory() as tmp:
         index = TantivyIndex(args.index_dir or Path(tmp) / "terms", Encoder(packaged_model()))
         if not index.path.exists():

@@ -292,3 +292,8 @@ def test_the_cue_text_finds_what_the_negex_matchers_could(clause, cued):
                                                ("preop evaluation", "Z01.818"), ("well child visit", "Z00.129")])
 def test_a_visit_for_an_examination_is_coded_as_the_encounter(terminology, phrase: str, first: str):
     assert [c.code for c in code(phrase, terminology, 1)] == [first]  # "wellness" was respelled "weakness", R53.1
+
+
+@pytest.mark.parametrize(("phrase", "first"), [("flu shot", "Z23"), ("burning when peeing", "R30"), ("low back pain with sciatica", "M54.4")])
+def test_everyday_words_for_a_visit_or_a_symptom_get_the_clinical_code(terminology, phrase: str, first: str):
+    assert code(phrase, terminology, 1)[0].code.startswith(first)

@@ -94,6 +94,7 @@ BODY_WORDS = {
     # How people say a symptom ("my knees hurt", "joint aches", "legs are swollen").
     "hurt": "pain", "hurts": "pain", "hurting": "pain", "ache": "pain", "aches": "pain", "aching": "pain", "achy": "pain",
     "swollen": "swelling edema", "hard time": "difficulty", "trouble": "difficulty",  # "hard time swallowing"
+    "blurry": "blurred",  # "blurry vision": "blurred vision" (not "torn" -> "tear": tears are also epiphora)
 }
 _BODY_WORD = whole_words(BODY_WORDS)
 SIDES: dict[str, Laterality] = {"left": "left", "lt": "left", "right": "right", "rt": "right", "bilateral": "bilateral",

@@ -72,6 +72,7 @@ def test_body_words_add_the_icd_words() -> None:
     assert understand("pain in my belly").search_text == "pain in my belly abdomen abdominal"
     assert understand("my knees hurt").search_text == "my knees hurt pain"
     assert understand("legs are swollen").search_text == "legs lower limbs extremities are swollen swelling edema"
+    assert understand("blurry vision").search_text == "blurry blurred vision"
 
 
 def test_status_post_uses_the_z_code_wording() -> None:
