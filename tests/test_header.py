@@ -38,6 +38,11 @@ def test_the_opening_field_lines_are_the_header():
     assert header_lines("HPI: cough.\nMRN: 1") == ([], "HPI: cough.\nMRN: 1")  # only the opening block
 
 
+def test_several_fields_on_one_line_are_a_header_line():
+    assert is_field_line("Patient: Maria Gonzalez   DOB: 03/14/1958   MRN: 4452981")
+    assert not is_field_line("Patient: my date of birth is on the form")
+
+
 def test_a_speaker_turn_is_not_a_header_line():
     assert is_field_line("Patient: John Smith")
     assert not is_field_line("Patient: I have had a cough for two weeks.")

@@ -20,6 +20,7 @@ _FIELD = (r"(?:patient(?:'s)? name|name|mrn|medical record(?: number| no\.?| #)?
           r"physician|referring(?: physician| provider)?|pcp|primary care(?: physician| provider)?|location|facility|"
           r"clinic|phone|address|insurance|dictated by|transcribed by|signed by|author)")
 _FIELD_LINE = re.compile(rf"^\s*{_FIELD}\s*[:#]\s*\S", re.I)
+_FIELD_ANYWHERE = re.compile(rf"(?:^|\s){_FIELD}\s*[:#]\s*\S", re.I)  # several fields on one line
 # "Patient: John Smith" is a header line; "Patient: I have had a cough" is a speaker's turn.
 _PATIENT_LINE = re.compile(r"^\s*patient\s*:\s*(?P<value>[^.?!,\n]{1,40})$", re.I)
 _CLAUSE_WORD = re.compile(r"\b(?:i|i'm|is|are|was|have|has|had|been|my|you|your|it|it's|the|a|an|with|for|and)\b", re.I)
@@ -45,8 +46,9 @@ def header_lines(text: str) -> tuple[list[str], str]:
 
 
 def is_field_line(line: str) -> bool:
-    """True for a header field line ("DOB: <date>", "Patient: <name>"), not for a speaker's turn."""
-    if _FIELD_LINE.match(line):
+    """True for a header field line ("DOB: <date>", "Patient: <name>", "Patient: <name>  DOB: <date>  MRN: <number>"),
+    not for a speaker's turn."""
+    if _FIELD_LINE.match(line) or len(_FIELD_ANYWHERE.findall(line)) >= 2:
         return True
     m = _PATIENT_LINE.match(line.strip())
     return bool(m and len(m.group("value").split()) <= 4 and not _CLAUSE_WORD.search(m.group("value")))
