@@ -18,7 +18,7 @@ import re
 from collections import Counter
 from collections.abc import Callable
 from datetime import date, timedelta
-from functools import lru_cache, partial
+from functools import partial
 
 from faker import Faker
 from presidio_anonymizer.operators import Decrypt, Encrypt
@@ -27,6 +27,7 @@ from reportgen.config import OPERATORS
 from reportgen.deid import recognizers as rec
 from reportgen.deid.gender import FEMALE, MALE, name_gender, names_of
 from reportgen.deid.patterns import FACILITY_END
+from reportgen.deid.vocab import first_names
 from reportgen.errors import InputError, UsageError
 
 _TITLE = re.compile(r"^(?:drs?|doctor|mr|mrs|ms|miss|np|rn|pa|prof|nurse)\.?$", re.I)
@@ -148,7 +149,7 @@ class Mapping:
                 continue
             if len(key) == 1:
                 make = lambda: self.faker.random_uppercase_letter()  # noqa: E731
-            elif key in _first_names():
+            elif key in first_names():  # the census's too: "Rosa" is no last name
                 gender = self.genders.get(key) or name_gender(key)
                 make = partial(self.faker.random_element, names_of(gender)) if gender in (MALE, FEMALE) else self.faker.first_name
             else:
@@ -157,13 +158,6 @@ class Mapping:
             self.remember(value, core.rstrip("."))
             out.append(value + ("." if core.endswith(".") else "") + suffix)
         return "".join(out)
-
-
-@lru_cache(maxsize=1)
-def _first_names() -> frozenset[str]:
-    from faker.providers.person.en_US import Provider
-
-    return frozenset(n.lower() for n in (*Provider.first_names_female, *Provider.first_names_male))
 
 
 def normalize(text: str) -> str:

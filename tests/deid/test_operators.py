@@ -190,6 +190,15 @@ def test_surrogate_first_names_keep_the_gender_the_text_implies(deid, text, gend
     assert replaced and name_gender(replaced[0]) == gender
 
 
+def test_a_census_first_name_gets_a_first_name_surrogate(deid):
+    """"Rosa" is in the census's first names, not Faker's: it was replaced by a last name ("Daughter Lopez")."""
+    from reportgen.deid.gender import name_gender
+
+    result = deid().deidentify("Her daughter Rosa drove her in.")
+    replaced = [w for w in result.pairs if result.pairs[w] == "Rosa"]
+    assert replaced and name_gender(replaced[0]) == "female"
+
+
 def test_a_surrogate_holds_no_word_of_the_note():
     from faker import Faker
 
