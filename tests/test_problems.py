@@ -37,10 +37,11 @@ def test_headlines_and_dictated_problems_are_found_and_coded(terminology):
 
 def test_a_problem_oriented_line_lists_the_problem_before_its_dash_or_colon(terminology):
     assessment = ("1. HTN - BP 148/92 today, increase lisinopril to 20 mg daily.\n2. DM2: A1c 7.2, continue metformin.\n"
-                  "3. Health maintenance - flu shot given today.\n4. Non-healing ulcer of the right foot.")
+                  "3. Health maintenance - flu shot given today.\n4. Non-healing ulcer of the right foot.\n# Asthma - stable.")
     problems = {p.text: p.codes[0].code for p in find_problems([assessment], "", terminology)}
     # The ulcer is a skin ulcer of the foot, not a peptic ulcer (K27, "ulcer" read as the lay word for one).
-    assert problems == {"HTN": "I10", "DM2": "E11.9", "Health maintenance": "Z00.00", "Non-healing ulcer of the right foot": "L97.51"}
+    assert problems == {"HTN": "I10", "DM2": "E11.9", "Health maintenance": "Z00.00", "Non-healing ulcer of the right foot": "L97.51",
+                        "Asthma": "J45.909"}
 
 
 def test_a_headline_that_says_how_the_problem_is_lists_the_problem(terminology):

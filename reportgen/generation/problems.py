@@ -63,7 +63,7 @@ MAX_PROBLEMS = 12
 _MAX_WORDS = 10
 _MAX_TERM_WORDS = 5
 _WORD = re.compile(r"[a-z0-9]+")
-_BULLET = re.compile(r"^\s*(?:[-*•]|\d+[.)]|[a-z][.)])\s*", re.I)
+_BULLET = re.compile(r"^\s*(?:[-*•]|#+\s*\d*[.):]?|\d+[.)]|[a-z][.)])\s*", re.I)  # "#", "#2." too: problem-oriented notes
 _FILLER_WORDS = frozenset("the a an of and or with in on to for patient patient's his her their your my some this that "
                           "new chronic".split())
 # Words a code title may add without being more specific than the problem said.
