@@ -19,8 +19,10 @@ _VITALS: list[tuple[str, re.Pattern[str], str | None]] = [
     ("heart rate", re.compile(rf"\b(?:hr|heart rate|pulse(?! ox)){_GAP}(\d{{2,3}})\b", re.I), "bpm"),
     ("respiratory rate", re.compile(rf"\b(?:rr|resp(?:iratory)? rate|respirations){_GAP}(\d{{1,2}})\b", re.I), "/min"),
     ("temperature", re.compile(rf"\b(?:temp|temperature){_GAP}(\d{{2,3}}(?:\.\d)?)\b", re.I), None),
+    # Charted "T 38.4", "Tmax 37.1 C": a bare T only before a body temperature with its decimal
+    ("temperature", re.compile(r"\bT(?:max)?\s*:?\s*((?:3[4-9]|4[0-3]|9[3-9]|10[0-9])\.\d)(?![\d.])"), None),
     ("oxygen saturation", re.compile(rf"\b(?:spo2|o2 sat\w*|oxygen sat\w*|pulse ox\w*|sat(?:uration)?s?){_GAP}(\d{{2,3}})\s*(?:%|percent)", re.I), "%"),
-    ("weight", re.compile(rf"\bweight{_GAP}{_NUM}\s*(?:lbs?|pounds|kg)\b", re.I), None),
+    ("weight", re.compile(rf"\b(?:weight|wt){_GAP}(\d{{2,3}}(?:\.\d)?\s*(?:lbs?|pounds|kg))\b", re.I), None),  # with its unit
     ("BMI", re.compile(rf"\bbmi{_GAP}(\d{{2}}(?:\.\d+)?)\b", re.I), "kg/m2"),
 ]
 
@@ -60,6 +62,8 @@ def vitals(text: str) -> list[VitalSign]:
     text = digits(text)
     found: list[VitalSign] = []
     for name, pattern, unit in _VITALS:
+        if any(v.name == name for v in found):
+            continue  # the first pattern of a sign that finds it
         if m := pattern.search(text):
             value = re.sub(r"\s*(?:/|over)\s*", "/", m.group(1).strip())
             found.append(VitalSign(name=name, value=value, unit=unit))
