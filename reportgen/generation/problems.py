@@ -27,8 +27,8 @@ with its context and its ICD-10-CM codes.
   uncoded rather than wrongly coded; a procedure done is coded as the state it
   leaves (Z94-Z98), not as its complications; a test's name alone is not coded as its
   abnormal result (R70-R94); a problem that does not say it is past is not coded as a
-  personal or family history ("Personal history of diabetic foot ulcer"); a candidate that no code covers and is not a
-  headline is dropped.
+  personal or family history ("Personal history of diabetic foot ulcer"); a candidate
+  that no code covers and is not a headline is dropped.
 - Selection: a trained scorer (`ProblemScorer`, reportgen/models/problems.json,
   trained by `reportgen.training.problems`) keeps the candidates a clinician
   would list, at most `most` of a note besides the states procedures left; one
@@ -399,8 +399,6 @@ _CHAPTERS = {"R": "symptom", "S": "injury", "T": "injury", "Z": "factor", "O": "
 
 # A problem-oriented line: the problem's name, a dash or colon, then its details ("DM2: A1c 7.2, continue metformin").
 _HEAD = re.compile(r"^(?P<name>[^:;,.\s][^:;.]{0,60}?)(?:\s+[-\u2013\u2014]+\s+|:\s+)(?=\S)")
-
-
 # A headline's name before what it says of the problem ("Hypertension, not at goal").
 _HEADLINE_HEAD = re.compile(r"^([^,;]{3,60}?)\s*[,;]")
 

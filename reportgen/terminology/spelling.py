@@ -3,10 +3,11 @@
 A query word the vocabulary does not hold (`pnuemonia`, `diabetis`, `oesophagitis`)
 is replaced by the vocabulary word it most likely meant: first a British spelling
 rule (ae/oe -> e, -our -> -or, -tre -> -ter, -ise -> -ize) whose result is a known word,
-else, unless it is a known word with a derivational suffix ("wellness"), the closest known word within two edits (Damerau-Levenshtein; one for words under
+else the closest known word within two edits (Damerau-Levenshtein; one for words under
 six letters) among those sharing the most letter trigrams with it; on a tie the one with
-the same first letter, then the more frequent. Known words, short words, numbers and the expansion table's abbreviations are
-never touched, so correctly spelled queries search exactly as before. A joined compound
+the same first letter, then the more frequent. Known words (a known word with a derivational
+suffix too: "wellness" is no typo of "weakness"), short words, numbers and the expansion table's
+abbreviations are never touched, so correctly spelled queries search exactly as before. A joined compound
 that titles also write hyphenated gets both spellings (gastroesophageal gastro-esophageal).
 
 It runs on the client, the same for every backend (as expansion does): the
@@ -91,8 +92,8 @@ class Speller:
             american = pattern.sub(replacement, lower)
             if american != lower and american in self.counts:
                 return american
-        if lower in self.keep or (lower.endswith("s") and lower[:-1] in self.keep) or self._derived(lower):  # "UTIs", "PVCs"
-            return word
+        if lower in self.keep or (lower.endswith("s") and lower[:-1] in self.keep) or self._derived(lower):
+            return word  # a plural s too: "UTIs", "PVCs"
         if lower not in self._closest_of:
             if len(self._closest_of) >= _REMEMBERED:
                 self._closest_of.clear()
