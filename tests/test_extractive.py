@@ -48,6 +48,13 @@ def test_a_soap_notes_letter_headers_open_their_sections(layout, generator):
     assert report.section("plan").text == "Naproxen 500 mg PO BID prn. PT referral."
 
 
+def test_a_headed_note_without_a_chief_complaint_gets_the_one_it_states(layout, generator):
+    report = parse_draft(generator.generate(SOAP, [], layout).text, layout, provenance(), [])
+    assert report.section("chief_complaint").text == "L knee pain x 3 mo."  # "62 yo F c/o L knee pain x 3 mo, ..."
+    asked = "[doctor] do you complain of anything else ?\n[patient] no .\n[doctor] okay , your knee looks fine ."
+    assert "chief_complaint" not in generator.sort(asked, layout)  # a question states no complaint
+
+
 @pytest.mark.parametrize("text", ["Vitals:\nBP: 120/80\nP: 72\nT: 98.6", "A: L knee OA.\nP: PT referral.", "P: 1\nO: 2\nS: 3\nA: 4"])
 def test_letters_are_headers_only_in_a_soap_note(layout, text: str):
     """Two letters, or letters out of SOAP order, are text: "P: 72" is a pulse."""

@@ -55,6 +55,9 @@ class ExtractiveGenerator:
         header, body = header_lines(note_text) if layout.header else ([], note_text)
         if any(section_id for section_id, _ in layout.split(body)):
             texts = layout.section_texts(body)
+            known = {spec.id for spec in layout.sections}
+            if "chief_complaint" in known and "chief_complaint" not in texts and (complaint := _reason_for_visit(sentences(body))):
+                texts["chief_complaint"] = complaint  # a headed note without the section: the complaint it states
         else:
             texts = self.sort(body, layout)
         if header and layout.header:
@@ -128,17 +131,21 @@ class ExtractiveGenerator:
                     buckets[sid] = [text]
 
 
-_REASON = re.compile(r"\b(?:presents?|presenting|here|comes? in|coming in)(?: today)?(?: to (?:the )?clinic)? (?:for|with) "
+_REASON = re.compile(r"(?:\b(?:presents?|presenting|here|comes? in|coming in)(?: today)?(?: to (?:the )?clinic)? (?:for|with)"
+                     r"|(?<![\w/])c/o|\bcomplain(?:s|ing)? of) "  # "62 yo F c/o L knee pain x 3 mo"
                      r"(?:an? |her |his |their |some |the )?(?P<reason>[a-z][a-z0-9 '/-]{2,60}?)(?=[,.;]|$| and | who | that | since )", re.I)
 
 
 def _reason_for_visit(items: list[Sentence]) -> str | None:
     """The reason for the visit as the note states it ("... who presents for her annual exam" -> "Annual exam.")."""
     for sentence in items:
-        if m := _REASON.search(sentence.text):
+        if (m := _REASON.search(sentence.text)) and not sentence.text.rstrip().endswith("?") and m["reason"].lower() not in _NO_REASON:
             reason = m.group("reason").strip()
             return reason[:1].upper() + reason[1:] + "."
     return None
+
+
+_NO_REASON = frozenset("anything something nothing that this it".split())  # "do you complain of anything else"
 
 
 _YES_NO = re.compile(r"\b(?:yes|yeah|yep|yup|no|nope|correct|right)\b", re.I)
