@@ -74,6 +74,10 @@ class Layout(BaseModel):
         return table
 
     @cached_property
+    def section_ids(self) -> frozenset[str]:
+        return frozenset(spec.id for spec in self.sections)
+
+    @cached_property
     def _cue_patterns(self) -> dict[str, re.Pattern[str]]:
         return {spec.id: re.compile(r"\b(?:" + "|".join(re.escape(c.strip()) for c in spec.cues) + r")\b", re.I)
                 for spec in self.sections if spec.cues}

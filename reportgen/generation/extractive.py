@@ -55,8 +55,7 @@ class ExtractiveGenerator:
         header, body = header_lines(note_text) if layout.header else ([], note_text)
         if any(section_id for section_id, _ in layout.split(body)):
             texts = layout.section_texts(body)
-            known = {spec.id for spec in layout.sections}
-            if "chief_complaint" in known and "chief_complaint" not in texts and (complaint := _reason_for_visit(sentences(body))):
+            if "chief_complaint" in layout.section_ids and "chief_complaint" not in texts and (complaint := _reason_for_visit(sentences(body))):
                 texts["chief_complaint"] = complaint  # a headed note without the section: the complaint it states
         else:
             texts = self.sort(body, layout)
@@ -82,7 +81,7 @@ class ExtractiveGenerator:
         items = prepare(items)
         probabilities = self.model.probabilities(items)
         scores = self.model.section_scores(probabilities)
-        known = {spec.id for spec in layout.sections}
+        known = layout.section_ids
         none = self.model.classes.index(NONE)
         sex = patient(note_text).sex
         buckets: dict[str, list[str]] = {}

@@ -54,7 +54,7 @@ from reportgen.report import Code, Problem
 from reportgen.resources import shipped_model
 from reportgen.terminology.analysis import analyze
 from reportgen.terminology.index import Terminology
-from reportgen.terminology.ranking import NONESSENTIAL
+from reportgen.terminology.ranking import NONESSENTIAL, names_the_past
 from reportgen.terminology.terms import Hit
 
 MIN_COVERAGE = 0.67
@@ -84,8 +84,7 @@ _GENERIC = frozenset("time today any had pain problem problems issue issues symp
 _FINDING = re.compile(r"^R(?:7\d|8\d|9[0-4])")
 # ICD-10-CM chapter 20 (V00-Y99): external causes, not problems.
 _EXTERNAL_CAUSE = re.compile(r"^[VWXY]")
-# A code for a past or a relative's condition, and the words that make a problem one.
-_PAST_TITLE = re.compile(r"^(?:personal history|family history|old)\b|\bsequelae\b", re.I)
+# The words that make a problem a past or a relative's (the only problems a history code is for).
 _SAYS_PAST = re.compile(r"\b(?:history|hx|h/o|family|old|sequelae|status|post)\b", re.I)
 # Pregnancy (O) and perinatal (P) codes only when the problem says so ("smoking" is not O99.33).
 _CHAPTER_WORDS = {"O": re.compile(r"pregnan|obstetric|labou?r|deliver|postpartum|puerper|gestation|trimester", re.I),
@@ -784,7 +783,7 @@ def _best_hits(text: str, terminology: Terminology, k: int) -> tuple[Hit, ...]:
         needs = _CHAPTER_WORDS.get(hit.code[:1])
         if _EXTERNAL_CAUSE.match(hit.code) or (needs is not None and not needs.search(text)):
             continue
-        if _PAST_TITLE.search(hit.title) and not _SAYS_PAST.search(text):
+        if names_the_past(hit.title) and not _SAYS_PAST.search(text):
             continue  # "Personal history of diabetic foot ulcer" for a diabetic foot ulcer: said in the same words, but past
         # ICD-10-CM's code for the bare name covers it by definition, whatever its title says ("vertigo" is "Vertigo
         # NOS" under R42 "Dizziness and giddiness", not A88.1 "Epidemic vertigo").

@@ -183,6 +183,12 @@ def _combination(title: str) -> tuple[frozenset[str], frozenset[str]] | None:
     return frozenset(analyze(NONESSENTIAL.sub(" ", first))) - _NO_DETAIL, frozenset(analyze(second))
 
 
+def names_the_past(title: str) -> bool:
+    """A code for a past condition or a relative's ("Personal history of ...", "Old ...", "Family history of ...")."""
+    read = _title(title)
+    return read.past or read.family
+
+
 class _Title(NamedTuple):
     """What the preferences read in a title alone."""
 
