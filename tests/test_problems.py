@@ -93,6 +93,30 @@ def test_each_expansion_of_a_lay_word_can_cover_a_title_alone(terminology):
     assert code("chewing tobacco", terminology)[0].code.startswith("F17.22")
 
 
+@pytest.mark.parametrize("phrase", ["further a1c today", "partici- for participating in the study"])
+def test_an_expansion_or_respelling_of_one_word_does_not_name_the_whole_problem(terminology, phrase: str):
+    # "hemoglobin" of a1c's "hemoglobin a1c" covered D56.5 "Hemoglobin E-beta thalassemia"; the speller's "partial"
+    # for the cut-off "partici-" covered E88.11 "Partial lipodystrophy".
+    assert code(phrase, terminology) == []
+
+
+@pytest.mark.parametrize(("phrase", "first"), [("chf exacerbation", "I50.9"), ("lower back pain", "M54.50")])
+def test_an_expansion_names_its_term_among_the_problems_other_words(terminology, phrase: str, first: str):
+    assert code(phrase, terminology, 1)[0].code == first
+
+
+@pytest.mark.parametrize(("phrase", "first"), [("Right kidney stone", "N20.0"), ("Right ankle sprain", "S93.401"),
+                                               ("Bilateral carpal tunnel syndrome", "G56.03")])
+def test_a_side_counts_only_against_a_title_with_sides_and_the_same_side_comes_first(terminology, phrase: str, first: str):
+    assert code(phrase, terminology, 1)[0].code == first
+
+
+@pytest.mark.parametrize("phrase", ["right elbow", "left knee", "foot"])
+def test_a_body_site_alone_is_no_condition(terminology, phrase: str):
+    assert code(phrase, terminology) == []  # not "Other bursitis of elbow, right elbow"
+    assert code(f"{phrase} pain", terminology)[0].title.lower().startswith("pain in")
+
+
 def test_bare_names_get_the_code_icd10cm_lists_them_under(terminology):
     # "diabetes NOS" is an inclusion term of E11 (its unspecified code: E11.9); GERD is the reflux of a problem list.
     assert code("diabetes", terminology)[0].code == "E11.9"

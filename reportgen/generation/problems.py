@@ -578,6 +578,15 @@ def _condition_names() -> frozenset[frozenset[str]]:
     return _vocabulary()[0]
 
 
+def _sites() -> frozenset[str]:
+    """Body sites and their sides, as ICD-10-CM's titles end in them ("..., right elbow", "..., bilateral hips")."""
+    return _vocabulary()[2]
+
+
+_SIDES = frozenset({"right", "left", "bilateral", "side", "sided"})
+_SITE_SUFFIX = re.compile(r",\s+(?:right|left|bilateral)\s+([a-z]+)$")
+
+
 @lru_cache(maxsize=1)
 def _procedure_nouns() -> frozenset[str]:
     """The nouns ICD-10-CM's postprocedural states put before "status" ("Kidney transplant status", "Cataract
@@ -589,13 +598,14 @@ _STATUS_NOUN = re.compile(r"(?<!\bof )(?<!\band )\b(\w+) status\b")
 
 
 @lru_cache(maxsize=1)
-def _vocabulary() -> tuple[frozenset[frozenset[str]], frozenset[str]]:
-    """The condition names and the postprocedural status nouns of the shipped vocabularies, read in one pass
-    (built once, ~1 s)."""
+def _vocabulary() -> tuple[frozenset[frozenset[str]], frozenset[str], frozenset[str]]:
+    """The condition names, the postprocedural status nouns and the body sites of the shipped vocabularies, read
+    in one pass (built once, ~1 s)."""
     from reportgen.terminology.corpora import shipped_corpora
 
     names: set[frozenset[str]] = set()
     nouns: set[str] = set()
+    sites = set(_SIDES)
     for corpus in shipped_corpora():
         icd = corpus.source.system == "icd10cm"
         for term in corpus.terms:
@@ -607,7 +617,9 @@ def _vocabulary() -> tuple[frozenset[frozenset[str]], frozenset[str]]:
                     names.add(frozenset(stems))
                 if icd and _POSTPROCEDURAL.match(term.code):
                     nouns.update(m.group(1) for m in _STATUS_NOUN.finditer(name.lower()))
-    return frozenset(names), frozenset(nouns)
+            if icd and (site := _SITE_SUFFIX.search(term.title.lower())):
+                sites.update(_stems(site.group(1)))
+    return frozenset(names), frozenset(nouns), frozenset(sites)
 
 
 @lru_cache(maxsize=1)
@@ -768,17 +780,9 @@ def _best_hits(text: str, terminology: Terminology, k: int) -> tuple[Hit, ...]:
         hits = [nos, *(h for h in hits if h.code != nos.code)]
     if not hits:
         return ()
-    alternatives = [words]
-    if terminology.expander is not None:
-        # All expansions together, and each on its own: "smoking" is covered by "Nicotine dependence,
-        # cigarettes" through "nicotine dependence", not best by "... chewing tobacco" for sharing more words.
-        expander = terminology.expander
-        for expanded in (expander.expand(text), *expander.expansions(text)):
-            if terminology.speller is not None:  # in the index's spelling, as the search has it ("gastro-esophageal")
-                expanded = terminology.speller.correct(expanded)
-            if (extra_words := set(_stems(expanded)) - words) and extra_words not in alternatives:
-                alternatives.append(extra_words)
     ranked = []
+    alternatives = _alternatives(text, words, terminology)
+    said_sides = words & _SIDES
     for rank, hit in enumerate(hits):
         needs = _CHAPTER_WORDS.get(hit.code[:1])
         if _EXTERNAL_CAUSE.match(hit.code) or (needs is not None and not needs.search(text)):
@@ -790,17 +794,48 @@ def _best_hits(text: str, terminology: Terminology, k: int) -> tuple[Hit, ...]:
         coverage, extra = (1.0, 0) if hit is nos else _coverage(hit, alternatives)
         if _FINDING.match(hit.code) and extra and len(words) < 2:
             continue  # "Inconclusive mammogram" for "mammogram": a test alone is not a finding
+        if extra and words <= _sites():
+            continue  # "Other bursitis of elbow, right elbow" for "right elbow": a body site alone is no condition
         if coverage >= MIN_COVERAGE:
-            ranked.append(((-round(coverage, 2), hit is not nos, extra, not hit.billable, rank), hit))
+            # A title of the side the problem says before one without ("Right ankle sprain": S93.401, not S93.4)
+            other_side = bool(said_sides) and not said_sides & set(_stems(hit.title))
+            ranked.append(((-round(coverage, 2), hit is not nos, other_side, extra, not hit.billable, rank), hit))
     ranked.sort(key=lambda item: item[0])
     return tuple(hit for _, hit in ranked[:k])
 
 
+def _alternatives(text: str, words: set[str], terminology: Terminology) -> list[set[str]]:
+    """The problem's words as said, as the index spells them ("diabetis"), and as its expansions say them: all
+    together and each on its own ("smoking" is covered by "Nicotine dependence, cigarettes" through "nicotine
+    dependence", not best by "... chewing tobacco" for sharing more words). An expansion that shares a word with
+    the problem names only its term and stands beside the problem's other words ("further a1c today" is no
+    "Hemoglobin E-beta thalassemia" through "hemoglobin a1c"); one in other words stands for the whole problem, as
+    the old name said in new words ("chf exacerbation": "heart failure"). A word the speller changed is no name of
+    the problem by itself ("partici-" is no "Partial lipodystrophy")."""
+    spell = terminology.speller.correct if terminology.speller is not None else str
+    alternatives = [words, set(_stems(spell(text)))]
+    found = terminology.expander.found(text) if terminology.expander is not None else {}
+    terms = {term: {_stem(w) for w in _stems(term)} for term in found}
+    for term, expansions in found.items():
+        rest = {w for w in words if _stem(w) not in terms[term]}
+        for expansion in expansions:
+            said = set(_stems(spell(expansion)))
+            alternatives.append(rest | said if said & words else said)
+    if len(found) > 1:  # "htn and dm"
+        alternatives.append({w for w in words if not any(_stem(w) in stems for stems in terms.values())}
+                            | {w for expansions in found.values() for e in expansions for w in _stems(spell(e))})
+    return [a for i, a in enumerate(alternatives) if a and a not in alternatives[:i]]
+
+
 @lru_cache(maxsize=65536)
+def _stem(word: str) -> str:
+    """The word's stem as the terminology index stems it (Porter: "diabetic" and "diabetes" are "diabet")."""
+    return next(iter(analyze(word)), word)
+
+
 def _root(word: str) -> str:
-    """The word's stem as the terminology index stems it (Porter: "diabetic" and "diabetes" are "diabet"); a short
-    stem is the word itself ("plan" would match "planned", "medic" "medical")."""
-    root = next(iter(analyze(word)), word)
+    """`_stem`, but a short stem is the word itself ("plan" would match "planned", "medic" "medical")."""
+    root = _stem(word)
     return root if len(root) >= 6 else word
 
 
@@ -815,8 +850,11 @@ def _numbered_type(text: str) -> str:
 def _coverage(hit: Hit, alternatives: list[set[str]]) -> tuple[float, int]:
     title = set(_stems(hit.title))
     roots = {_root(w) for w in title}
+    sided = bool(title & _SIDES)
     best = 0.0
     for words in alternatives:
+        if not sided:  # a side the title has no place for is no part of it: "Right kidney stone", "Calculus of kidney"
+            words = words - _SIDES or words
         if words:  # a word said as the title says it, or in another form of it ("diabetic" foot ulcer, "Diabetes ...")
             best = max(best, sum(w in title or _root(w) in roots for w in words) / len(words))
     # Detail the title adds, less its nonessential parts ("... without esophagitis", "(benign)").

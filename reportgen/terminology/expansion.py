@@ -90,9 +90,9 @@ class Expander:
         stems = {term: frozenset(analyze(term)) for term in found}
         return [term for term in found if not any(stems[term] < other for other in stems.values())]
 
-    def expansions(self, query: str) -> list[str]:
-        """Each expansion of the terms found, once: "smoking" -> ["nicotine dependence", "tobacco use"]."""
-        return self._expansions(self._found(query))
+    def found(self, query: str) -> dict[str, tuple[str, ...]]:
+        """The terms found in the query and their expansions: "smoking" -> ("nicotine dependence", "tobacco use")."""
+        return {term: self.table[term] for term in self._found(query)}
 
     def _expansions(self, found: list[str]) -> list[str]:
         return list(dict.fromkeys(e for term in found for e in self.table[term]))
