@@ -1,10 +1,10 @@
-"""Vital signs as notes chart them."""
+"""Vital signs and medications as notes write them."""
 
 from __future__ import annotations
 
 import pytest
 
-from reportgen.generation.extract import vitals
+from reportgen.generation.extract import medications, vitals
 
 
 def signs(text: str) -> dict[str, str]:
@@ -24,3 +24,16 @@ def test_a_bare_t_is_a_temperature_only_before_a_body_temperature(text: str):
 
 def test_the_first_way_a_sign_is_written_is_kept():
     assert signs("Temp 98.4 F this morning; T 99.1 at noon") == {"temperature": "98.4"}
+
+
+@pytest.mark.parametrize(("text", "name"), [
+    ("I take insulin glargine 20 units at night.", "insulin glargine"),
+    ("vitamin D 1000 units daily", "vitamin D"),
+    ("ferrous sulfate 325 mg by mouth", "ferrous sulfate"),
+    ("losartan potassium 50 mg daily", "losartan potassium"),
+    ("take potassium 20 meq", "potassium"),
+    ("insulin 10 units before meals", "insulin"),
+])
+def test_a_drug_named_in_two_words_keeps_both(text: str, name: str):
+    [med] = medications(text)
+    assert med.name == name

@@ -32,9 +32,15 @@ _FREQ = (
     r"bid|tid|qid|qd|qhs|prn|as needed|every \d+ (?:hours|days)|at (?:night|bedtime)|in the morning|(?:a|per) day"
 )
 _ROUTE = r"by mouth|po|orally|iv|intravenously|subcutaneously|topically|inhaled|sublingually"
+_WORD = r"[A-Za-z][A-Za-z-]{2,}"
+# A drug named in two words: a kind of insulin or vitamin ("insulin glargine", "vitamin D3"), an acid or a salt
+# ("folic acid", "potassium chloride", "losartan potassium"); the one word before the dose would be "glargine".
+_NAME = (rf"(?:insulin|vitamin)\s+(?!\d+\s*{_DOSE_UNITS}\b)[A-Za-z0-9-]+|"
+         rf"{_WORD}\s+(?:acid|chloride|sulfate|citrate|carbonate|bicarbonate|gluconate|oxide|phosphate|succinate|"
+         rf"tartrate|besylate|hydrochloride|hcl|sodium|potassium)|{_WORD}")
 _MED = re.compile(
     # "lasix, 20 mg", "increase the lisinopril to 40 milligrams", "metformin at 500 mg"
-    rf"\b([A-Za-z][A-Za-z-]{{2,}})(?:,|\s+(?:to|at))?\s+(\d+(?:,\d{{3}})*(?:\.\d+)?\s*{_DOSE_UNITS})(?![A-Za-z])"
+    rf"\b({_NAME})(?:,|\s+(?:to|at))?\s+(\d+(?:,\d{{3}})*(?:\.\d+)?\s*{_DOSE_UNITS})(?![A-Za-z])"
     rf"(?:,?\s+({_ROUTE}))?(?:,?\s+({_FREQ})\b)?",
     re.I,
 )
@@ -73,8 +79,10 @@ def vitals(text: str) -> list[VitalSign]:
 def medications(text: str) -> list[Medication]:
     meds: dict[tuple[str, str], Medication] = {}
     for m in _MED.finditer(digits(text)):
-        name, dose, route, freq = m.group(1), " ".join(m.group(2).split()), m.group(3), m.group(4)
-        if name.lower() in _NOT_DRUGS:
+        name, dose, route, freq = " ".join(m.group(1).split()), " ".join(m.group(2).split()), m.group(3), m.group(4)
+        if name.split()[0].lower() in _NOT_DRUGS:  # "take potassium 20 meq": the salt is the drug
+            name = " ".join(name.split()[1:])
+        if not name or name.lower() in _NOT_DRUGS:
             continue
         key = (name.lower(), dose.lower())
         if key not in meds:
