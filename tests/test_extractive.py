@@ -82,6 +82,29 @@ def test_transcript_becomes_written_sections(layout, generator):
     assert len(body.split()) < 0.7 * len(text.split())
 
 
+SHORT_VISIT = """Doctor: What brings you in?
+Patient: I've had a sore throat and fever since Tuesday.
+Doctor: Any cough?
+Patient: No cough.
+Doctor: Let me take a look. Your tonsils are red and swollen with white patches, and the lymph nodes in your neck are tender.
+Doctor: The rapid strep test came back positive.
+Doctor: So you have strep throat. I'm going to prescribe amoxicillin 500 mg twice a day for ten days. Drink plenty of fluids.
+Patient: Thanks."""
+
+
+def test_a_short_visit_is_sorted_into_its_sections_not_filed_as_an_excerpt(layout, generator):
+    # As short as MTS-Dialog's excerpts, so the excerpt classifier takes it for one; the tagger finds its
+    # history, exam, results and plan.
+    texts = generator.sort(SHORT_VISIT, layout)
+    assert "tonsils" in texts["physical_exam"] and "strep test" in texts["results"]
+    assert any("amoxicillin" in texts.get(sid, "") for sid in ("assessment_plan", "plan", "instructions"))
+
+
+def test_an_excerpt_about_one_section_stays_under_it(layout, generator):
+    excerpt = "Doctor: Do you smoke?\nPatient: Yes, about a pack a day.\nDoctor: How about alcohol?\nPatient: A beer or two on weekends."
+    assert list(generator.sort(excerpt, layout)) == ["social_history"]
+
+
 def test_the_doctors_requests_to_tell_are_questions_not_content():
     """'So tell me about your diet.' asks; what the patient then says is the content."""
     items = sentences("[doctor] so tell me about your diet .\n[patient] i eat a lot of salty food .\n"
