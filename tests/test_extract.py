@@ -37,3 +37,7 @@ def test_the_first_way_a_sign_is_written_is_kept():
 def test_a_drug_named_in_two_words_keeps_both(text: str, name: str):
     [med] = medications(text)
     assert med.name == name
+
+
+def test_an_answer_before_a_dose_is_no_drug():
+    assert medications("Yes, 10 mg every morning.") == []

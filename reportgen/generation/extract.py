@@ -49,7 +49,8 @@ _NOT_DRUGS = frozenset(
     "take takes taking took about around over under than the and with from into onto that this your his her their "
     "increase increased decrease decreased start started continue continued dose dosage total additional extra "
     "another again give given prescribe prescribed was were had have has been about approximately only just "
-    "daily of to at on for by in is are be also plus up down back it them amount way".split()
+    "daily of to at on for by in is are be also plus up down back it them amount way "
+    "yes yeah yep no nope okay sure well".split()  # an answer before its dose: "Yes, 10 mg every morning."
 )
 
 _AGE = re.compile(r"\b(\d{1,3}|90\+)[- ](?:year|yr)s?[- ]old\b", re.I)
