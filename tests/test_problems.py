@@ -11,7 +11,7 @@ from reportgen.config import load_settings
 from reportgen.errors import RuntimeFailure
 from reportgen.evaluate import score_problems
 from reportgen.generation import problems
-from reportgen.generation.problems import SCORER_FORMAT, ProblemScorer, _procedures, code, find_problems, problem_candidates, shipped_scorer
+from reportgen.generation.problems import SCORER_FORMAT, ProblemScorer, _named, _procedures, code, find_problems, problem_candidates, shipped_scorer
 from reportgen.report import Code, Problem
 from reportgen.terminology.index import Terminology, open_terminology
 
@@ -180,6 +180,13 @@ def test_vocabulary_names_in_the_dialogue_are_candidates(terminology):
     assert {"kidney stone", "ankle sprain"} <= set(texts)
     assert texts["kidney stone"].problem.codes[0].code.startswith("N20")
     assert texts["kidney stone"].features["source=term"] == 1.0
+
+
+@pytest.mark.parametrize(("sentence", "named"), [("So you have strep throat.", ["strep throat"]),
+                                                ("I think you have a sinus infection.", ["sinus infection"]),
+                                                ("So you have to come back in a week.", []), ("You have a lot going on.", [])])
+def test_a_diagnosis_told_to_the_patient_is_named(sentence: str, named: list[str]):
+    assert [c.text for c in _named(sentence)] == named
 
 
 @pytest.mark.parametrize(("sentence", "procedures"), [

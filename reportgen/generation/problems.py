@@ -97,7 +97,8 @@ _NAMED = [
     re.compile(r"\bfrom an? (?P<p>[a-z][a-z0-9' -]{2,40}?) (?:standpoint|perspective)\b", re.I),
     re.compile(r"\b(?:I think (?:the patient has|you have|it's|this is)|I believe (?:the patient has|you have|it's)|"
                r"consistent with|diagnosis (?:here )?(?:is|of|would be)|diagnosed with|impression (?:is|of)(?: that)?|"
-               r"assessment is|what I see is|(?:the patient|you) (?:probably |actually |likely )?(?:has|have) (?=a |an )|"
+               r"assessment is|what I see is|"
+               r"\bso (?:the patient|you) (?:probably |actually |likely )?(?:has|have)(?=\s+(?!(?:to|been|had|got|any|no|not|some|the|that|this|it|your|a lot)\b))|"
                r"sounds like)\s+(?:(?:the patient|you) (?:probably |likely )?(?:has|have)\s+)?(?:(?:a|an|some|the|mild|moderate|severe)\s+)*"
                r"(?P<p>[a-z][a-z0-9' -]{2,50}?)" + _NAMED_END, re.I),
 ]
