@@ -100,6 +100,19 @@ def test_a_short_visit_is_sorted_into_its_sections_not_filed_as_an_excerpt(layou
     assert any("amoxicillin" in texts.get(sid, "") for sid in ("assessment_plan", "plan", "instructions"))
 
 
+def test_a_short_visit_with_a_parent_speaking_is_sorted_and_no_speaker_label_is_left(layout, generator):
+    visit = """Doctor: Hi there, what brings you and him in today?
+Mother: He's had a fever and ear pain for three days.
+Doctor: Any vomiting or diarrhea?
+Mother: No, but he's not eating much.
+Doctor: On exam his temperature is 38.9, and the right eardrum is red and bulging.
+Doctor: This is acute otitis media of the right ear. We'll start amoxicillin 400 mg twice a day for ten days.
+Mom: Okay, thank you."""
+    texts = generator.sort(visit, layout)
+    assert "eardrum" in texts["physical_exam"] and len(texts) >= 3
+    assert not any(re.search(r"\b(?:Mother|Mom):", text) for text in texts.values())
+
+
 def test_an_excerpt_about_one_section_stays_under_it(layout, generator):
     excerpt = "Doctor: Do you smoke?\nPatient: Yes, about a pack a day.\nDoctor: How about alcohol?\nPatient: A beer or two on weekends."
     assert list(generator.sort(excerpt, layout)) == ["social_history"]

@@ -24,6 +24,14 @@ def test_transcript_lines_become_sentences_with_speakers():
     assert is_transcript(items) and not is_transcript(sentences("No cough. He denies chest pain."))
 
 
+def test_a_relative_speaking_in_a_transcript_is_a_guest_but_a_written_family_history_is_text():
+    items = sentences("Doctor: What brings him in?\nMother: He's had a fever.\nDad: Since Sunday.\nDoctor: Okay.")
+    assert [(s.speaker, s.text) for s in items] == [
+        ("doctor", "What brings him in?"), ("guest", "He's had a fever."), ("guest", "Since Sunday."), ("doctor", "Okay.")]
+    note = sentences("FAMILY HISTORY\nMother: melanoma.\nFather: prostate cancer.")
+    assert [(s.speaker, s.text) for s in note][1:] == [(None, "Mother: melanoma."), (None, "Father: prostate cancer.")]
+
+
 def test_an_untagged_line_between_turns_continues_the_turn_before_it():
     items = sentences("Visit of today.\n[doctor] let's see .\nexamine you here .\n[patient] okay .\nSigned by the clinic.")
     assert [(s.speaker, s.turn, s.turn_start) for s in items] == [

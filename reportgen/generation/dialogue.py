@@ -1,6 +1,7 @@
 """A note as a sequence of sentences, each with who said it and where.
 
-Visit transcripts (`[doctor] ...`, `Doctor: ...`, `[patient_guest] ...`) become
+Visit transcripts (`[doctor] ...`, `Doctor: ...`, `[patient_guest] ...`, and a relative's `Mother: ...` among
+them) become
 one `Sentence` per sentence of each turn; plain notes become sentences with no
 speaker. Transcript tokenisation is undone here ("do n't" -> "don't",
 "i , i think" -> "I, I think") so every later step sees written text.
@@ -18,6 +19,11 @@ _SPEAKER = re.compile(
     r"^\s*(?:\[(?P<tag>[a-z_]+)\]|(?P<label>doctor|patient|clinician|provider|nurse|physician|dr|pt|guest[_ ]?\w*)\s*:)\s*",
     re.I,
 )
+# A relative, carer or interpreter speaking in a transcript ("Mother: He's had a fever for three days"): a guest.
+# Only where the note has doctor or patient turns too; in a written note "Mother: breast cancer at 52" is history.
+_RELATIVES = ("mother", "mom", "father", "dad", "parent", "caregiver", "carer", "wife", "husband", "spouse", "partner",
+              "son", "daughter", "sister", "brother", "grandmother", "grandfather", "family member", "interpreter")
+_RELATIVE = re.compile(rf"^\s*(?P<label>{'|'.join(_RELATIVES)})\s*:\s*", re.I)
 _ROLES = {"dr": "doctor", "pt": "patient", "clinician": "doctor", "provider": "doctor", "physician": "doctor", "nurse": "doctor"}
 # A sentence ends at . ! ? followed by space, unless the period belongs to a number or a title ("dr.").
 _SENTENCE_END = re.compile(r"(?<!\bdr\.)(?<!\bmr\.)(?<!\bms\.)(?<!\bmrs\.)(?<=[.!?])\s+(?=\S)", re.I)
@@ -62,13 +68,15 @@ def sentences(note_text: str) -> list[Sentence]:
 def _sentences(note_text: str) -> tuple[Sentence, ...]:
     lines = [line for line in note_text.splitlines() if line.strip()]
     tags = [_SPEAKER.match(line) for line in lines]
+    if sum(m is not None for m in tags) >= 2:
+        tags = [m or _RELATIVE.match(line) for m, line in zip(tags, lines)]
     last_tag = max((i for i, m in enumerate(tags) if m), default=-1)
     found: list[Sentence] = []
     speaker: str | None = None
     turn = -1
     for i, (line, m) in enumerate(zip(lines, tags)):
         if m:
-            speaker = _role(m.group("tag") or m.group("label"))
+            speaker = _role(m.groupdict().get("tag") or m.group("label"))
             line = line[m.end() :]
         elif i > last_tag:
             speaker = None
@@ -100,6 +108,6 @@ def untokenize(text: str) -> str:
 
 def _role(raw: str) -> str:
     raw = raw.lower()
-    if raw.startswith("guest") or raw.endswith("_guest"):
+    if raw.startswith("guest") or raw.endswith("_guest") or raw in _RELATIVES:
         return "guest"
     return _ROLES.get(raw, raw if raw in ("doctor", "patient") else "doctor")
