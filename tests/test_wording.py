@@ -32,6 +32,21 @@ def test_a_relative_speaking_in_a_transcript_is_a_guest_but_a_written_family_his
     assert [(s.speaker, s.text) for s in note][1:] == [(None, "Mother: melanoma."), (None, "Father: prostate cancer.")]
 
 
+def test_numbered_speakers_take_roles_by_who_asks():
+    items = sentences("Speaker 1: I have a rash.\nSpeaker 2: Where is it? Does it itch?\nSpeaker 1: On my arm. Yes.")
+    assert [s.speaker for s in items] == ["patient", "doctor", "doctor", "patient", "patient"]
+
+
+@pytest.mark.parametrize("line", ["[00:01:23] Doctor: Hello.", "00:01:23.5 - Doctor: Hello.", "Dr. Lee: Hello.", "Dr.: Hello."])
+def test_a_time_stamp_or_a_clinicians_name_before_the_label_is_not_text(line: str):
+    items = sentences(f"{line}\nPatient: Hi.")
+    assert (items[0].speaker, items[0].text) == ("doctor", "Hello.")
+
+
+def test_a_note_line_that_only_starts_like_a_label_stays_text():
+    assert [s.speaker for s in sentences("Patient states: she is better.\nBP: 120/80.")] == [None, None]
+
+
 def test_an_untagged_line_between_turns_continues_the_turn_before_it():
     items = sentences("Visit of today.\n[doctor] let's see .\nexamine you here .\n[patient] okay .\nSigned by the clinic.")
     assert [(s.speaker, s.turn, s.turn_start) for s in items] == [

@@ -14,9 +14,15 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
-# "[doctor]", "[patient_guest]", "Doctor:", "PT:", "Guest_family:" at the start of a line.
+# A transcription tool's time stamp before the speaker: "[00:01:23]", "00:01:23.5 -", "(01:23)".
+_STAMP = r"(?:[\[(]?\d{1,2}:\d{2}(?::\d{2})?(?:[.,]\d+)?[\])]?\s*-?\s*)?"
+# "[doctor]", "[patient_guest]", "Doctor:", "PT:", "Pt.:", "Guest_family:", a clinician by name ("Dr. Lee:", "Nurse
+# Kelly:"; the name capitalised, so "Patient states: ..." in a note stays text) at the start of a line.
 _SPEAKER = re.compile(
-    r"^\s*(?:\[(?P<tag>[a-z_]+)\]|(?P<label>doctor|patient|clinician|provider|nurse|physician|dr|pt|guest[_ ]?\w*)\s*:)\s*",
+    rf"^\s*{_STAMP}(?:\[(?P<tag>[a-z_]+)\]|"
+    r"(?:(?P<label>doctor|patient|clinician|provider|nurse|physician|dr|pt|guest[_ ]?\w*)\.?"
+    r"|(?P<named>doctor|dr\.?|nurse)(?:\s+(?-i:[A-Z][\w'-]*)){1,2}"
+    r"|(?P<numbered>speaker\s*\d+))\s*:)\s*",
     re.I,
 )
 # A relative, carer or interpreter speaking in a transcript ("Mother: He's had a fever for three days"): a guest.
@@ -71,12 +77,14 @@ def _sentences(note_text: str) -> tuple[Sentence, ...]:
     if sum(m is not None for m in tags) >= 2:
         tags = [m or _RELATIVE.match(line) for m, line in zip(tags, lines)]
     last_tag = max((i for i, m in enumerate(tags) if m), default=-1)
+    roles = _numbered_roles(lines, tags)
     found: list[Sentence] = []
     speaker: str | None = None
     turn = -1
     for i, (line, m) in enumerate(zip(lines, tags)):
         if m:
-            speaker = _role(m.groupdict().get("tag") or m.group("label"))
+            label = _label(m)
+            speaker = roles.get(label) or _role(label)
             line = line[m.end() :]
         elif i > last_tag:
             speaker = None
@@ -106,8 +114,25 @@ def untokenize(text: str) -> str:
     return text.strip()
 
 
+def _label(match: re.Match[str]) -> str:
+    """The speaker as the line names them: "doctor", "Dr.", "Speaker 1", "Mother"."""
+    return next(value for value in match.groupdict().values() if value)
+
+
+def _numbered_roles(lines: list[str], tags: list[re.Match[str] | None]) -> dict[str, str]:
+    """A speech-to-text tool's "Speaker 1", "Speaker 2" by role: the clinician is the one who asks the most
+    questions (on a tie, the first to speak, who opens the visit); the others speak as the patient."""
+    asked: dict[str, int] = {}
+    for line, m in zip(lines, tags):
+        if m is not None and m.groupdict().get("numbered"):
+            label = _label(m)
+            asked[label] = asked.get(label, 0) + line.count("?")
+    doctor = max(asked, key=lambda label: asked[label], default=None)  # max keeps the first of equals
+    return {label: "doctor" if label == doctor else "patient" for label in asked}
+
+
 def _role(raw: str) -> str:
-    raw = raw.lower()
+    raw = raw.lower().rstrip(".")
     if raw.startswith("guest") or raw.endswith("_guest") or raw in _RELATIVES:
         return "guest"
     return _ROLES.get(raw, raw if raw in ("doctor", "patient") else "doctor")
