@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from reportgen.generation.extract import medications, vitals
+from reportgen.generation.extract import allergies, medications, vitals
 
 
 def signs(text: str) -> dict[str, str]:
@@ -41,3 +41,8 @@ def test_a_drug_named_in_two_words_keeps_both(text: str, name: str):
 
 def test_an_answer_before_a_dose_is_no_drug():
     assert medications("Yes, 10 mg every morning.") == []
+
+
+def test_a_negative_filed_under_allergies_is_no_allergen():
+    assert allergies("", "No cough.") == []
+    assert allergies("", "Penicillin, sulfa") == ["Penicillin", "sulfa"]

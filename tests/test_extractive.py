@@ -113,6 +113,20 @@ Mom: Okay, thank you."""
     assert not any(re.search(r"\b(?:Mother|Mom):", text) for text in texts.values())
 
 
+@pytest.mark.parametrize("label", ["[00:00:02] Doctor:", "Dr. Lee:", "Speaker 1:"])
+def test_time_stamped_named_and_numbered_speakers_are_read_as_a_transcript(layout, generator, label: str):
+    patient = {"[00:00:02] Doctor:": "[00:00:05] Patient:", "Dr. Lee:": "Pt.:", "Speaker 1:": "Speaker 2:"}[label]
+    visit = "\n".join(f"{who} {said}" for who, said in [
+        (label, "Good morning, what brings you in today?"), (patient, "I've had a cough for two weeks."),
+        (label, "Do you smoke?"), (patient, "Yes, about a pack a day."),
+        (label, "On exam I hear wheezes in both lungs. Your oxygen saturation is 95%."),
+        (label, "I think you have acute bronchitis. I'll prescribe an albuterol inhaler.")])
+    texts = generator.sort(visit, layout)
+    body = " ".join(texts.values())
+    assert "wheezes" in texts["physical_exam"] and "acute bronchitis" in body
+    assert not re.search(r"Speaker|Dr\. Lee|Pt\.|\d\d:\d\d", body)
+
+
 def test_an_excerpt_about_one_section_stays_under_it(layout, generator):
     excerpt = "Doctor: Do you smoke?\nPatient: Yes, about a pack a day.\nDoctor: How about alcohol?\nPatient: A beer or two on weekends."
     assert list(generator.sort(excerpt, layout)) == ["social_history"]

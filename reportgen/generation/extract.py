@@ -62,6 +62,7 @@ _NKDA = re.compile(r"\b(?:nkda|no known (?:drug )?allergies|no (?:drug )?allergi
 _ENVIRONMENTAL = re.compile(r"\b(?:seasonal|season|pollen|hay fever|dust|mold|grass|trees?|ragweed|cats?|dogs?|"
                             r"pets?|environmental|spring|fall|allergy season)\b", re.I)
 _CLAUSE = re.compile(r"\b(?:is|are|was|has|have|had|takes?|reports?|denies|states?|the patient)\b", re.I)
+_NEGATED = re.compile(r"(?:no|none|not|denies|negative)\b", re.I)  # "No cough." filed under allergies is no allergen
 _ALLERGIC_TO = re.compile(r"\ballergic to ([a-z][a-z ,/-]{1,60}?)(?=[.;\n]|$| and (?:it|they|i|she|he)\b)", re.I)
 
 
@@ -99,7 +100,7 @@ def allergies(text: str, allergy_section: str = "") -> list[str]:
     found = [m.group(1).strip(" ,") for m in _ALLERGIC_TO.finditer(text)]
     if not found and allergy_section.strip():
         items = [item.strip(" .") for item in re.split(r"[,;\n]| and ", allergy_section)]
-        found = [item for item in items if item and len(item.split()) <= 4 and not _CLAUSE.search(item)]
+        found = [item for item in items if item and len(item.split()) <= 4 and not _CLAUSE.search(item) and not _NEGATED.match(item)]
     return list(dict.fromkeys(item for item in found if not _ENVIRONMENTAL.search(item)))
 
 
