@@ -126,6 +126,13 @@ def test_bare_names_get_the_code_icd10cm_lists_them_under(terminology):
     assert code("lumbar strain", terminology)[0].code.startswith("S39.01")
 
 
+def test_a_name_icd10cm_lists_with_and_without_chronic_gets_the_code_of_what_was_said(terminology):
+    # "Bronchitis NOS" is J40, "Chronic bronchitis" J42: read without "chronic" they were one name of two codes.
+    assert code("bronchitis", terminology)[0].code == "J40"
+    assert code("chronic bronchitis", terminology)[0].code == "J42"
+    assert code("chronic back pain", terminology)[0].code == "M54.9"  # no "chronic" name: looked up without it
+
+
 def test_a_bare_name_gets_its_code_though_the_title_says_it_in_other_words(terminology):
     # "Vertigo NOS" is under R42 "Dizziness and giddiness": a title sharing no word with the name is not left
     # out by the coverage floor for A88.1 "Epidemic vertigo" (a viral disease) to come first.

@@ -776,7 +776,7 @@ def _best_hits(text: str, terminology: Terminology, k: int) -> tuple[Hit, ...]:
     text = _numbered_type(text)
     hits = terminology.search(text, _CANDIDATE_HITS, "icd10cm")
     words = set(_stems(text))
-    nos = terminology.bare_name(text, _stems)
+    nos = terminology.bare_name(text, _name_stems) or terminology.bare_name(text, _stems)
     if nos is not None:
         hits = [nos, *(h for h in hits if h.code != nos.code)]
     if not hits:
@@ -863,11 +863,18 @@ def _coverage(hit: Hit, alternatives: list[set[str]]) -> tuple[float, int]:
     return best, extra
 
 
-def _stems(text: str, neutral: frozenset[str] = _NEUTRAL) -> list[str]:
+def _name_stems(text: str) -> list[str]:
+    """`_stems` keeping "chronic": ICD-10-CM lists "Bronchitis NOS" under J40 and "Chronic bronchitis" under J42, and
+    read alike the two names were one name of two codes, so neither was a bare name. (A name it does not list with
+    "chronic", "chronic back pain", is then looked up without it.)"""
+    return _stems(text, filler=_FILLER_WORDS - {"chronic"})
+
+
+def _stems(text: str, neutral: frozenset[str] = _NEUTRAL, filler: frozenset[str] = _FILLER_WORDS) -> list[str]:
     """Lower-case content words with a plural 's' dropped ('stones' ~ 'stone')."""
     out = []
     for word in _WORD.findall(text.lower()):
-        if word in _FILLER_WORDS or word in neutral:
+        if word in filler or word in neutral:
             continue
         out.append(word[:-1] if len(word) > 4 and word.endswith("s") and not word.endswith("ss") else word)
     return out
