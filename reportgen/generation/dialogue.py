@@ -1,8 +1,7 @@
 """A note as a sequence of sentences, each with who said it and where.
 
-Visit transcripts (`[doctor] ...`, `Doctor: ...`, `[patient_guest] ...`, and a relative's `Mother: ...` among
-them) become
-one `Sentence` per sentence of each turn; plain notes become sentences with no
+Visit transcripts (`[doctor] ...`, `Doctor: ...`, `[patient_guest] ...`, a relative's `Mother: ...` among them,
+`Speaker 1: ...`) become one `Sentence` per sentence of each turn; plain notes become sentences with no
 speaker. Transcript tokenisation is undone here ("do n't" -> "don't",
 "i , i think" -> "I, I think") so every later step sees written text.
 """

@@ -8,7 +8,8 @@ trained tagger and written as a note is written.
   back-channel and unanswered questions are left out; what is kept is put in
   written-note language (`generation.wording`).
 - A transcript that is an excerpt about one topic (`generation.excerpt`, in the same
-  model file) keeps its statements under that one section.
+  model file) keeps its statements under that one section; a short visit the excerpt
+  classifier takes for one (its sentences cover three of the report's divisions) is sorted.
 - An unheaded plain note keeps every sentence; the tagger only picks sections.
 
 Nothing is invented: every sentence of the report comes from the note, and the
