@@ -66,6 +66,7 @@ _WORD = re.compile(r"[a-z0-9]+")
 _BULLET = re.compile(r"^\s*(?:[-*•]|#+\s*\d*[.):]?|\d+[.)]|[a-z][.)])\s*", re.I)  # "#", "#2." too: problem-oriented notes
 _FILLER_WORDS = frozenset("the a an of and or with in on to for patient patient's his her their your my some this that "
                           "new chronic".split())
+_NAME_FILLER = _FILLER_WORDS - {"chronic"}  # `_name_stems`
 # Words a code title may add without being more specific than the problem said.
 _NEUTRAL = frozenset("essential primary unspecified other type disorder disease specified site mellitus "
                      "without complication complications initial encounter of and the in with to or due by "
@@ -584,6 +585,8 @@ def _sites() -> frozenset[str]:
     return _vocabulary()[2]
 
 
+# The words of a side as code titles write them (not the query reader's `understanding.SIDES`, whose "both" and "rt"
+# no title has).
 _SIDES = frozenset({"right", "left", "bilateral", "side", "sided"})
 _SITE_SUFFIX = re.compile(r",\s+(?:right|left|bilateral)\s+([a-z]+)$")
 
@@ -867,7 +870,7 @@ def _name_stems(text: str) -> list[str]:
     """`_stems` keeping "chronic": ICD-10-CM lists "Bronchitis NOS" under J40 and "Chronic bronchitis" under J42, and
     read alike the two names were one name of two codes, so neither was a bare name. (A name it does not list with
     "chronic", "chronic back pain", is then looked up without it.)"""
-    return _stems(text, filler=_FILLER_WORDS - {"chronic"})
+    return _stems(text, filler=_NAME_FILLER)
 
 
 def _stems(text: str, neutral: frozenset[str] = _NEUTRAL, filler: frozenset[str] = _FILLER_WORDS) -> list[str]:
