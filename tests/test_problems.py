@@ -126,6 +126,14 @@ def test_bare_names_get_the_code_icd10cm_lists_them_under(terminology):
     assert code("lumbar strain", terminology)[0].code.startswith("S39.01")
 
 
+def test_a_bare_name_said_in_an_abbreviation_or_lay_words_gets_its_code(terminology):
+    # "dm" expands to "diabetes mellitus", listed as "Diabetes NOS" under E11; its search's first billable title
+    # was E13.21 "Other specified diabetes mellitus with diabetic nephropathy".
+    assert code("dm", terminology)[0].code == "E11.9"
+    assert code("sugar diabetes", terminology)[0].code == "E11.9"
+    assert code("chf", terminology)[0].code.startswith("I50")
+
+
 def test_a_name_icd10cm_lists_with_and_without_chronic_gets_the_code_of_what_was_said(terminology):
     # "Bronchitis NOS" is J40, "Chronic bronchitis" J42: read without "chronic" they were one name of two codes.
     assert code("bronchitis", terminology)[0].code == "J40"

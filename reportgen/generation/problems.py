@@ -779,7 +779,7 @@ def _best_hits(text: str, terminology: Terminology, k: int) -> tuple[Hit, ...]:
     text = _numbered_type(text)
     hits = terminology.search(text, _CANDIDATE_HITS, "icd10cm")
     words = set(_stems(text))
-    nos = terminology.bare_name(text, _name_stems) or terminology.bare_name(text, _stems)
+    nos = _bare_name(text, terminology)
     if nos is not None:
         hits = [nos, *(h for h in hits if h.code != nos.code)]
     if not hits:
@@ -806,6 +806,18 @@ def _best_hits(text: str, terminology: Terminology, k: int) -> tuple[Hit, ...]:
             ranked.append(((-round(coverage, 2), hit is not nos, other_side, extra, not hit.billable, rank), hit))
     ranked.sort(key=lambda item: item[0])
     return tuple(hit for _, hit in ranked[:k])
+
+
+def _bare_name(text: str, terminology: Terminology) -> Hit | None:
+    """ICD-10-CM's code for the problem said as a bare name, or in the abbreviation or lay words of one ("dm",
+    "sugar diabetes": "diabetes mellitus", listed as "Diabetes NOS" under E11, not the first "Other specified
+    diabetes mellitus with ..." a search for its words brings). An abbreviation within more words is not the name."""
+    found = terminology.expander.found(text) if terminology.expander is not None else {}
+    whole = [e for term, expansions in found.items() if set(_stems(text)) <= set(_stems(term)) for e in expansions]
+    for name in (text, *whole):
+        if hit := terminology.bare_name(name, _name_stems) or terminology.bare_name(name, _stems):
+            return hit
+    return None
 
 
 def _alternatives(text: str, words: set[str], terminology: Terminology) -> list[set[str]]:
