@@ -4,13 +4,16 @@ from __future__ import annotations
 
 from types import SimpleNamespace
 
+import pytest
+
 from reportgen.config import load_settings
+from reportgen.errors import INPUT
 from reportgen.evaluate import same_problem
 from reportgen.generation.problems import Candidate
 from reportgen.layout import load_layout
 from reportgen.report import Code, Problem
 from reportgen.terminology.index import open_terminology
-from reportgen.training.problems import FOLDS, MOST, THRESHOLDS, by_number, cross_validated, reference_problems, shuffled, spread_report
+from reportgen.training.problems import FOLDS, MOST, THRESHOLDS, by_number, cross_validated, main, reference_problems, shuffled, spread_report
 
 
 def test_shuffled_partitions_are_fixed_by_their_seed_and_differ_from_the_numbered_one():
@@ -57,3 +60,12 @@ def test_reference_labels_name_the_problem_without_its_qualifiers_and_parts_that
     said = Problem(text="diabetes", codes=[Code(system="icd10cm", code="E11.9", title="Type 2 diabetes mellitus", source="t")])
     assert same_problem(said, diabetes)
     assert not same_problem(Problem(text="right knee pain", codes=[]), stone)
+
+
+def test_a_missing_data_file_is_one_line_and_its_exit_code(tmp_path, capsys):
+
+    with pytest.raises(SystemExit) as stop:
+        main(["--data", str(tmp_path / "train.csv"), "-o", str(tmp_path / "problems.json")])
+    assert stop.value.code == INPUT
+    err = capsys.readouterr().err
+    assert err.startswith("Error: cannot read") and err.count("\n") == 1 and not (tmp_path / "problems.json").exists()

@@ -25,10 +25,12 @@ from __future__ import annotations
 import argparse
 import hashlib
 import re
+import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from reportgen.errors import InputError, ReportgenError, RuntimeFailure
 from reportgen.evaluate import ProblemScore, same_problem, score_problems
 from reportgen.generation.problems import MAX_PROBLEMS, Candidate, ProblemScorer, _headlines, _terms, code, problem_candidates, scorer_path, select
 from reportgen.layout import Layout
@@ -250,17 +252,25 @@ def main(argv: Sequence[str] | None = None) -> None:
                         help="also cross-validate on N other partitions of the encounters and print how much the chosen "
                              "pair's figures move with the partition (the choice and the file do not change)")
     args = parser.parse_args(argv)
-    settings = load_settings()
-    # Surrogates seeded from the data (as the extractive model's training does): a refit on the same file
-    # labels the same text, so it writes the same scorer.
-    secret = hashlib.sha256(b"reportgen problem scorer surrogates\0" + args.data.read_bytes()).digest()
-    pipeline = replace(Pipeline.from_settings(settings, deidentify=False), deidentifier=build_deidentifier(settings.deid, secret=secret))
-    if pipeline.terminology is None:
-        raise SystemExit("the problem scorer needs the terminology index (reportgen terms index)")
-    print(f"de-identifying and drafting the encounters of {args.data.name} ...")
-    encounters = load_encounters(args.data, pipeline)
-    scorer = train(encounters, pipeline.layout, pipeline.terminology, repeats=args.repeats)
-    atomic_write(args.output, scorer.to_json().encode())
+    try:
+        try:
+            data = args.data.read_bytes()
+        except OSError as e:
+            raise InputError(f"cannot read {args.data} ({e.strerror}).", "Pass ACI-Bench's train.csv with --data.") from None
+        settings = load_settings()
+        # Surrogates seeded from the data (as the extractive model's training does): a refit on the same file
+        # labels the same text, so it writes the same scorer.
+        secret = hashlib.sha256(b"reportgen problem scorer surrogates\0" + data).digest()
+        pipeline = replace(Pipeline.from_settings(settings, deidentify=False), deidentifier=build_deidentifier(settings.deid, secret=secret))
+        if pipeline.terminology is None:
+            raise RuntimeFailure("the problem scorer needs the terminology index.", "Build it with `reportgen terms index`.")
+        print(f"de-identifying and drafting the encounters of {args.data.name} ...")
+        encounters = load_encounters(args.data, pipeline)
+        scorer = train(encounters, pipeline.layout, pipeline.terminology, repeats=args.repeats)
+        atomic_write(args.output, scorer.to_json().encode())
+    except ReportgenError as e:
+        print(f"Error: {e}", file=sys.stderr)
+        raise SystemExit(e.exit_code) from None
     print(f"wrote {args.output}")
 
 
