@@ -44,17 +44,34 @@ def test_a_problem_oriented_line_lists_the_problem_before_its_dash_or_colon(term
                         "Asthma": "J45.909"}
 
 
+def test_a_line_of_sentences_is_named_by_its_first_and_a_title_ends_none(terminology):
+    found = find_problems(["Hypertension. Continue lisinopril 20 mg daily.\nMr. Lee has gout."], "The joint pain. Probably two days ago.",
+                          terminology, scorer=KEEP_ALL)
+    texts = {p.text for p in found}
+    assert {"Hypertension", "The joint pain"} <= texts  # was neither: a verb or a time in the line's other sentence
+    assert not any(t.startswith(("Mr", "Probably", "Continue")) for t in texts)
+    complaint = find_problems([], "It's her right upper arm. She fell.", terminology, scorer=KEEP_ALL)
+    assert not complaint  # a clause is no problem's name (it was M79.621, pain in right upper arm)
+
+
 def test_a_headline_that_says_how_the_problem_is_lists_the_problem(terminology):
     assessment = "1. Hypertension, not at goal.\n2. Hypothyroidism, stable on levothyroxine; TSH 2.1.\n3. Kidney stone, right side."
     problems = {p.text: p.codes[0].code if p.codes else None for p in find_problems([assessment], "", terminology)}
     assert problems == {"Hypertension": "I10", "Hypothyroidism": "E03.9", "Kidney stone, right side": "N20.0"}
 
 
-@pytest.mark.parametrize(("phrase", "first"), [("foot ulcer", "L97.509"), ("diabetic foot ulcer", "E13.621"), ("hyperglycemia", "R73.9")])
+@pytest.mark.parametrize(("phrase", "first"), [("foot ulcer", "L97.509"), ("diabetic foot ulcer", "E11.621"), ("hyperglycemia", "R73.9")])
 def test_a_combination_code_needs_both_its_conditions_said(terminology, phrase: str, first: str):
-    """Not E13.621 "... diabetes mellitus with foot ulcer" for a foot ulcer, nor "Personal history of diabetic foot
+    """Not E11.621 "... diabetes mellitus with foot ulcer" for a foot ulcer, nor "Personal history of diabetic foot
     ulcer" for a diabetic one ("diabetic" is a form of "diabetes")."""
     assert code(phrase, terminology, 1)[0].code == first
+
+
+@pytest.mark.parametrize(("phrase", "first"), [("diabetic retinopathy", "E11.31"), ("iddm", "E10.9"), ("type 1 diabetes", "E10.9"), ("gestational diabetes", "O24.4")])
+def test_diabetes_of_no_stated_kind_is_type_2(terminology, phrase: str, first: str):
+    # ICD-10-CM guideline I.C.4.a.2; not E13 "Other specified diabetes mellitus ...", E09 "Drug or chemical induced
+    # ...", nor H35.2 "Other non-diabetic proliferative retinopathy" (a title's "non-diabetic" says no diabetes).
+    assert code(phrase, terminology, 1)[0].code.startswith(first)
 
 
 def test_context_keeps_negated_possible_history_and_family_apart(terminology):
@@ -115,6 +132,13 @@ def test_a_side_counts_only_against_a_title_with_sides_and_the_same_side_comes_f
 def test_a_body_site_alone_is_no_condition(terminology, phrase: str):
     assert code(phrase, terminology) == []  # not "Other bursitis of elbow, right elbow"
     assert code(f"{phrase} pain", terminology)[0].title.lower().startswith("pain in")
+
+
+@pytest.mark.parametrize("phrase", ["sprain", "epidural"])
+def test_an_injury_said_without_its_site_gets_no_sites_code(terminology, phrase: str):
+    assert code(phrase, terminology) == []  # not S23.41 "Sprain of ribs", S06.4X0 "Epidural hemorrhage ..."
+    assert code("ankle sprain", terminology)[0].code.startswith("S93.4")
+    assert code("concussion", terminology)[0].code.startswith("S06.0")  # the injury's name is its site
 
 
 def test_bare_names_get_the_code_icd10cm_lists_them_under(terminology):

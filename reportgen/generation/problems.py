@@ -76,20 +76,27 @@ _NEUTRAL = frozenset("essential primary unspecified other type disorder disease 
 _NAME_NEUTRAL = _NEUTRAL - {"disease", "disorder", "type", "complication", "complications"}
 _VERBS = re.compile(r"\b(?:will|we|i|you|is|are|was|were|has|have|had|continue|start|order|recommend|discussed|"
                     r"reports|denies|states|should|would|can|could|please|ordered|prescribed|referred|scheduled|"
-                    r"started)\b", re.I)
+                    r"started|(?:it|he|she|that|there)['\u2019]s)\b", re.I)
 # Words that name no problem on their own ("at this time", "any", "the pain").
 _GENERIC = frozenset("time today any had pain problem problems issue issues symptom symptoms condition things thing "
                      "stuff something everything anything nothing well fine good better worse right left one two "
                      "first second last next other standpoint perspective so yes no okay ok yeah long while".split())
 # Abnormal findings of examinations and tests without a diagnosis (R70-R94): each names a result.
 _FINDING = re.compile(r"^R(?:7\d|8\d|9[0-4])")
+_INJURY = re.compile(r"^S\d")  # injuries by body region: each code names its site
 # ICD-10-CM chapter 20 (V00-Y99): external causes, not problems.
 _EXTERNAL_CAUSE = re.compile(r"^[VWXY]")
 # The words that make a problem a past or a relative's (the only problems a history code is for).
 _SAYS_PAST = re.compile(r"\b(?:history|hx|h/o|family|old|sequelae|status|post)\b", re.I)
-# Pregnancy (O) and perinatal (P) codes only when the problem says so ("smoking" is not O99.33).
-_CHAPTER_WORDS = {"O": re.compile(r"pregnan|obstetric|labou?r|deliver|postpartum|puerper|gestation|trimester", re.I),
-                  "P": re.compile(r"newborn|neonat|perinatal|fetus|fetal|prematur", re.I)}
+# Codes only for a problem that says what they are for (by code prefix): pregnancy (O) and perinatal (P) codes
+# ("smoking" is not O99.33); diabetes of a kind other than type 2, since diabetes of no stated type is type 2
+# (ICD-10-CM guideline I.C.4.a.2: "diabetic foot ulcer" is E11.621, not E13.621 "Other specified diabetes ...").
+_SAID_FOR = {"O": re.compile(r"pregnan|obstetric|labou?r|deliver|postpartum|puerper|gestation|trimester", re.I),
+             "P": re.compile(r"newborn|neonat|perinatal|fetus|fetal|prematur", re.I),
+             "E08": re.compile(r"\b(?:due to|underlying|secondary)\b", re.I),
+             "E09": re.compile(r"\b(?:drug|chemical|steroid|induced)\b", re.I),
+             "E10": re.compile(r"\b(?:type 1|juvenile|insulin[- ]dependent)\b", re.I),
+             "E13": re.compile(r"\b(?:other|secondary|specified|pancrea\w*)\b", re.I)}
 _NAMED_END = r"(?=\s*(?:[,.;:?!]|$|\band\s+(?:i|we|you|the patient)\b|\b(?:standpoint|perspective|we|i|i'm|you|it|that|which|is|are|was|has|so|because|but)\b))"
 _NAMED = [
     re.compile(r"\b(?:for|regarding|in terms of|with regards? to|as for|as far as)\s+(?:(?:the patient's|your|his|her|their|the|this|that)\s+)?"
@@ -404,6 +411,11 @@ _HEAD = re.compile(r"^(?P<name>[^:;,.\s][^:;.]{0,60}?)(?:\s+[-\u2013\u2014]+\s+|
 _HEADLINE_HEAD = re.compile(r"^([^,;]{3,60}?)\s*[,;]")
 
 
+# A line's first sentence names its problem ("The joint pain. Probably two days ago", "Hypertension. Continue lisinopril.").
+# Not after a title's abbreviation ("Mr. Lee").
+_SENTENCE_END = re.compile(r"(?<=[a-z0-9)])(?<!\bM[rs])(?<!\bMrs)(?<!\bDr)(?<!\bSt)(?<!\bvs)\.\s+(?=[A-Z])")
+
+
 def _headlines(text: str, max_lines: int | None = None, source: str = "headline") -> list[_Candidate]:
     """Short lines that are a problem's name ("1. CHF.", "Hypertension:"). Only the lines of an assessment
     written as lines are headlines that are always listed; a chief complaint or a one-line section (a
@@ -411,7 +423,7 @@ def _headlines(text: str, max_lines: int | None = None, source: str = "headline"
     found = []
     listed = source == "headline" and sum(bool(line.strip()) for line in text.splitlines()) > 1
     for line in text.splitlines():
-        item = _BULLET.sub("", line.strip()).strip().rstrip(".:;")
+        item = _SENTENCE_END.split(_BULLET.sub("", line.strip()).strip(), maxsplit=1)[0].rstrip(".:;")
         if not item or (line.strip().startswith(("•", "-", "*")) and ":" in item[:40]):
             continue  # "• Medical Reasoning: ..." belongs to the problem above
         if (head := _HEAD.match(item)) and not _VERBS.search(head["name"]):
@@ -779,25 +791,28 @@ def _best_hits(text: str, terminology: Terminology, k: int) -> tuple[Hit, ...]:
     text = _numbered_type(text)
     hits = terminology.search(text, _CANDIDATE_HITS, "icd10cm")
     words = set(_stems(text))
-    nos = _bare_name(text, terminology)
+    found = terminology.expander.found(text) if terminology.expander is not None else {}
+    nos = _bare_name(text, found, terminology)
     if nos is not None:
         hits = [nos, *(h for h in hits if h.code != nos.code)]
     if not hits:
         return ()
     ranked = []
-    alternatives = _alternatives(text, words, terminology)
+    alternatives = _alternatives(text, words, found, terminology)
+    said = " ".join([text, *(e for expansions in found.values() for e in expansions)])  # "iddm" says "type 1"
     said_sides = words & _SIDES
     for rank, hit in enumerate(hits):
-        needs = _CHAPTER_WORDS.get(hit.code[:1])
-        if _EXTERNAL_CAUSE.match(hit.code) or (needs is not None and not needs.search(text)):
+        needs = _SAID_FOR.get(hit.code[:1]) or _SAID_FOR.get(hit.code[:3])
+        if _EXTERNAL_CAUSE.match(hit.code) or (needs is not None and not needs.search(said)):
             continue
         if names_the_past(hit.title) and not _SAYS_PAST.search(text):
             continue  # "Personal history of diabetic foot ulcer" for a diabetic foot ulcer: said in the same words, but past
         # ICD-10-CM's code for the bare name covers it by definition, whatever its title says ("vertigo" is "Vertigo
         # NOS" under R42 "Dizziness and giddiness", not A88.1 "Epidemic vertigo").
         coverage, extra = (1.0, 0) if hit is nos else _coverage(hit, alternatives)
-        if _FINDING.match(hit.code) and extra and len(words) < 2:
-            continue  # "Inconclusive mammogram" for "mammogram": a test alone is not a finding
+        if extra and len(words) < 2 and (_FINDING.match(hit.code) or _INJURY.match(hit.code)):
+            continue  # "Inconclusive mammogram" for "mammogram", "Sprain of ribs" for "sprain": a test alone is no
+            # finding, an injury said without its site none of ICD-10-CM's injuries by body region (S00-S99)
         if extra and words <= _sites():
             continue  # "Other bursitis of elbow, right elbow" for "right elbow": a body site alone is no condition
         if coverage >= MIN_COVERAGE:
@@ -808,11 +823,11 @@ def _best_hits(text: str, terminology: Terminology, k: int) -> tuple[Hit, ...]:
     return tuple(hit for _, hit in ranked[:k])
 
 
-def _bare_name(text: str, terminology: Terminology) -> Hit | None:
+def _bare_name(text: str, found: dict[str, tuple[str, ...]], terminology: Terminology) -> Hit | None:
     """ICD-10-CM's code for the problem said as a bare name, or in the abbreviation or lay words of one ("dm",
     "sugar diabetes": "diabetes mellitus", listed as "Diabetes NOS" under E11, not the first "Other specified
-    diabetes mellitus with ..." a search for its words brings). An abbreviation within more words is not the name."""
-    found = terminology.expander.found(text) if terminology.expander is not None else {}
+    diabetes mellitus with ..." a search for its words brings). An abbreviation within more words is not the name.
+    `found`: the terms of `text` the expander knows, and their expansions."""
     whole = [e for term, expansions in found.items() if set(_stems(text)) <= set(_stems(term)) for e in expansions]
     for name in (text, *whole):
         if hit := terminology.bare_name(name, _name_stems) or terminology.bare_name(name, _stems):
@@ -820,7 +835,7 @@ def _bare_name(text: str, terminology: Terminology) -> Hit | None:
     return None
 
 
-def _alternatives(text: str, words: set[str], terminology: Terminology) -> list[set[str]]:
+def _alternatives(text: str, words: set[str], found: dict[str, tuple[str, ...]], terminology: Terminology) -> list[set[str]]:
     """The problem's words as said, as the index spells them ("diabetis"), and as its expansions say them: all
     together and each on its own ("smoking" is covered by "Nicotine dependence, cigarettes" through "nicotine
     dependence", not best by "... chewing tobacco" for sharing more words). An expansion that shares a word with
@@ -830,7 +845,6 @@ def _alternatives(text: str, words: set[str], terminology: Terminology) -> list[
     the problem by itself ("partici-" is no "Partial lipodystrophy")."""
     spell = terminology.speller.correct if terminology.speller is not None else str
     alternatives = [words, set(_stems(spell(text)))]
-    found = terminology.expander.found(text) if terminology.expander is not None else {}
     terms = {term: {_stem(w) for w in _stems(term)} for term in found}
     for term, expansions in found.items():
         rest = {w for w in words if _stem(w) not in terms[term]}
@@ -863,8 +877,12 @@ def _numbered_type(text: str) -> str:
     """"Diabetes type II", "type two diabetes" as ICD-10-CM writes them: "type 2"."""
     return _TYPE.sub(lambda m: f"type {_TYPE_NUMBERS[m.group(1).lower()]}", text)
 
+# A word a title denies ("Other non-diabetic proliferative retinopathy") covers nothing of a problem that does not.
+_DENIED = re.compile(r"\bnon-\w+", re.I)
+
+
 def _coverage(hit: Hit, alternatives: list[set[str]]) -> tuple[float, int]:
-    title = set(_stems(hit.title))
+    title = set(_stems(hit.title if "non" in alternatives[0] else _DENIED.sub(" ", hit.title)))
     roots = {_root(w) for w in title}
     sided = bool(title & _SIDES)
     best = 0.0
