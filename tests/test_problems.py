@@ -128,6 +128,13 @@ def test_a_side_counts_only_against_a_title_with_sides_and_the_same_side_comes_f
     assert code(phrase, terminology, 1)[0].code == first
 
 
+def test_a_bare_name_said_with_its_side_gets_that_sides_code_of_the_name(terminology):
+    # "Acute otitis media NOS" is under H66.9; H65.01 "Acute serous otitis media, right ear" holds every word said
+    # but a kind (serous) nobody said.
+    assert code("acute otitis media of the right ear", terminology)[0].code == "H66.91"
+    assert code("left otitis media", terminology)[0].code == "H66.92"
+
+
 @pytest.mark.parametrize("phrase", ["right elbow", "left knee", "foot"])
 def test_a_body_site_alone_is_no_condition(terminology, phrase: str):
     assert code(phrase, terminology) == []  # not "Other bursitis of elbow, right elbow"

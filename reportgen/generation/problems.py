@@ -792,7 +792,7 @@ def _best_hits(text: str, terminology: Terminology, k: int) -> tuple[Hit, ...]:
     hits = terminology.search(text, _CANDIDATE_HITS, "icd10cm")
     words = set(_stems(text))
     found = terminology.expander.found(text) if terminology.expander is not None else {}
-    nos = _bare_name(text, found, terminology)
+    nos = _bare_name(text, found, terminology) or _sided_bare_name(text, words, hits, terminology)
     if nos is not None:
         hits = [nos, *(h for h in hits if h.code != nos.code)]
     if not hits:
@@ -833,6 +833,21 @@ def _bare_name(text: str, found: dict[str, tuple[str, ...]], terminology: Termin
         if hit := terminology.bare_name(name, _name_stems) or terminology.bare_name(name, _stems):
             return hit
     return None
+
+
+def _sided_bare_name(text: str, words: set[str], hits: list[Hit], terminology: Terminology) -> Hit | None:
+    """A bare name said with a side and a site ("acute otitis media of the right ear", listed as "Acute otitis media
+    NOS" under H66.9): the code of that side under the name's code, where the search found one (H66.91 "Otitis media,
+    unspecified, right ear", not H65.01 "Acute serous otitis media, right ear" for holding every word said)."""
+    sides = words & _SIDES
+    named = terminology.bare_name(text, _unsided_stems) if sides else None
+    if named is None:
+        return None
+    return next((h for h in hits if h.code.startswith(named.code) and h.billable and sides <= set(_stems(h.title))), None)
+
+
+def _unsided_stems(text: str) -> list[str]:
+    return [w for w in _stems(text) if w not in _SIDES and w not in _sites()]
 
 
 def _alternatives(text: str, words: set[str], found: dict[str, tuple[str, ...]], terminology: Terminology) -> list[set[str]]:
