@@ -163,6 +163,8 @@ def test_a_bare_name_said_in_an_abbreviation_or_lay_words_gets_its_code(terminol
     assert code("dm", terminology)[0].code == "E11.9"
     assert code("sugar diabetes", terminology)[0].code == "E11.9"
     assert code("chf", terminology)[0].code.startswith("I50")
+    # Not C17.9 (small intestine) nor C78.00 (secondary, of the lung): "Lung cancer NOS" is under C34.9.
+    assert code("non-small cell lung cancer", terminology)[0].code == code("nsclc", terminology)[0].code == "C34.90"
 
 
 def test_a_name_icd10cm_lists_with_and_without_chronic_gets_the_code_of_what_was_said(terminology):
