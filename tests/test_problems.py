@@ -157,6 +157,23 @@ def test_bare_names_get_the_code_icd10cm_lists_them_under(terminology):
     assert code("lumbar strain", terminology)[0].code.startswith("S39.01")
 
 
+@pytest.mark.parametrize(("phrase", "first"), [
+    ("plantar fasciitis", "M72.2"),  # an inclusion term of "Plantar fascial fibromatosis"; was no code
+    ("acute kidney injury", "N17.9"),  # "Acute kidney injury (nontraumatic)"; was no code
+    ("coronary artery disease", "I25.10"),  # "Coronary (artery) disease" under I25.1; was I25.41 Coronary artery aneurysm
+    ("epilepsy", "G40.909"),  # not G40.802 through "Other epilepsy NOS"
+    ("nausea", "R11.0"),  # "Nausea without vomiting" says no vomiting: nausea and vomiting stays R11.2
+    ("nausea and vomiting", "R11.2"),
+])
+def test_a_problem_icd10cm_lists_as_an_inclusion_term_gets_that_code(terminology, phrase: str, first: str):
+    assert code(phrase, terminology)[0].code == first
+
+
+def test_an_acronym_inclusion_term_names_only_a_problem_in_capitals(terminology):
+    assert code("PRES", terminology)[0].code == "I67.83"  # posterior reversible encephalopathy syndrome
+    assert code("pres", terminology) == []  # a clipped word ("pres-") of talk
+
+
 def test_a_bare_name_said_in_an_abbreviation_or_lay_words_gets_its_code(terminology):
     # "dm" expands to "diabetes mellitus", listed as "Diabetes NOS" under E11; its search's first billable title
     # was E13.21 "Other specified diabetes mellitus with diabetic nephropathy".

@@ -801,6 +801,10 @@ def _best_hits(text: str, terminology: Terminology, k: int) -> tuple[Hit, ...]:
     alternatives = _alternatives(text, words, found, terminology)
     said = " ".join([text, *(e for expansions in found.values() for e in expansions)])  # "iddm" says "type 1"
     said_sides = words & _SIDES
+    listed = _listed_under(text, hits)
+    for category in [h for h in hits if h.code in listed and not h.billable]:
+        if not any(h.billable and h.code.startswith(category.code) for h in hits):  # its codes, by its title's words
+            hits = [*hits, *(h for h in terminology.search(category.title, _CANDIDATE_HITS, "icd10cm") if h.code.startswith(category.code))]
     for rank, hit in enumerate(hits):
         needs = _SAID_FOR.get(hit.code[:1]) or _SAID_FOR.get(hit.code[:3])
         if _EXTERNAL_CAUSE.match(hit.code) or (needs is not None and not needs.search(said)):
@@ -809,7 +813,9 @@ def _best_hits(text: str, terminology: Terminology, k: int) -> tuple[Hit, ...]:
             continue  # "Personal history of diabetic foot ulcer" for a diabetic foot ulcer: said in the same words, but past
         # ICD-10-CM's code for the bare name covers it by definition, whatever its title says ("vertigo" is "Vertigo
         # NOS" under R42 "Dizziness and giddiness", not A88.1 "Epidemic vertigo").
-        coverage, extra = (1.0, 0) if hit is nos else _coverage(hit, alternatives)
+        named = hit is nos or hit.code.startswith(listed)
+        coverage, extra = (1.0, 0) if hit is nos or hit.code in listed else _coverage(hit, alternatives)
+        coverage = 1.0 if named else coverage
         if extra and len(words) < 2 and (_FINDING.match(hit.code) or _INJURY.match(hit.code)):
             continue  # "Inconclusive mammogram" for "mammogram", "Sprain of ribs" for "sprain": a test alone is no
             # finding, an injury said without its site none of ICD-10-CM's injuries by body region (S00-S99)
@@ -818,9 +824,36 @@ def _best_hits(text: str, terminology: Terminology, k: int) -> tuple[Hit, ...]:
         if coverage >= MIN_COVERAGE:
             # A title of the side the problem says before one without ("Right ankle sprain": S93.401, not S93.4)
             other_side = bool(said_sides) and not said_sides & set(_stems(hit.title))
-            ranked.append(((-round(coverage, 2), hit is not nos, other_side, extra, not hit.billable, rank), hit))
+            # A code whose inclusion term the problem is, or a child of it ("coronary artery disease", listed as
+            # "Coronary (artery) disease" under I25.1): billable first, then the child that adds least (I25.10).
+            ranked.append(((-round(coverage, 2), not named, other_side, named and not hit.billable, extra, not hit.billable, rank), hit))
     ranked.sort(key=lambda item: item[0])
     return tuple(hit for _, hit in ranked[:k])
+
+
+def _listed_under(text: str, hits: Sequence[Hit]) -> tuple[str, ...]:
+    """The codes among `hits` that list the problem, as said, among their inclusion terms ("plantar fasciitis" under
+    M72.2 "Plantar fascial fibromatosis", "acute kidney injury" under N17.9 "Acute kidney failure, unspecified"); a
+    word in parentheses may be said or not ("Coronary (artery) disease"). An acronym is one only in capitals ("PRES"
+    under I67.83, not a clipped "pres")."""
+    said = frozenset(_name_stems(text))
+    return tuple(hit.code for hit in hits
+                 if said and any(said in _wording_keys(w) for w in hit.wordings if text.isupper() or not w.isupper()))
+
+
+@lru_cache(maxsize=65536)
+def _wording_keys(wording: str) -> tuple[frozenset[str], ...]:
+    """A wording's words as a name (`_name_stems`) without its parenthesised ones, and with them; none for the
+    wording of another kind ("Other epilepsy NOS"), and none of what it says is absent ("Nausea without vomiting")."""
+    if _OTHER.search(wording):
+        return ()
+    wording = _ABSENT_PART.sub(" ", wording)
+    return frozenset(_name_stems(_PARENTHESISED.sub(" ", wording))), frozenset(_name_stems(wording))
+
+
+_PARENTHESISED = re.compile(r"\([^)]*\)")
+_OTHER = re.compile(r"\bother\b", re.I)
+_ABSENT_PART = re.compile(r"\bwithout\b.*", re.I)
 
 
 def _bare_name(text: str, found: dict[str, tuple[str, ...]], terminology: Terminology) -> Hit | None:
