@@ -169,6 +169,11 @@ def test_a_problem_icd10cm_lists_as_an_inclusion_term_gets_that_code(terminology
     assert code(phrase, terminology)[0].code == first
 
 
+@pytest.mark.parametrize(("phrase", "first"), [("syncope", "R55"), ("hyponatremia", "E87.1"), ("dizziness", "R42")])
+def test_a_title_that_lists_another_condition_beside_the_problem_adds_nothing_to_it(terminology, phrase: str, first: str):
+    assert code(phrase, terminology)[0].code == first  # "Syncope and collapse", not R05.4 "Cough syncope"
+
+
 def test_an_acronym_inclusion_term_names_only_a_problem_in_capitals(terminology):
     assert code("PRES", terminology)[0].code == "I67.83"  # posterior reversible encephalopathy syndrome
     assert code("pres", terminology) == []  # a clipped word ("pres-") of talk

@@ -925,6 +925,7 @@ def _numbered_type(text: str) -> str:
     """"Diabetes type II", "type two diabetes" as ICD-10-CM writes them: "type 2"."""
     return _TYPE.sub(lambda m: f"type {_TYPE_NUMBERS[m.group(1).lower()]}", text)
 
+_AND_PART = re.compile(r"\band\b[^,;]*", re.I)
 # A word a title denies ("Other non-diabetic proliferative retinopathy") covers nothing of a problem that does not.
 _DENIED = re.compile(r"\bnon-\w+", re.I)
 
@@ -939,8 +940,9 @@ def _coverage(hit: Hit, alternatives: list[set[str]]) -> tuple[float, int]:
             words = words - _SIDES or words
         if words:  # a word said as the title says it, or in another form of it ("diabetic" foot ulcer, "Diabetes ...")
             best = max(best, sum(w in title or _root(w) in roots for w in words) / len(words))
-    # Detail the title adds, less its nonessential parts ("... without esophagitis", "(benign)").
-    extra = len(set(_stems(NONESSENTIAL.sub(" ", hit.title))) - set().union(*alternatives) - _NEUTRAL)
+    # Detail the title adds, less its nonessential parts ("... without esophagitis", "(benign)") and what it lists
+    # beside the problem ("Syncope and collapse" adds nothing to syncope; "Cough syncope" does).
+    extra = len(set(_stems(_AND_PART.sub(" ", NONESSENTIAL.sub(" ", hit.title)))) - set().union(*alternatives) - _NEUTRAL)
     return best, extra
 
 
