@@ -174,6 +174,19 @@ def test_a_title_that_lists_another_condition_beside_the_problem_adds_nothing_to
     assert code(phrase, terminology)[0].code == first  # "Syncope and collapse", not R05.4 "Cough syncope"
 
 
+@pytest.mark.parametrize(("phrase", "first"), [
+    ("erectile dysfunction", "N52.9"),  # not N52.1 "... due to diseases classified elsewhere", nor N52.39 postprocedural
+    ("diverticulitis", "K57.92"),  # "part unspecified" is no detail: not K57.12, of the small intestine
+    ("former smoker", "Z87.891"),  # not Z72.0 Tobacco use
+    ("chronic hepatitis c", "B18.2"), ("hepatitis c", "B19.20"),  # not B17.10, acute
+    ("mitral regurgitation", "I34.0"), ("peripheral neuropathy", "G62.9"), ("morbid obesity", "E66.01"),
+    ("community acquired pneumonia", "J18.9"), ("heart failure with reduced ejection fraction", "I50.2"),
+    ("elevated liver enzymes", "R74.01"),
+])
+def test_common_problems_get_the_code_the_icd10cm_index_gives_them(terminology, phrase: str, first: str):
+    assert code(phrase, terminology)[0].code.startswith(first)
+
+
 def test_an_acronym_inclusion_term_names_only_a_problem_in_capitals(terminology):
     assert code("PRES", terminology)[0].code == "I67.83"  # posterior reversible encephalopathy syndrome
     assert code("pres", terminology) == []  # a clipped word ("pres-") of talk

@@ -68,7 +68,7 @@ _FILLER_WORDS = frozenset("the a an of and or with in on to for patient patient'
                           "new chronic".split())
 _NAME_FILLER = _FILLER_WORDS - {"chronic"}  # `_name_stems`
 # Words a code title may add without being more specific than the problem said.
-_NEUTRAL = frozenset("essential primary unspecified other type disorder disease specified site mellitus "
+_NEUTRAL = frozenset("essential primary unspecified other type disorder disease specified site part mellitus "
                      "without complication complications initial encounter of and the in with to or due by "
                      "not elsewhere classified nos".split())
 # A condition's name must say "disease", "disorder", "type" or "complication" where it has it: "blood disease" and
@@ -87,7 +87,7 @@ _INJURY = re.compile(r"^S\d")  # injuries by body region: each code names its si
 # ICD-10-CM chapter 20 (V00-Y99): external causes, not problems.
 _EXTERNAL_CAUSE = re.compile(r"^[VWXY]")
 # The words that make a problem a past or a relative's (the only problems a history code is for).
-_SAYS_PAST = re.compile(r"\b(?:history|hx|h/o|family|old|sequelae|status|post)\b", re.I)
+_SAYS_PAST = re.compile(r"\b(?:history|hx|h/o|family|old|sequelae|status|post|former|ex)\b", re.I)
 # Codes only for a problem that says what they are for (by code prefix): pregnancy (O) and perinatal (P) codes
 # ("smoking" is not O99.33); diabetes of a kind other than type 2, since diabetes of no stated type is type 2
 # (ICD-10-CM guideline I.C.4.a.2: "diabetic foot ulcer" is E11.621, not E13.621 "Other specified diabetes ...").
@@ -809,6 +809,10 @@ def _best_hits(text: str, terminology: Terminology, k: int) -> tuple[Hit, ...]:
         needs = _SAID_FOR.get(hit.code[:1]) or _SAID_FOR.get(hit.code[:3])
         if _EXTERNAL_CAUSE.match(hit.code) or (needs is not None and not needs.search(said)):
             continue
+        if _MANIFESTATION.search(hit.title):
+            continue  # "Erectile dysfunction due to diseases classified elsewhere": coded after its cause, never alone
+        if _AFTER_PROCEDURE.search(hit.title) and not _SAYS_PROCEDURE.search(text):
+            continue  # "Other and unspecified postprocedural erectile dysfunction" for erectile dysfunction
         if names_the_past(hit.title) and not _SAYS_PAST.search(text):
             continue  # "Personal history of diabetic foot ulcer" for a diabetic foot ulcer: said in the same words, but past
         # ICD-10-CM's code for the bare name covers it by definition, whatever its title says ("vertigo" is "Vertigo
@@ -861,7 +865,7 @@ def _bare_name(text: str, found: dict[str, tuple[str, ...]], terminology: Termin
     "sugar diabetes": "diabetes mellitus", listed as "Diabetes NOS" under E11, not the first "Other specified
     diabetes mellitus with ..." a search for its words brings). An abbreviation within more words is not the name.
     `found`: the terms of `text` the expander knows, and their expansions."""
-    whole = [e for term, expansions in found.items() if set(_stems(text)) <= set(_stems(term)) for e in expansions]
+    whole = [e for term, expansions in found.items() if set(_name_stems(text)) <= set(_name_stems(term)) for e in expansions]
     for name in (text, *whole):
         if hit := terminology.bare_name(name, _name_stems) or terminology.bare_name(name, _stems):
             return hit
@@ -925,7 +929,10 @@ def _numbered_type(text: str) -> str:
     """"Diabetes type II", "type two diabetes" as ICD-10-CM writes them: "type 2"."""
     return _TYPE.sub(lambda m: f"type {_TYPE_NUMBERS[m.group(1).lower()]}", text)
 
-_AND_PART = re.compile(r"\band\b[^,;]*", re.I)
+_MANIFESTATION = re.compile(r"\b(?:in|due to) (?:\w+ )?diseases? classified elsewhere\b", re.I)
+_AFTER_PROCEDURE = re.compile(r"\b(?:postprocedural|postoperative|intraoperative|post-procedural)\b", re.I)
+_SAYS_PROCEDURE = re.compile(r"\bpost|surg|operat|procedur|s/p\b", re.I)
+_AND_PART = re.compile(r"\s+and\b[^,;]*", re.I)
 # A word a title denies ("Other non-diabetic proliferative retinopathy") covers nothing of a problem that does not.
 _DENIED = re.compile(r"\bnon-\w+", re.I)
 
@@ -942,8 +949,15 @@ def _coverage(hit: Hit, alternatives: list[set[str]]) -> tuple[float, int]:
             best = max(best, sum(w in title or _root(w) in roots for w in words) / len(words))
     # Detail the title adds, less its nonessential parts ("... without esophagitis", "(benign)") and what it lists
     # beside the problem ("Syncope and collapse" adds nothing to syncope; "Cough syncope" does).
-    extra = len(set(_stems(_AND_PART.sub(" ", NONESSENTIAL.sub(" ", hit.title)))) - set().union(*alternatives) - _NEUTRAL)
+    extra = len(set(_stems(_beside_dropped(NONESSENTIAL.sub(" ", hit.title)))) - set().union(*alternatives) - _NEUTRAL)
     return best, extra
+
+
+def _beside_dropped(title: str) -> str:
+    """The title without what it lists beside its first condition ("Syncope and collapse": "Syncope"); the adjectives
+    "and" joins stay ("Other and unspecified postprocedural ...": no condition before "and")."""
+    m = _AND_PART.search(title)
+    return title[: m.start()] + title[m.end():] if m and set(_stems(title[: m.start()])) - _NEUTRAL else title
 
 
 def _name_stems(text: str) -> list[str]:
