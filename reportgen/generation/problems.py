@@ -938,8 +938,7 @@ _DENIED = re.compile(r"\bnon-\w+", re.I)
 
 
 def _coverage(hit: Hit, alternatives: list[set[str]]) -> tuple[float, int]:
-    title = set(_stems(hit.title if "non" in alternatives[0] else _DENIED.sub(" ", hit.title)))
-    roots = {_root(w) for w in title}
+    title, roots, detail = _title_words(hit.title, denied="non" not in alternatives[0])
     sided = bool(title & _SIDES)
     best = 0.0
     for words in alternatives:
@@ -947,10 +946,18 @@ def _coverage(hit: Hit, alternatives: list[set[str]]) -> tuple[float, int]:
             words = words - _SIDES or words
         if words:  # a word said as the title says it, or in another form of it ("diabetic" foot ulcer, "Diabetes ...")
             best = max(best, sum(w in title or _root(w) in roots for w in words) / len(words))
-    # Detail the title adds, less its nonessential parts ("... without esophagitis", "(benign)") and what it lists
-    # beside the problem ("Syncope and collapse" adds nothing to syncope; "Cough syncope" does).
-    extra = len(set(_stems(_beside_dropped(NONESSENTIAL.sub(" ", hit.title)))) - set().union(*alternatives) - _NEUTRAL)
-    return best, extra
+    return best, len(detail - set().union(*alternatives))
+
+
+# The same titles come back query after query.
+@lru_cache(maxsize=65536)
+def _title_words(title: str, denied: bool) -> tuple[frozenset[str], frozenset[str], frozenset[str]]:
+    """A title's words (less those it denies, "non-diabetic", if `denied`), their roots, and the detail it can add:
+    its words less its nonessential parts ("... without esophagitis", "(benign)"), what it lists beside the problem
+    ("Syncope and collapse" adds nothing to syncope; "Cough syncope" does) and the neutral words."""
+    words = frozenset(_stems(_DENIED.sub(" ", title) if denied else title))
+    detail = frozenset(_stems(_beside_dropped(NONESSENTIAL.sub(" ", title)))) - _NEUTRAL
+    return words, frozenset(_root(w) for w in words), detail
 
 
 def _beside_dropped(title: str) -> str:
