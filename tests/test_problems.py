@@ -182,6 +182,10 @@ def test_a_title_that_lists_another_condition_beside_the_problem_adds_nothing_to
     ("mitral regurgitation", "I34.0"), ("peripheral neuropathy", "G62.9"), ("morbid obesity", "E66.01"),
     ("community acquired pneumonia", "J18.9"), ("heart failure with reduced ejection fraction", "I50.2"),
     ("elevated liver enzymes", "R74.01"),
+    ("ulcerative colitis", "K51.90"),  # not K51.913 "..., unspecified with fistula": ", unspecified" ends at "with"
+    ("alcohol abuse", "F10.10"), ("nicotine dependence", "F17.200"),  # "uncomplicated" is no detail: billable first
+    ("poorly controlled hypertension", "I10"), ("uncontrolled diabetes", "E11.65"),  # ICD-10-CM: with hyperglycemia
+    ("peripheral artery disease", "I73.9"), ("lung nodule", "R91.1"), ("gallstones", "K80.20"), ("fibroids", "D25.9"),
 ])
 def test_common_problems_get_the_code_the_icd10cm_index_gives_them(terminology, phrase: str, first: str):
     assert code(phrase, terminology)[0].code.startswith(first)

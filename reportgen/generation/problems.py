@@ -68,7 +68,7 @@ _FILLER_WORDS = frozenset("the a an of and or with in on to for patient patient'
                           "new chronic".split())
 _NAME_FILLER = _FILLER_WORDS - {"chronic"}  # `_name_stems`
 # Words a code title may add without being more specific than the problem said.
-_NEUTRAL = frozenset("essential primary unspecified other type disorder disease specified site part mellitus "
+_NEUTRAL = frozenset("essential primary unspecified other type disorder disease specified site part mellitus uncomplicated "
                      "without complication complications initial encounter of and the in with to or due by "
                      "not elsewhere classified nos".split())
 # A condition's name must say "disease", "disorder", "type" or "complication" where it has it: "blood disease" and
@@ -831,6 +831,8 @@ def _best_hits(text: str, terminology: Terminology, k: int) -> tuple[Hit, ...]:
             # A code whose inclusion term the problem is, or a child of it ("coronary artery disease", listed as
             # "Coronary (artery) disease" under I25.1): billable first, then the child that adds least (I25.10).
             ranked.append(((-round(coverage, 2), not named, other_side, named and not hit.billable, extra, not hit.billable, rank), hit))
+    if not ranked and (uncontrolled := _CONTROL.sub(" ", text)) != text:
+        return _best_hits(uncontrolled, terminology, k)  # "poorly controlled hypertension": I10
     ranked.sort(key=lambda item: item[0])
     return tuple(hit for _, hit in ranked[:k])
 
@@ -929,6 +931,9 @@ def _numbered_type(text: str) -> str:
     """"Diabetes type II", "type two diabetes" as ICD-10-CM writes them: "type 2"."""
     return _TYPE.sub(lambda m: f"type {_TYPE_NUMBERS[m.group(1).lower()]}", text)
 
+# How well a condition is controlled: no part of its name, unless the lay table says what it means ("uncontrolled
+# diabetes": with hyperglycemia).
+_CONTROL = re.compile(r"\b(?:(?:poorly|well|suboptimally|not well|under)[ -])?(?:un)?controlled\b", re.I)
 _MANIFESTATION = re.compile(r"\b(?:in|due to) (?:\w+ )?diseases? classified elsewhere\b", re.I)
 _AFTER_PROCEDURE = re.compile(r"\b(?:postprocedural|postoperative|intraoperative|post-procedural)\b", re.I)
 _SAYS_PROCEDURE = re.compile(r"\bpost|surg|operat|procedur|s/p\b", re.I)
