@@ -186,6 +186,9 @@ def test_a_title_that_lists_another_condition_beside_the_problem_adds_nothing_to
     ("alcohol abuse", "F10.10"), ("nicotine dependence", "F17.200"),  # "uncomplicated" is no detail: billable first
     ("poorly controlled hypertension", "I10"), ("uncontrolled diabetes", "E11.65"),  # ICD-10-CM: with hyperglycemia
     ("peripheral artery disease", "I73.9"), ("lung nodule", "R91.1"), ("gallstones", "K80.20"), ("fibroids", "D25.9"),
+    ("major depressive disorder", "F32.9"),  # "Major depression NOS": not F33.9, recurrent
+    ("autism", "F84.0"),  # not Z13.41 Encounter for autism screening
+    ("osteopenia", "M85.8"), ("seasonal allergies", "J30.2"), ("post concussion syndrome", "F07.81"),
 ])
 def test_common_problems_get_the_code_the_icd10cm_index_gives_them(terminology, phrase: str, first: str):
     assert code(phrase, terminology)[0].code.startswith(first)
