@@ -84,6 +84,18 @@ _GENERIC = frozenset("time today any had pain problem problems issue issues symp
 # Abnormal findings of examinations and tests without a diagnosis (R70-R94): each names a result.
 _FINDING = re.compile(r"^R(?:7\d|8\d|9[0-4])")
 _INJURY = re.compile(r"^S\d")  # injuries by body region: each code names its site
+# Manifestation codes ("Erectile dysfunction due to diseases classified elsewhere"): coded after their cause, never alone.
+_MANIFESTATION = re.compile(r"\b(?:in|due to) (?:\w+ )?diseases? classified elsewhere\b", re.I)
+# Titles of a state after a procedure, for a problem that says one.
+_AFTER_PROCEDURE = re.compile(r"\b(?:postprocedural|postoperative|intraoperative|post-procedural)\b", re.I)
+_SAYS_PROCEDURE = re.compile(r"\bpost|surg|operat|procedur|s/p\b", re.I)
+# How well a condition is controlled: no part of its name, unless the lay table says what it means ("uncontrolled
+# diabetes": with hyperglycemia).
+_CONTROL = re.compile(r"\b(?:(?:poorly|well|suboptimally|not well|under)[ -])?(?:un)?controlled\b", re.I)
+# What a title lists beside its condition ("Syncope and collapse"; `_beside_dropped`).
+_AND_PART = re.compile(r"\s+and\b[^,;]*", re.I)
+# A word a title denies ("Other non-diabetic proliferative retinopathy") covers nothing of a problem that does not.
+_DENIED = re.compile(r"\bnon-\w+", re.I)
 # ICD-10-CM chapter 20 (V00-Y99): external causes, not problems.
 _EXTERNAL_CAUSE = re.compile(r"^[VWXY]")
 # The words that make a problem a past or a relative's (the only problems a history code is for).
@@ -778,7 +790,8 @@ def _nlp():  # -> spacy.language.Language
 def code(text: str, terminology: Terminology, k: int = 3) -> list[Code]:
     """Up to k ICD-10-CM codes whose titles cover the problem's wording, most specific first; [] below the floor.
     A bare name that ICD-10-CM lists as "X NOS" under a code ("diabetes NOS" under E11) gets that code
-    (a category's unspecified ".9" code), whatever the search ranks first."""
+    (a category's unspecified ".9" code), and a problem said as a code's inclusion term that code, whatever
+    the search ranks first."""
     source = terminology.index.name
     return [hit.to_code(source) for hit in _best_hits(text, terminology, k)]
 
@@ -816,10 +829,12 @@ def _best_hits(text: str, terminology: Terminology, k: int) -> tuple[Hit, ...]:
         if names_the_past(hit.title) and not _SAYS_PAST.search(text):
             continue  # "Personal history of diabetic foot ulcer" for a diabetic foot ulcer: said in the same words, but past
         # ICD-10-CM's code for the bare name covers it by definition, whatever its title says ("vertigo" is "Vertigo
-        # NOS" under R42 "Dizziness and giddiness", not A88.1 "Epidemic vertigo").
+        # NOS" under R42 "Dizziness and giddiness", not A88.1 "Epidemic vertigo"); so does a code that lists the
+        # problem as an inclusion term, and its codes cover it with the detail they add (I25.1 -> I25.10).
         named = hit is nos or hit.code.startswith(listed)
         coverage, extra = (1.0, 0) if hit is nos or hit.code in listed else _coverage(hit, alternatives)
-        coverage = 1.0 if named else coverage
+        if named:
+            coverage = 1.0
         if extra and len(words) < 2 and (_FINDING.match(hit.code) or _INJURY.match(hit.code)):
             continue  # "Inconclusive mammogram" for "mammogram", "Sprain of ribs" for "sprain": a test alone is no
             # finding, an injury said without its site none of ICD-10-CM's injuries by body region (S00-S99)
@@ -930,16 +945,6 @@ _TYPE = re.compile(r"\btype (ii|i|one|two)\b", re.I)
 def _numbered_type(text: str) -> str:
     """"Diabetes type II", "type two diabetes" as ICD-10-CM writes them: "type 2"."""
     return _TYPE.sub(lambda m: f"type {_TYPE_NUMBERS[m.group(1).lower()]}", text)
-
-# How well a condition is controlled: no part of its name, unless the lay table says what it means ("uncontrolled
-# diabetes": with hyperglycemia).
-_CONTROL = re.compile(r"\b(?:(?:poorly|well|suboptimally|not well|under)[ -])?(?:un)?controlled\b", re.I)
-_MANIFESTATION = re.compile(r"\b(?:in|due to) (?:\w+ )?diseases? classified elsewhere\b", re.I)
-_AFTER_PROCEDURE = re.compile(r"\b(?:postprocedural|postoperative|intraoperative|post-procedural)\b", re.I)
-_SAYS_PROCEDURE = re.compile(r"\bpost|surg|operat|procedur|s/p\b", re.I)
-_AND_PART = re.compile(r"\s+and\b[^,;]*", re.I)
-# A word a title denies ("Other non-diabetic proliferative retinopathy") covers nothing of a problem that does not.
-_DENIED = re.compile(r"\bnon-\w+", re.I)
 
 
 def _coverage(hit: Hit, alternatives: list[set[str]]) -> tuple[float, int]:
