@@ -424,8 +424,9 @@ _HEADLINE_HEAD = re.compile(r"^([^,;]{3,60}?)\s*[,;]")
 
 
 # A line's first sentence names its problem ("The joint pain. Probably two days ago", "Hypertension. Continue lisinopril.").
-# Not after a title's abbreviation ("Mr. Lee").
-_SENTENCE_END = re.compile(r"(?<=[a-z0-9)])(?<!\bM[rs])(?<!\bMrs)(?<!\bDr)(?<!\bSt)(?<!\bvs)\.\s+(?=[A-Z])")
+# Not after a title's abbreviation ("Mr. Lee"). Stricter than the transcript splitter (`dialogue._SENTENCE_END`): only
+# a period before a capital ends a headline's name, so "HTN vs. white coat effect" and "BP 148/92. then" stay whole.
+_FIRST_SENTENCE_END = re.compile(r"(?<=[a-z0-9)])(?<!\bM[rs])(?<!\bMrs)(?<!\bDr)(?<!\bSt)(?<!\bvs)\.\s+(?=[A-Z])")
 
 
 def _headlines(text: str, max_lines: int | None = None, source: str = "headline") -> list[_Candidate]:
@@ -435,7 +436,7 @@ def _headlines(text: str, max_lines: int | None = None, source: str = "headline"
     found = []
     listed = source == "headline" and sum(bool(line.strip()) for line in text.splitlines()) > 1
     for line in text.splitlines():
-        item = _SENTENCE_END.split(_BULLET.sub("", line.strip()).strip(), maxsplit=1)[0].rstrip(".:;")
+        item = _FIRST_SENTENCE_END.split(_BULLET.sub("", line.strip()).strip(), maxsplit=1)[0].rstrip(".:;")
         if not item or (line.strip().startswith(("•", "-", "*")) and ":" in item[:40]):
             continue  # "• Medical Reasoning: ..." belongs to the problem above
         if (head := _HEAD.match(item)) and not _VERBS.search(head["name"]):
@@ -882,7 +883,8 @@ def _bare_name(text: str, found: dict[str, tuple[str, ...]], terminology: Termin
     "sugar diabetes": "diabetes mellitus", listed as "Diabetes NOS" under E11, not the first "Other specified
     diabetes mellitus with ..." a search for its words brings). An abbreviation within more words is not the name.
     `found`: the terms of `text` the expander knows, and their expansions."""
-    whole = [e for term, expansions in found.items() if set(_name_stems(text)) <= set(_name_stems(term)) for e in expansions]
+    said = set(_name_stems(text))
+    whole = [e for term, expansions in found.items() if said <= set(_name_stems(term)) for e in expansions]
     for name in (text, *whole):
         if hit := terminology.bare_name(name, _name_stems) or terminology.bare_name(name, _stems):
             return hit

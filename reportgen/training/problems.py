@@ -239,12 +239,31 @@ def load_encounters(data: Path, pipeline) -> list[Encounter]:  # pipeline: repor
     return found
 
 
-def main(argv: Sequence[str] | None = None) -> None:
+def refit(data: Path, output: Path, repeats: int = 0) -> None:
+    """Fit the scorer on the ACI-Bench train file `data` and write it to `output` (see the module docstring)."""
     from reportgen.config import load_settings
     from reportgen.deid import build_deidentifier
     from reportgen.files import atomic_write
     from reportgen.pipeline import Pipeline
 
+    try:
+        raw = data.read_bytes()
+    except OSError as e:
+        raise InputError(f"cannot read {data} ({e.strerror}).", "Pass ACI-Bench's train.csv with --data.") from None
+    settings = load_settings()
+    # Surrogates seeded from the data (as the extractive model's training does): a refit on the same file
+    # labels the same text, so it writes the same scorer.
+    secret = hashlib.sha256(b"reportgen problem scorer surrogates\0" + raw).digest()
+    pipeline = replace(Pipeline.from_settings(settings, deidentify=False), deidentifier=build_deidentifier(settings.deid, secret=secret))
+    if pipeline.terminology is None:
+        raise RuntimeFailure("the problem scorer needs the terminology index.", "Build it with `reportgen terms index`.")
+    print(f"de-identifying and drafting the encounters of {data.name} ...")
+    encounters = load_encounters(data, pipeline)
+    scorer = train(encounters, pipeline.layout, pipeline.terminology, repeats=repeats)
+    atomic_write(output, scorer.to_json().encode())
+
+
+def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", type=Path, default=Path(__file__).resolve().parents[3] / "shared/data/aci-bench/train.csv")
     parser.add_argument("-o", "--output", type=Path, default=scorer_path())
@@ -253,22 +272,8 @@ def main(argv: Sequence[str] | None = None) -> None:
                              "pair's figures move with the partition (the choice and the file do not change)")
     args = parser.parse_args(argv)
     try:
-        try:
-            data = args.data.read_bytes()
-        except OSError as e:
-            raise InputError(f"cannot read {args.data} ({e.strerror}).", "Pass ACI-Bench's train.csv with --data.") from None
-        settings = load_settings()
-        # Surrogates seeded from the data (as the extractive model's training does): a refit on the same file
-        # labels the same text, so it writes the same scorer.
-        secret = hashlib.sha256(b"reportgen problem scorer surrogates\0" + data).digest()
-        pipeline = replace(Pipeline.from_settings(settings, deidentify=False), deidentifier=build_deidentifier(settings.deid, secret=secret))
-        if pipeline.terminology is None:
-            raise RuntimeFailure("the problem scorer needs the terminology index.", "Build it with `reportgen terms index`.")
-        print(f"de-identifying and drafting the encounters of {args.data.name} ...")
-        encounters = load_encounters(args.data, pipeline)
-        scorer = train(encounters, pipeline.layout, pipeline.terminology, repeats=args.repeats)
-        atomic_write(args.output, scorer.to_json().encode())
-    except ReportgenError as e:
+        refit(args.data, args.output, args.repeats)
+    except ReportgenError as e:  # one line and its exit code, as the reportgen CLI gives them
         print(f"Error: {e}", file=sys.stderr)
         raise SystemExit(e.exit_code) from None
     print(f"wrote {args.output}")
