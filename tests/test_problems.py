@@ -189,9 +189,38 @@ def test_a_title_that_lists_another_condition_beside_the_problem_adds_nothing_to
     ("major depressive disorder", "F32.9"),  # "Major depression NOS": not F33.9, recurrent
     ("autism", "F84.0"),  # not Z13.41 Encounter for autism screening
     ("osteopenia", "M85.8"), ("seasonal allergies", "J30.2"), ("post concussion syndrome", "F07.81"),
+    ("breast cancer", "C50.919"),  # ICD-10-CM's default site and sex, not the category C50
+    ("invasive ductal carcinoma of the right breast", "C50.911"),  # not C50.A1, inflammatory
+    ("ductal carcinoma in situ", "D05.10"), ("dcis of the right breast", "D05.11"),
+    ("patellofemoral pain syndrome", "M22.2X"), ("difficulty urinating", "R39.198"),
+    ("elevated alkaline phosphatase", "R74.8"), ("abnormal liver enzymes", "R94.5"), ("preoperative clearance", "Z01.818"),
+    ("swelling of the right knee", "M25.461"),  # ICD-10-CM: swelling of a joint is its effusion
 ])
 def test_common_problems_get_the_code_the_icd10cm_index_gives_them(terminology, phrase: str, first: str):
     assert code(phrase, terminology)[0].code.startswith(first)
+
+
+def test_a_title_with_the_side_said_but_another_site_is_not_the_problem(terminology):
+    # "swelling" reads as "edema", and its side made H05.221 "Edema of right orbit" the code of a swollen knee; a
+    # title with no site is not of another site ("Hypoesthesia of skin" for numbness of the hand).
+    assert [c.code for c in code("swelling of the right ankle", terminology) if c.code.startswith("H")] == []
+    assert code("right hand numbness", terminology)[0].code == "R20.1"  # was H18.811, "... of cornea, right eye"
+
+
+def test_two_problems_written_as_one_line_are_two(terminology):
+    assessment = ("1. HTN and HLD - continue lisinopril and atorvastatin.\n2. Anxiety and depression, stable.\n"
+                  "3. Nausea and vomiting.")
+    problems = {p.text: p.codes[0].code for p in find_problems([assessment], "", terminology)}
+    # "Nausea and vomiting" is one problem, R11.2 Nausea with vomiting: its parts' codes are of one category (R11).
+    assert problems == {"HTN": "I10", "HLD": "E78.5", "Anxiety": "F41.9", "depression": "F32.A", "Nausea and vomiting": "R11.2"}
+
+
+def test_a_condition_said_without_detail_beside_a_problem_whose_code_is_it_is_listed_once(terminology):
+    # "heart disease" (I51.9 Heart disease, unspecified) is what I25.10 "Atherosclerotic heart disease of native
+    # coronary artery ..." says; the scorer's place goes to another problem.
+    text = "For your coronary artery disease, continue aspirin. Your heart disease is stable. For your gout, continue allopurinol."
+    listed = find_problems([], "", terminology, dialogue=text, scorer=ProblemScorer({}, 0.0, 0.5, most=2))
+    assert [p.codes[0].code[:3] for p in listed] == ["I25", "M10"]
 
 
 def test_an_acronym_inclusion_term_names_only_a_problem_in_capitals(terminology):

@@ -253,18 +253,44 @@ def problem_candidates(assessment_texts: list[str], chief_complaint: str, termin
         features.update({f"status={status}": 1.0, f"last_status={last_status}": 1.0})
         if _hopeless(scorer, first, features, _CODE_FEATURES):
             continue
-        codes = _codes(first.text, terminology, k) if terminology is not None else []
-        if first.headline and not codes and terminology is not None and (head := _HEADLINE_HEAD.match(first.text)):
-            # "Hypertension, not at goal", "Hypothyroidism, stable; TSH 2.1": the problem, then how it is
-            if codes := _codes(head[1], terminology, k):
-                first = replace(first, text=head[1])
-        if first.headline or codes:  # a phrase no code covers (or none could be checked) is not taken for a problem
-            features.update(_code_features(first.text, codes))
-            # Said as the clinician's problem at the last mention ("your dad had kidney stones" ... "you do have that
-            # kidney stone"): the problem is active, whatever its first mention was.
-            status = "active" if last_status == "active" and not first.headline else status
-            found.append(Candidate(Problem(text=first.text, status=status, codes=codes), first.headline, features))
+        # Said as the clinician's problem at the last mention ("your dad had kidney stones" ... "you do have that
+        # kidney stone"): the problem is active, whatever its first mention was.
+        status = "active" if last_status == "active" and not first.headline else status
+        named = (_both_parts(first, terminology, k) or [_coded(first, terminology, k)]) if terminology is not None else [(first.text, [])]
+        for text, codes in named:
+            if first.headline or codes:  # a phrase no code covers (or none could be checked) is not taken for a problem
+                found.append(Candidate(Problem(text=text, status=status, codes=codes), first.headline,
+                                       {**features, **_code_features(text, codes)}))
     return found
+
+
+def _coded(candidate: _Candidate, terminology: Terminology, k: int) -> tuple[str, list[Code]]:
+    """The candidate's name and codes; a headline no code covers is named by its head ("Hypertension, not at goal",
+    "Hypothyroidism, stable; TSH 2.1": the problem, then how it is) when that has a code."""
+    codes = _codes(candidate.text, terminology, k)
+    if candidate.headline and not codes and (head := _HEADLINE_HEAD.match(candidate.text)):
+        if head_codes := _codes(head[1], terminology, k):
+            return head[1], head_codes
+    return candidate.text, codes
+
+
+_AND = re.compile(r"\s+(?:and|&)\s+", re.I)
+
+
+def _both_parts(candidate: _Candidate, terminology: Terminology, k: int) -> list[tuple[str, list[Code]]]:
+    """Two problems written as one ("HTN and HLD", "Anxiety and depression, stable"), each with its own codes, when
+    each part has a code and the two are of different categories: "nausea and vomiting" (R11.0, R11.10) is one
+    problem, R11.2 Nausea with vomiting. Only a headline, a line the clinician wrote as problems: in a sentence,
+    "and" joins more than names ("cirrhosis, and other liver ...")."""
+    if not candidate.headline or not _AND.search(candidate.text):
+        return []
+    head = _HEADLINE_HEAD.match(candidate.text)
+    parts = [part.strip() for part in _AND.split(head[1] if head else candidate.text)]
+    if len(parts) != 2 or not all(_content(part) for part in parts):
+        return []
+    coded = [(part, _codes(part, terminology, k)) for part in parts]
+    first, second = (codes for _, codes in coded)
+    return coded if first and second and first[0].code[:3] != second[0].code[:3] else []
 
 
 def _shown(members: Sequence[_Candidate]) -> _Candidate:
@@ -312,14 +338,17 @@ def select(candidates: Sequence[Candidate], scorer: ProblemScorer) -> list[Probl
     for p, rank in sorted((-scorer.probability(c.features), rank) for rank, c in enumerate(candidates) if not c.headline):
         if -p < scorer.threshold:
             break
-        identity = _identity(candidates[rank].problem)
+        problem = candidates[rank].problem
+        identity = _identity(problem)
+        if any(_narrower(other, problem) or _narrower(problem, other) for _, other in kept if other.status in _LISTED):
+            continue  # a problem already kept, in more or fewer words ("heart failure", "congestive heart failure")
         # A state a procedure left ("status post kidney transplant", Z94-Z98) is a standing fact beside the problems
         # under management, which the cap is for: it takes no place.
-        if candidates[rank].problem.status in _LISTED and identity not in listed | chosen and not _POSTPROCEDURAL.match(identity):
+        if problem.status in _LISTED and identity not in listed | chosen and not _POSTPROCEDURAL.match(identity):
             if len(chosen) >= scorer.most:
                 continue
             chosen.add(identity)
-        kept.append((rank, candidates[rank].problem))
+        kept.append((rank, problem))
     kept.sort(key=lambda item: (_ORDER[item[1].status], item[0]))
     problems: list[Problem] = []
     coded: set[str] = set()
@@ -338,8 +367,14 @@ def _identity(problem: Problem) -> str:
 def _narrower(listed: Problem, other: Problem) -> bool:
     """`listed` says all `other` says, and more, in the same code category ("congestive heart failure",
     "heart failure")."""
-    return (bool(listed.codes) and listed.codes[0].code[:3] == other.codes[0].code[:3]
-            and set(_stems(other.text)) <= set(_stems(listed.text)))
+    if not listed.codes or not other.codes:
+        return False
+    words = set(_stems(other.text))
+    if listed.codes[0].code[:3] == other.codes[0].code[:3]:
+        return words <= set(_stems(listed.text))
+    # A condition named without detail is one a listed problem's code already is ("heart disease", I51.9 Heart
+    # disease, unspecified, beside "coronary artery disease", I25.10 Atherosclerotic heart disease of ...).
+    return "unspecified" in other.codes[0].title.lower() and words <= set(_stems(listed.codes[0].title))
 
 
 _LISTED = ("active", "possible", "history")  # the problem list proper; negated and family ones are kept apart
@@ -815,6 +850,7 @@ def _best_hits(text: str, terminology: Terminology, k: int) -> tuple[Hit, ...]:
     alternatives = _alternatives(text, words, found, terminology)
     said = " ".join([text, *(e for expansions in found.values() for e in expansions)])  # "iddm" says "type 1"
     said_sides = words & _SIDES
+    said_sites = {w for alternative in alternatives for w in alternative} & _sites() - _SIDES
     listed = _listed_under(text, hits)
     for category in [h for h in hits if h.code in listed and not h.billable]:
         if not any(h.billable and h.code.startswith(category.code) for h in hits):  # its codes, by its title's words
@@ -841,6 +877,8 @@ def _best_hits(text: str, terminology: Terminology, k: int) -> tuple[Hit, ...]:
             # finding, an injury said without its site none of ICD-10-CM's injuries by body region (S00-S99)
         if extra and words <= _sites():
             continue  # "Other bursitis of elbow, right elbow" for "right elbow": a body site alone is no condition
+        if said_sites and not named and said_sides & (title := set(_stems(hit.title))) and not said_sites & title:
+            continue  # "Edema of right orbit" for "swelling of the right knee": the side of another site
         if coverage >= MIN_COVERAGE:
             # A title of the side the problem says before one without ("Right ankle sprain": S93.401, not S93.4)
             other_side = bool(said_sides) and not said_sides & set(_stems(hit.title))
