@@ -195,9 +195,17 @@ def test_a_title_that_lists_another_condition_beside_the_problem_adds_nothing_to
     ("patellofemoral pain syndrome", "M22.2X"), ("difficulty urinating", "R39.198"),
     ("elevated alkaline phosphatase", "R74.8"), ("abnormal liver enzymes", "R94.5"), ("preoperative clearance", "Z01.818"),
     ("swelling of the right knee", "M25.461"),  # ICD-10-CM: swelling of a joint is its effusion
+    ("panic disorder", "F41.0"),  # "Panic disorder [episodic paroxysmal anxiety]": a bracketed synonym is no detail
+    ("morton neuroma", "G57.6"), ("skin tag", "L91.8"), ("hypertriglyceridemia", "E78.1"),
+    ("tobacco dependence", "F17.200"),  # not F17.220, chewing tobacco
 ])
 def test_common_problems_get_the_code_the_icd10cm_index_gives_them(terminology, phrase: str, first: str):
     assert code(phrase, terminology)[0].code.startswith(first)
+
+
+def test_an_injury_code_needs_an_injury_said(terminology):
+    assert not code("left rotator cuff tendinitis", terminology)[0].code.startswith("S")  # was S43.422, a sprain
+    assert code("left rotator cuff sprain", terminology)[0].code.startswith("S43.42")
 
 
 def test_a_title_with_the_side_said_but_another_site_is_not_the_problem(terminology):

@@ -108,7 +108,12 @@ _SAID_FOR = {"O": re.compile(r"pregnan|obstetric|labou?r|deliver|postpartum|puer
              "E08": re.compile(r"\b(?:due to|underlying|secondary)\b", re.I),
              "E09": re.compile(r"\b(?:drug|chemical|steroid|induced)\b", re.I),
              "E10": re.compile(r"\b(?:type 1|juvenile|insulin[- ]dependent)\b", re.I),
-             "E13": re.compile(r"\b(?:other|secondary|specified|pancrea\w*)\b", re.I)}
+             "E13": re.compile(r"\b(?:other|secondary|specified|pancrea\w*)\b", re.I),
+             # An injury by body region (S00-S99) needs an injury said: "rotator cuff tendinitis" is no S43.422 Sprain
+             # of rotator cuff capsule.
+             "S": re.compile(r"\b(?:sprain|strain|fractur|broke|break|tear|torn|ruptur|injur|contusion|bruis|lacerat|cut|"
+                             r"dislocat|sublux|wound|burn|bite|bitten|sting|trauma|concussion|whiplash|abrasion|crush|"
+                             r"amputat|puncture|avuls|hematoma|hemorrhage|bleed|blister|foreign body|frostbite)", re.I)}
 _NAMED_END = r"(?=\s*(?:[,.;:?!]|$|\band\s+(?:i|we|you|the patient)\b|\b(?:standpoint|perspective|we|i|i'm|you|it|that|which|is|are|was|has|so|because|but)\b))"
 _NAMED = [
     re.compile(r"\b(?:for|regarding|in terms of|with regards? to|as for|as far as)\s+(?:(?:the patient's|your|his|her|their|the|this|that)\s+)?"
