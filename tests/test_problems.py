@@ -198,6 +198,11 @@ def test_a_title_that_lists_another_condition_beside_the_problem_adds_nothing_to
     ("panic disorder", "F41.0"),  # "Panic disorder [episodic paroxysmal anxiety]": a bracketed synonym is no detail
     ("morton neuroma", "G57.6"), ("skin tag", "L91.8"), ("hypertriglyceridemia", "E78.1"),
     ("tobacco dependence", "F17.200"),  # not F17.220, chewing tobacco
+    ("medication refill", "Z76.0"), ("preeclampsia", "O14.90"), ("prenatal visit", "Z34.90"),
+    ("vaginal discharge", "N89.8"), ("bacterial vaginosis", "N76.0"), ("low testosterone", "E29.1"),
+    ("blurred vision", "H53.8"), ("hand foot and mouth disease", "B08.4"),
+    ("developmental delay", "R62.50"),  # not Z13.40, a screening for it
+    ("tenosynovitis", "M65.9"),  # the unspecified kind before "Other ...": not M65.80
 ])
 def test_common_problems_get_the_code_the_icd10cm_index_gives_them(terminology, phrase: str, first: str):
     assert code(phrase, terminology)[0].code.startswith(first)

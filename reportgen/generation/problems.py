@@ -103,7 +103,8 @@ _SAYS_PAST = re.compile(r"\b(?:history|hx|h/o|family|old|sequelae|status|post|fo
 # Codes only for a problem that says what they are for (by code prefix): pregnancy (O) and perinatal (P) codes
 # ("smoking" is not O99.33); diabetes of a kind other than type 2, since diabetes of no stated type is type 2
 # (ICD-10-CM guideline I.C.4.a.2: "diabetic foot ulcer" is E11.621, not E13.621 "Other specified diabetes ...").
-_SAID_FOR = {"O": re.compile(r"pregnan|obstetric|labou?r|deliver|postpartum|puerper|gestation|trimester", re.I),
+_SAID_FOR = {"O": re.compile(r"pregnan|obstetric|labou?r|deliver|postpartum|puerper|gestation|trimester|eclamps|gravid|"
+                             r"prenatal|antenatal", re.I),
              "P": re.compile(r"newborn|neonat|perinatal|fetus|fetal|prematur", re.I),
              "E08": re.compile(r"\b(?:due to|underlying|secondary)\b", re.I),
              "E09": re.compile(r"\b(?:drug|chemical|steroid|induced)\b", re.I),
@@ -889,7 +890,11 @@ def _best_hits(text: str, terminology: Terminology, k: int) -> tuple[Hit, ...]:
             other_side = bool(said_sides) and not said_sides & set(_stems(hit.title))
             # A code whose inclusion term the problem is, or a child of it ("coronary artery disease", listed as
             # "Coronary (artery) disease" under I25.1): billable first, then the child that adds least (I25.10).
-            ranked.append(((-round(coverage, 2), not named, other_side, named and not hit.billable, extra, not hit.billable, rank), hit))
+            # Between titles alike, the unspecified kind before "Other ..." unless the problem says other ("thrombocytopenia":
+            # D69.6 Thrombocytopenia, unspecified, not D69.49 Other primary thrombocytopenia).
+            other_kind = bool(_OTHER.search(hit.title)) and not _OTHER.search(said)
+            ranked.append(((-round(coverage, 2), not named, other_side, named and not hit.billable, extra, not hit.billable,
+                            other_kind, rank), hit))
     if not ranked and (uncontrolled := _CONTROL.sub(" ", text)) != text:
         return _best_hits(uncontrolled, terminology, k)  # "poorly controlled hypertension": I10
     ranked.sort(key=lambda item: item[0])
