@@ -314,6 +314,19 @@ def test_vocabulary_names_in_the_dialogue_are_candidates(terminology):
     assert texts["kidney stone"].features["source=term"] == 1.0
 
 
+def test_a_condition_named_before_test_or_vaccine_words_is_no_problem():
+    # "rapid strep test" was A49.1 Streptococcal infection, listed for a visit whose strep test was only ordered.
+    assert [c.text for c in problems._terms("We did a rapid strep test and a lyme titer, and you got your flu shot.")] == []
+    assert [c.text for c in problems._terms("Your pneumonia is better, and the pneumonia vaccine is due.")] == ["pneumonia"]
+
+
+def test_a_blood_sugar_check_is_no_diabetes(terminology):
+    # "sugar" alone is lay diabetes ("my sugar is fine"); "blood sugar" is blood glucose: "blood sugar check" was
+    # E11.21 Type 2 diabetes mellitus with diabetic nephropathy.
+    assert not [c for c in code("blood sugar check", terminology) if c.code.startswith("E1")]
+    assert code("sugar", terminology)[0].code == "E11.9"
+
+
 @pytest.mark.parametrize(("sentence", "named"), [("So you have strep throat.", ["strep throat"]),
                                                 ("I think you have a sinus infection.", ["sinus infection"]),
                                                 ("So you have to come back in a week.", []), ("You have a lot going on.", [])])

@@ -609,7 +609,7 @@ def _terms(sentence: str) -> list[_Candidate]:
             if words[i] in _FILLER_WORDS or words[i + n - 1] in _FILLER_WORDS:
                 continue
             key = frozenset().union(*map(_word_stems, words[i : i + n]))
-            if key in names and not key <= _GENERIC:
+            if key in names and not key <= _GENERIC and (i + n == len(words) or words[i + n] not in _TEST_NOUNS):
                 spans = spans or [m.span() for m in _WORD.finditer(lowered)]
                 start, end = spans[i][0], spans[i + n - 1][1]
                 found.append(_Candidate(sentence[start:end], sentence, start, end, False, "term"))
@@ -618,6 +618,12 @@ def _terms(sentence: str) -> list[_Candidate]:
         else:
             i += 1
     return found
+
+
+# A condition's name before one of these names a test or a vaccine, not a problem ("rapid strep test", "lyme titer",
+# "hepatitis c screening", "flu shot").
+_TEST_NOUNS = frozenset("test tests testing screen screening swab swabs culture cultures panel titer titers antibody antibodies "
+                        "vaccine vaccines vaccination shot shots".split())
 
 
 def _named_term(candidate: _Candidate) -> _Candidate:
