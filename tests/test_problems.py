@@ -315,7 +315,7 @@ def test_vocabulary_names_in_the_dialogue_are_candidates(terminology):
 
 
 def test_a_condition_named_before_test_or_vaccine_words_is_no_problem():
-    # "rapid strep test" was A49.1 Streptococcal infection, listed for a visit whose strep test was only ordered.
+    # "rapid strep test" was a candidate coded A49.1 Streptococcal infection: a test names no problem, its result may.
     assert [c.text for c in problems._terms("We did a rapid strep test and a lyme titer, and you got your flu shot.")] == []
     assert [c.text for c in problems._terms("Your pneumonia is better, and the pneumonia vaccine is due.")] == ["pneumonia"]
 

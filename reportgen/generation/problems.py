@@ -337,7 +337,8 @@ def _hopeless(scorer: ProblemScorer | None, first: _Candidate, features: dict[st
 
 def select(candidates: Sequence[Candidate], scorer: ProblemScorer) -> list[Problem]:
     """The list: headlines and the candidates the scorer keeps (at most `scorer.most` problems, the likeliest;
-    a state a procedure left is not counted), active first, one problem per first code."""
+    a state a procedure left and a problem already kept in other words are not counted), active first, one
+    problem per first code."""
     listed = {_identity(c.problem) for c in candidates if c.headline}
     chosen: set[str] = set()  # the problems the scorer keeps, duplicates ("hypertension", "high blood pressure") once
     kept = [(rank, c.problem) for rank, c in enumerate(candidates) if c.headline]
@@ -371,8 +372,9 @@ def _identity(problem: Problem) -> str:
 
 
 def _narrower(listed: Problem, other: Problem) -> bool:
-    """`listed` says all `other` says, and more, in the same code category ("congestive heart failure",
-    "heart failure")."""
+    """`listed` says all `other` says, and more: in the same code category ("congestive heart failure", "heart
+    failure"), or `other` is a condition without detail that `listed`'s code names ("heart disease", "coronary
+    artery disease")."""
     if not listed.codes or not other.codes:
         return False
     words = set(_stems(other.text))
@@ -896,8 +898,8 @@ def _best_hits(text: str, terminology: Terminology, k: int) -> tuple[Hit, ...]:
             other_side = bool(said_sides) and not said_sides & set(_stems(hit.title))
             # A code whose inclusion term the problem is, or a child of it ("coronary artery disease", listed as
             # "Coronary (artery) disease" under I25.1): billable first, then the child that adds least (I25.10).
-            # Between titles alike, the unspecified kind before "Other ..." unless the problem says other ("thrombocytopenia":
-            # D69.6 Thrombocytopenia, unspecified, not D69.49 Other primary thrombocytopenia).
+            # Between titles alike, the unspecified kind before "Other ..." unless the problem says other
+            # ("tenosynovitis": M65.90 Unspecified synovitis and tenosynovitis, not M65.80 Other synovitis ...).
             other_kind = bool(_OTHER.search(hit.title)) and not _OTHER.search(said)
             ranked.append(((-round(coverage, 2), not named, other_side, named and not hit.billable, extra, not hit.billable,
                             other_kind, rank), hit))

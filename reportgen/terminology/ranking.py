@@ -73,9 +73,10 @@ _NOS = re.compile(r"\bNOS\b")
 _SIDE = re.compile(r"\b(left|right|bilateral)\b", re.IGNORECASE)
 # Title words that add no detail: ICD-10-CM's fillers, parenthesized nonessential modifiers, "without ..." parts.
 _NO_DETAIL = set(analyze("unspecified other specified site not elsewhere classified nos type and or due with of the disorder disease"))
-# Parenthesized nonessential modifiers, bracketed synonyms ("Panic disorder [episodic paroxysmal anxiety]"), "without ..." parts, what follows ", unspecified" up to a "with" ("Pneumonia,
-# unspecified organism"; not the fistula of "Ulcerative colitis, unspecified with fistula") and an alternative after
-# "or" ("... with stage 5 chronic kidney disease or end stage renal disease").
+# Parenthesized nonessential modifiers, bracketed synonyms ("Panic disorder [episodic paroxysmal anxiety]"),
+# "without ..." parts, what follows ", unspecified" up to a "with" ("Pneumonia, unspecified organism"; not the fistula
+# of "Ulcerative colitis, unspecified with fistula") and an alternative after "or" ("... with stage 5 chronic kidney
+# disease or end stage renal disease").
 NONESSENTIAL = re.compile(r"\([^)]*\)|\[[^\]]*\]|\bwithout\b.*?(?=\bwith\b|[,;]|$)|,\s*unspecified\b[^,;]*?(?=\s+with\b|[,;]|$)|\bor\b[^,;]*",
                           re.IGNORECASE)
 
