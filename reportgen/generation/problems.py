@@ -864,7 +864,8 @@ def _best_hits(text: str, terminology: Terminology, k: int) -> tuple[Hit, ...]:
     alternatives = _alternatives(text, words, found, terminology)
     said = " ".join([text, *(e for expansions in found.values() for e in expansions)])  # "iddm" says "type 1"
     said_sides = words & _SIDES
-    said_sites = {w for alternative in alternatives for w in alternative} & _sites() - _SIDES
+    said_sites = set().union(*alternatives) & _sites() - _SIDES if said_sides else set()
+    says_other = bool(_OTHER.search(said))
     listed = _listed_under(text, hits)
     for category in [h for h in hits if h.code in listed and not h.billable]:
         if not any(h.billable and h.code.startswith(category.code) for h in hits):  # its codes, by its title's words
@@ -891,16 +892,17 @@ def _best_hits(text: str, terminology: Terminology, k: int) -> tuple[Hit, ...]:
             # finding, an injury said without its site none of ICD-10-CM's injuries by body region (S00-S99)
         if extra and words <= _sites():
             continue  # "Other bursitis of elbow, right elbow" for "right elbow": a body site alone is no condition
-        if said_sites and not named and said_sides & (title := set(_stems(hit.title))) and not said_sites & title:
+        title = _title_words(hit.title, denied=False)[0]
+        if said_sites and not named and said_sides & title and not said_sites & title:
             continue  # "Edema of right orbit" for "swelling of the right knee": the side of another site
         if coverage >= MIN_COVERAGE:
             # A title of the side the problem says before one without ("Right ankle sprain": S93.401, not S93.4)
-            other_side = bool(said_sides) and not said_sides & set(_stems(hit.title))
+            other_side = bool(said_sides) and not said_sides & title
             # A code whose inclusion term the problem is, or a child of it ("coronary artery disease", listed as
             # "Coronary (artery) disease" under I25.1): billable first, then the child that adds least (I25.10).
             # Between titles alike, the unspecified kind before "Other ..." unless the problem says other
             # ("tenosynovitis": M65.90 Unspecified synovitis and tenosynovitis, not M65.80 Other synovitis ...).
-            other_kind = bool(_OTHER.search(hit.title)) and not _OTHER.search(said)
+            other_kind = not says_other and bool(_OTHER.search(hit.title))
             ranked.append(((-round(coverage, 2), not named, other_side, named and not hit.billable, extra, not hit.billable,
                             other_kind, rank), hit))
     if not ranked and (uncontrolled := _CONTROL.sub(" ", text)) != text:
